@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * twin: the AF_TWIN address family. Module init and exit, and the
+ * per-namespace state.
+ *
+ * Init order follows the in-tree families: per-namespace state, the
+ * struct proto, device attachment, the link kind, generic netlink, and
+ * sock_register() last, so no socket can be created before everything it
+ * may touch exists. Exit runs in reverse.
+ */
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/random.h>
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+
+#include "bearer.h"
+#include "dgram.h"
+#include "neigh.h"
+#include "netlink.h"
+#include "proc.h"
+#include "sock.h"
+#include "vdev.h"
+
+int twin_family = AF_TWIN;
+module_param_named(family, twin_family, int, 0444);
+MODULE_PARM_DESC(family, "address family number (default 19, the unused AF_ECONET slot)");
+
+unsigned int twin_net_id __read_mostly;
+
+void twin_stats_sum(struct twin_stats __percpu *stats, struct twin_stats *out)
+{
+	int cpu, i;
+
+	memset(out, 0, sizeof(*out));
+	for_each_possible_cpu(cpu) {
+		const struct twin_stats *s = per_cpu_ptr(stats, cpu);
+
+		for (i = 0; i < ARRAY_SIZE(out->v); i++)
+			out->v[i] += READ_ONCE(s->v[i]);
+	}
+}
+
+static int __net_init twin_net_init(struct net *net)
+{
+	struct twin_net *tn = twin_net(net);
+	int err;
+
+	tn->net = net;
+	INIT_LIST_HEAD(&tn->bearers);
+	spin_lock_init(&tn->sk_lock);
+	INIT_HLIST_HEAD(&tn->socks);
+	spin_lock_init(&tn->neigh_lock);
+	init_waitqueue_head(&tn->neigh_wait);
+	tn->ephemeral_next = get_random_u32();
+	tn->stats = alloc_percpu(struct twin_stats);
+	if (!tn->stats)
+		return -ENOMEM;
+	err = twin_proc_init_net(net);
+	if (err)
+		free_percpu(tn->stats);
+	return err;
+}
+
+static void __net_exit twin_net_exit(struct net *net)
+{
+	struct twin_net *tn = twin_net(net);
+
+	twin_proc_exit_net(net);
+	/* Devices left before us (NETDEV_UNREGISTER); this is belt and braces. */
+	rtnl_lock();
+	twin_bearer_del_all(tn);
+	rtnl_unlock();
+	twin_neigh_flush(tn, 0);
+	WARN_ON_ONCE(!hlist_empty(&tn->socks));
+	/* Bearers are freed by RCU callbacks that may still touch tn->stats. */
+	rcu_barrier();
+	free_percpu(tn->stats);
+}
+
+static struct pernet_operations twin_net_ops = {
+	.init = twin_net_init,
+	.exit = twin_net_exit,
+	.id = &twin_net_id,
+	.size = sizeof(struct twin_net),
+};
+
+static struct net_proto_family twin_family_ops = {
+	.create = twin_sock_create,
+	.owner = THIS_MODULE,
+};
+
+static int __init twin_init(void)
+{
+	int err;
+
+	if (twin_family <= 0 || twin_family >= AF_MAX) {
+		pr_err("twin: family=%d is outside 1..%d\n", twin_family, AF_MAX - 1);
+		return -EINVAL;
+	}
+	twin_family_ops.family = twin_family;
+	twin_dgram_ops.family = twin_family;
+
+	err = register_pernet_subsys(&twin_net_ops);
+	if (err)
+		return err;
+	err = proto_register(&twin_proto, 1);
+	if (err)
+		goto err_pernet;
+	err = twin_bearer_init();
+	if (err)
+		goto err_proto;
+	err = twin_vdev_init();
+	if (err)
+		goto err_bearer;
+	err = twin_netlink_init();
+	if (err)
+		goto err_vdev;
+	err = sock_register(&twin_family_ops);
+	if (err) {
+		if (err == -EEXIST)
+			pr_err("twin: address family %d is already registered; load with family=N for a free slot\n",
+			       twin_family);
+		goto err_netlink;
+	}
+	pr_info("twin: AF_TWIN registered as address family %d\n", twin_family);
+	return 0;
+
+err_netlink:
+	twin_netlink_exit();
+err_vdev:
+	twin_vdev_exit();
+err_bearer:
+	twin_bearer_exit();
+err_proto:
+	proto_unregister(&twin_proto);
+err_pernet:
+	unregister_pernet_subsys(&twin_net_ops);
+	return err;
+}
+
+static void __exit twin_exit(void)
+{
+	sock_unregister(twin_family);
+	twin_netlink_exit();
+	twin_vdev_exit();
+	twin_bearer_exit();
+	proto_unregister(&twin_proto);
+	unregister_pernet_subsys(&twin_net_ops);
+	rcu_barrier();
+}
+
+module_init(twin_init);
+module_exit(twin_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("twin developers");
+MODULE_DESCRIPTION("AF_TWIN: a teaching address family with its own virtual device");
+MODULE_ALIAS_GENL_FAMILY(TWIN_GENL_NAME);
+MODULE_ALIAS_NETPROTO(PF_TWIN);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* SOCK_DGRAM: unreliable, unordered datagrams to a node and port. */
+#ifndef _TWIN_DGRAM_H
+#define _TWIN_DGRAM_H
+
+#include <linux/net.h>
+#include <linux/skbuff.h>
+
+struct twin_bearer;
+
+extern struct proto_ops twin_dgram_ops;
+
+void twin_dgram_rcv(struct twin_bearer *b, struct sk_buff *skb);
+
+#endif /* _TWIN_DGRAM_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Neighbour discovery: which bearer and MAC reach a node. A broadcast
+ * solicitation on every bearer asks for the node; its owner answers with a
+ * unicast advertisement. Frames wait behind an unresolved entry (a few of
+ * them, like ARP's queue) and are dropped and counted if it fails.
+ */
+#ifndef _TWIN_NEIGH_H
+#define _TWIN_NEIGH_H
+
+#include <linux/skbuff.h>
+
+#include "netns.h"
+
+struct twin_bearer;
+
+/* How long discovery tries before a node is declared unreachable. */
+#define TWIN_NEIGH_PROBES		3
+#define TWIN_NEIGH_PROBE_INTERVAL	(HZ / 4)
+#define TWIN_NEIGH_PENDING_MAX		8
+
+int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
+		       int *ifindex);
+int twin_neigh_output(struct twin_net *tn, struct sk_buff *skb, u32 node);
+void twin_neigh_rcv(struct twin_bearer *b, struct sk_buff *skb);
+void twin_neigh_flush(struct twin_net *tn, int ifindex);
+
+struct twin_neigh_info {
+	u32 node;
+	int ifindex;
+	u8 state;
+	u8 mac[ETH_ALEN];
+};
+
+int twin_neigh_get(struct twin_net *tn, unsigned int idx,
+		   struct twin_neigh_info *info);
+
+#endif /* _TWIN_NEIGH_H */

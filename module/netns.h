@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per network namespace state. An out-of-tree module cannot add fields to
+ * struct net, so everything lives behind net_generic().
+ */
+#ifndef _TWIN_NETNS_H
+#define _TWIN_NETNS_H
+
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <linux/twin.h>
+
+#define TWIN_BIND_HASH_BITS	8
+#define TWIN_NEIGH_HASH_BITS	6
+
+struct twin_stats {
+	u64 v[__TWIN_STAT_MAX];
+};
+
+struct twin_net {
+	struct net *net;
+
+	/* Devices with a twin address: written under RTNL, read under RCU. */
+	struct list_head bearers;
+
+	/*
+	 * Sockets: every socket is on @socks (for /proc and dumps); bound
+	 * ones are also in @bind_hash, keyed by type and port.
+	 */
+	spinlock_t sk_lock;
+	struct hlist_head socks;
+	struct hlist_head bind_hash[1 << TWIN_BIND_HASH_BITS];
+	u32 ephemeral_next;
+
+	/* Neighbour cache: node to device and MAC. */
+	spinlock_t neigh_lock;
+	struct hlist_head neigh_hash[1 << TWIN_NEIGH_HASH_BITS];
+	wait_queue_head_t neigh_wait;
+
+	struct twin_stats __percpu *stats;
+};
+
+extern unsigned int twin_net_id;
+
+static inline struct twin_net *twin_net(const struct net *net)
+{
+	return net_generic(net, twin_net_id);
+}
+
+static inline void twin_stats_add(struct twin_stats __percpu *stats,
+				  enum twin_stat idx, u64 n)
+{
+	this_cpu_add(stats->v[idx], n);
+}
+
+void twin_stats_sum(struct twin_stats __percpu *stats, struct twin_stats *out);
+
+#endif /* _TWIN_NETNS_H */

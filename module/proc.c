@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/net/twin, one line per socket of the reader's namespace, in the
+ * spirit of /proc/net/unix and /proc/net/udp.
+ */
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/tcp_states.h>
+
+#include "proc.h"
+#include "sock.h"
+
+static const char *const twin_state_names[] = {
+	[TCP_ESTABLISHED] = "ESTABLISHED",
+	[TCP_SYN_SENT] = "SYN_SENT",
+	[TCP_SYN_RECV] = "SYN_RECV",
+	[TCP_FIN_WAIT1] = "FIN_WAIT1",
+	[TCP_FIN_WAIT2] = "FIN_WAIT2",
+	[TCP_TIME_WAIT] = "TIME_WAIT",
+	[TCP_CLOSE] = "CLOSE",
+	[TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_LAST_ACK] = "LAST_ACK",
+	[TCP_LISTEN] = "LISTEN",
+	[TCP_CLOSING] = "CLOSING",
+};
+
+static const char *twin_type_name(int type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return "stream";
+	case SOCK_DGRAM:
+		return "dgram";
+	case SOCK_SEQPACKET:
+		return "seqpacket";
+	case SOCK_RAW:
+		return "raw";
+	}
+	return "unknown";
+}
+
+static void *twin_seq_start(struct seq_file *seq, loff_t *pos)
+	__acquires(&tn->sk_lock)
+{
+	struct twin_net *tn = twin_net(seq_file_net(seq));
+
+	spin_lock_bh(&tn->sk_lock);
+	return seq_hlist_start_head(&tn->socks, *pos);
+}
+
+static void *twin_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct twin_net *tn = twin_net(seq_file_net(seq));
+
+	return seq_hlist_next(v, &tn->socks, pos);
+}
+
+static void twin_seq_stop(struct seq_file *seq, void *v)
+	__releases(&tn->sk_lock)
+{
+	struct twin_net *tn = twin_net(seq_file_net(seq));
+
+	spin_unlock_bh(&tn->sk_lock);
+}
+
+static int twin_seq_show(struct seq_file *seq, void *v)
+{
+	struct twin_sock_info s;
+	const char *state;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq, "Type      State       Local                 Peer                  RxQueue  TxQueue  Drops    Inode\n");
+		return 0;
+	}
+	twin_sock_get_info(sk_entry(v), &s);
+	state = s.state < ARRAY_SIZE(twin_state_names) && twin_state_names[s.state] ?
+		twin_state_names[s.state] : "UNKNOWN";
+	seq_printf(seq, "%-9s %-11s %10u:%-10u %10u:%-10u %-8u %-8u %-8u %lu\n",
+		   twin_type_name(s.type), state, s.node, s.port,
+		   s.peer_node, s.peer_port, s.rqueue, s.wqueue, s.drops, s.ino);
+	return 0;
+}
+
+static const struct seq_operations twin_seq_ops = {
+	.start = twin_seq_start,
+	.next = twin_seq_next,
+	.stop = twin_seq_stop,
+	.show = twin_seq_show,
+};
+
+int twin_proc_init_net(struct net *net)
+{
+	if (!proc_create_net("twin", 0444, net->proc_net, &twin_seq_ops,
+			     sizeof(struct seq_net_private)))
+		return -ENOMEM;
+	return 0;
+}
+
+void twin_proc_exit_net(struct net *net)
+{
+	remove_proc_entry("twin", net->proc_net);
+}

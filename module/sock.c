@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What all twin socket types share: create(), release(), bind(),
+ * getname(), shutdown(), and the one struct proto they are allocated from.
+ * Each type has its own proto_ops table (dgram.c, and later conn.c, raw.c);
+ * an operation a type does not support is sock_no_*().
+ */
+#include <linux/capability.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <net/sock.h>
+
+#include "bearer.h"
+#include "dgram.h"
+#include "sock.h"
+
+/* Level SOL_TWIN: no options yet; SOL_SOCKET is handled by the core. */
+static int twin_setsockopt(struct sock *sk, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	return -ENOPROTOOPT;
+}
+
+static int twin_getsockopt(struct sock *sk, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	return -ENOPROTOOPT;
+}
+
+struct proto twin_proto = {
+	.name = "TWIN",
+	.owner = THIS_MODULE,
+	.obj_size = sizeof(struct twin_sock),
+	.setsockopt = twin_setsockopt,
+	.getsockopt = twin_getsockopt,
+};
+
+/*
+ * Validate a user's sockaddr: long enough, our family, reserved bytes
+ * zero. Anything else is EINVAL so that a future field cannot be silently
+ * ignored by an old kernel.
+ */
+int twin_sockaddr_get(const struct sockaddr *uaddr, int len,
+		      const struct sockaddr_twin **out)
+{
+	const struct sockaddr_twin *sa = (const struct sockaddr_twin *)uaddr;
+
+	if (!uaddr || len < (int)sizeof(*sa))
+		return -EINVAL;
+	if (sa->stw_family != twin_family)
+		return -EINVAL;
+	if (sa->stw_reserved || memchr_inv(sa->stw_zero, 0, sizeof(sa->stw_zero)))
+		return -EINVAL;
+	*out = sa;
+	return 0;
+}
+
+int twin_sockaddr_put(struct sockaddr *uaddr, u32 node, u32 port)
+{
+	struct sockaddr_twin *sa = (struct sockaddr_twin *)uaddr;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->stw_family = twin_family;
+	sa->stw_node = node;
+	sa->stw_port = port;
+	return sizeof(*sa);
+}
+
+static void twin_sk_destruct(struct sock *sk)
+{
+	skb_queue_purge(&sk->sk_receive_queue);
+}
+
+int twin_sock_create(struct net *net, struct socket *sock, int protocol,
+		     int kern)
+{
+	const struct proto_ops *ops;
+	struct sock *sk;
+
+	switch (sock->type) {
+	case SOCK_DGRAM:
+		ops = &twin_dgram_ops;
+		break;
+	default:
+		/* STREAM, SEQPACKET and RAW arrive with their own issues. */
+		return -ESOCKTNOSUPPORT;
+	}
+	if (protocol)
+		return -EPROTONOSUPPORT;
+
+	sk = sk_alloc(net, twin_family, GFP_KERNEL, &twin_proto, kern);
+	if (!sk)
+		return -ENOMEM;
+	sock->ops = ops;
+	sock->state = SS_UNCONNECTED;
+	sock_init_data(sock, sk);
+	sk->sk_protocol = protocol;
+	sk->sk_destruct = twin_sk_destruct;
+	sk->sk_state = TCP_CLOSE;
+	twin_table_add(sk);
+	return 0;
+}
+
+int twin_sock_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	if (!sk)
+		return 0;
+	lock_sock(sk);
+	sock_orphan(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	sk->sk_state = TCP_CLOSE;
+	release_sock(sk);
+	twin_table_remove(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+	sock->sk = NULL;
+	sock_put(sk);
+	return 0;
+}
+
+static int twin_bind_check(struct sock *sk, u32 node, u32 port)
+{
+	struct net *net = sock_net(sk);
+
+	if (node == TWIN_NODE_BROADCAST)
+		return -EADDRNOTAVAIL;
+	if (node != TWIN_NODE_ANY && !twin_node_is_local(twin_net(net), node))
+		return -EADDRNOTAVAIL;
+	if (port != TWIN_PORT_ANY && port < TWIN_PORT_RESERVED &&
+	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+	return 0;
+}
+
+int twin_sock_bind(struct socket *sock, struct sockaddr *uaddr, int len)
+{
+	const struct sockaddr_twin *sa;
+	struct sock *sk = sock->sk;
+	int err;
+
+	err = twin_sockaddr_get(uaddr, len, &sa);
+	if (err)
+		return err;
+	err = twin_bind_check(sk, sa->stw_node, sa->stw_port);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	if (twin_sk(sk)->port)
+		err = -EINVAL;
+	else
+		err = twin_table_bind(sk, sa->stw_node, sa->stw_port);
+	release_sock(sk);
+	return err;
+}
+
+/* Give an unbound socket an ephemeral port. Caller holds lock_sock(sk). */
+int twin_sock_autobind(struct sock *sk)
+{
+	if (twin_sk(sk)->port)
+		return 0;
+	return twin_table_bind(sk, TWIN_NODE_ANY, TWIN_PORT_ANY);
+}
+
+int twin_sock_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	struct sock *sk = sock->sk;
+	struct twin_sock *t = twin_sk(sk);
+	int len;
+
+	lock_sock(sk);
+	if (peer) {
+		if (sk->sk_state != TCP_ESTABLISHED) {
+			release_sock(sk);
+			return -ENOTCONN;
+		}
+		len = twin_sockaddr_put(uaddr, t->peer_node, t->peer_port);
+	} else {
+		len = twin_sockaddr_put(uaddr, t->node, t->port);
+	}
+	release_sock(sk);
+	return len;
+}
+
+int twin_sock_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+
+	/* SHUT_RD, SHUT_WR, SHUT_RDWR are 0, 1, 2; the mask bits are +1. */
+	how++;
+	if (how <= 0 || how > SHUTDOWN_MASK)
+		return -EINVAL;
+	lock_sock(sk);
+	sk->sk_shutdown |= how;
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return 0;
+}
+
+void twin_sock_get_info(struct sock *sk, struct twin_sock_info *info)
+{
+	struct twin_sock *t = twin_sk(sk);
+
+	info->type = sk->sk_type;
+	info->state = sk->sk_state;
+	info->node = t->node;
+	info->port = t->port;
+	info->peer_node = t->peer_node;
+	info->peer_port = t->peer_port;
+	info->rqueue = sk_rmem_alloc_get(sk);
+	info->wqueue = sk_wmem_alloc_get(sk);
+	info->drops = atomic_read(&sk->sk_drops);
+	info->ino = sock_i_ino(sk);
+}

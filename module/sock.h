@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The protocol half of a twin socket. struct socket (VFS side, one
+ * proto_ops table per type) points at this struct sock (protocol side,
+ * one struct proto with its own slab).
+ */
+#ifndef _TWIN_SOCK_H
+#define _TWIN_SOCK_H
+
+#include <net/sock.h>
+#include <linux/twin.h>
+
+#include "netns.h"
+
+struct twin_sock {
+	struct sock sk;		/* first: sk_alloc() allocates the whole */
+	u32 node;		/* bound node, TWIN_NODE_ANY for any */
+	u32 port;		/* bound port, 0 while unbound */
+	u32 peer_node;		/* connected peer */
+	u32 peer_port;
+};
+
+static inline struct twin_sock *twin_sk(const struct sock *sk)
+{
+	return (struct twin_sock *)sk;
+}
+
+extern int twin_family;
+extern struct proto twin_proto;
+
+int twin_sockaddr_get(const struct sockaddr *uaddr, int len,
+		      const struct sockaddr_twin **out);
+int twin_sockaddr_put(struct sockaddr *uaddr, u32 node, u32 port);
+
+int twin_sock_create(struct net *net, struct socket *sock, int protocol,
+		     int kern);
+int twin_sock_release(struct socket *sock);
+int twin_sock_bind(struct socket *sock, struct sockaddr *uaddr, int len);
+int twin_sock_autobind(struct sock *sk);
+int twin_sock_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
+int twin_sock_shutdown(struct socket *sock, int how);
+
+/* What /proc/net/twin and the netlink socket dump show. */
+struct twin_sock_info {
+	int type;
+	u8 state;
+	u32 node, port, peer_node, peer_port;
+	u32 rqueue, wqueue, drops;
+	unsigned long ino;
+};
+
+void twin_sock_get_info(struct sock *sk, struct twin_sock_info *info);
+
+/* The per-namespace socket table (table.c). */
+void twin_table_add(struct sock *sk);
+void twin_table_remove(struct sock *sk);
+int twin_table_bind(struct sock *sk, u32 node, u32 port);
+struct sock *twin_table_lookup(struct twin_net *tn, int type, u32 node,
+			       u32 port);
+int twin_table_get_info(struct twin_net *tn, unsigned int idx,
+			struct twin_sock_info *info);
+
+#endif /* _TWIN_SOCK_H */

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-namespace socket table: every socket on one list (for /proc and
+ * dumps), bound sockets in a hash keyed by type and port. Port spaces are
+ * per socket type, as TCP's and UDP's are. Lock order: lock_sock() of the
+ * socket, then tn->sk_lock; never the other way round.
+ */
+#include <linux/hash.h>
+#include <linux/random.h>
+
+#include "sock.h"
+
+static struct hlist_head *twin_bind_bucket(struct twin_net *tn, int type,
+					   u32 port)
+{
+	return &tn->bind_hash[hash_32(port ^ ((u32)type << 28),
+				      TWIN_BIND_HASH_BITS)];
+}
+
+void twin_table_add(struct sock *sk)
+{
+	struct twin_net *tn = twin_net(sock_net(sk));
+
+	spin_lock_bh(&tn->sk_lock);
+	sk_add_node(sk, &tn->socks);
+	spin_unlock_bh(&tn->sk_lock);
+}
+
+void twin_table_remove(struct sock *sk)
+{
+	struct twin_net *tn = twin_net(sock_net(sk));
+
+	spin_lock_bh(&tn->sk_lock);
+	if (!hlist_unhashed(&sk->sk_bind_node))
+		__sk_del_bind_node(sk);
+	sk_del_node_init(sk);
+	spin_unlock_bh(&tn->sk_lock);
+}
+
+/* Does a bound socket of @type own @port for an overlapping node? */
+static bool twin_port_taken(struct twin_net *tn, int type, u32 node, u32 port)
+{
+	struct sock *sk;
+
+	sk_for_each_bound(sk, twin_bind_bucket(tn, type, port)) {
+		struct twin_sock *t = twin_sk(sk);
+
+		if (sk->sk_type != type || t->port != port)
+			continue;
+		if (t->node == TWIN_NODE_ANY || node == TWIN_NODE_ANY ||
+		    t->node == node)
+			return true;
+	}
+	return false;
+}
+
+/* The whole ephemeral range is 2^31 ports: a free one is found quickly. */
+static u32 twin_pick_ephemeral(struct twin_net *tn, int type, u32 node)
+{
+	u32 span = U32_MAX - TWIN_PORT_EPHEMERAL_MIN + 1;
+	u32 port, i;
+
+	for (i = 0; i < 65536; i++) {
+		port = TWIN_PORT_EPHEMERAL_MIN + (tn->ephemeral_next++ % span);
+		if (!twin_port_taken(tn, type, node, port))
+			return port;
+	}
+	return 0;
+}
+
+/* Caller holds lock_sock(sk) and has checked that @sk is unbound. */
+int twin_table_bind(struct sock *sk, u32 node, u32 port)
+{
+	struct twin_net *tn = twin_net(sock_net(sk));
+	struct twin_sock *t = twin_sk(sk);
+	int err = 0;
+
+	spin_lock_bh(&tn->sk_lock);
+	if (port == TWIN_PORT_ANY) {
+		port = twin_pick_ephemeral(tn, sk->sk_type, node);
+		if (!port)
+			err = -EADDRINUSE;
+	} else if (twin_port_taken(tn, sk->sk_type, node, port)) {
+		err = -EADDRINUSE;
+	}
+	if (!err) {
+		t->node = node;
+		t->port = port;
+		sk_add_bind_node(sk, twin_bind_bucket(tn, sk->sk_type, port));
+	}
+	spin_unlock_bh(&tn->sk_lock);
+	return err;
+}
+
+/* The socket bound to (@node or any node, @port), with a reference. */
+struct sock *twin_table_lookup(struct twin_net *tn, int type, u32 node,
+			       u32 port)
+{
+	struct sock *sk, *found = NULL;
+
+	spin_lock_bh(&tn->sk_lock);
+	sk_for_each_bound(sk, twin_bind_bucket(tn, type, port)) {
+		struct twin_sock *t = twin_sk(sk);
+
+		if (sk->sk_type == type && t->port == port &&
+		    (t->node == TWIN_NODE_ANY || t->node == node)) {
+			found = sk;
+			sock_hold(sk);
+			break;
+		}
+	}
+	spin_unlock_bh(&tn->sk_lock);
+	return found;
+}
+
+/* Information on the @idx-th socket of the namespace, for dumps. */
+int twin_table_get_info(struct twin_net *tn, unsigned int idx,
+			struct twin_sock_info *info)
+{
+	struct sock *sk;
+	unsigned int k = 0;
+	int err = -ENOENT;
+
+	spin_lock_bh(&tn->sk_lock);
+	sk_for_each(sk, &tn->socks) {
+		if (k++ == idx) {
+			twin_sock_get_info(sk, info);
+			err = 0;
+			break;
+		}
+	}
+	spin_unlock_bh(&tn->sk_lock);
+	return err;
+}

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The twin virtual device: `ip link add tw0 type twin`.
+ *
+ * A segment is a software switch. Running devices are on their segment's
+ * RCU list; transmit forwards a unicast frame to the device with the
+ * destination MAC and a broadcast one to every other device, with
+ * dev_forward_skb() as veth does, which scrubs the skb when it crosses
+ * network namespaces.
+ *
+ * A segment spans namespaces, so it must not become a way into somebody
+ * else's traffic: it belongs to the user namespace owning the network
+ * namespace of its first device, and joining it needs CAP_NET_ADMIN there.
+ * Segments are created and freed under RTNL; only transmit reads them
+ * under RCU.
+ */
+#include <linux/etherdevice.h>
+#include <linux/module.h>
+#include <linux/rtnetlink.h>
+#include <linux/user_namespace.h>
+#include <net/rtnetlink.h>
+
+#include "compat.h"
+#include "vdev.h"
+
+struct twin_segment {
+	struct list_head list;		/* twin_segments, RTNL */
+	u32 id;
+	struct user_namespace *owner;
+	unsigned int members;		/* registered devices, RTNL */
+	struct list_head running;	/* devices that are up, RCU */
+	struct rcu_head rcu;
+};
+
+struct twin_vdev {
+	struct net_device *dev;
+	u32 segment_id;
+	struct twin_segment *seg;
+	struct list_head running_node;
+};
+
+static LIST_HEAD(twin_segments);
+static struct rtnl_link_ops twin_link_ops;
+
+static struct twin_segment *twin_segment_find(u32 id)
+{
+	struct twin_segment *seg;
+
+	ASSERT_RTNL();
+	list_for_each_entry(seg, &twin_segments, list)
+		if (seg->id == id)
+			return seg;
+	return NULL;
+}
+
+/* The caller's right to add a device to segment @id. */
+static int twin_segment_may_join(u32 id, struct netlink_ext_ack *extack)
+{
+	struct twin_segment *seg = twin_segment_find(id);
+
+	if (seg && !ns_capable(seg->owner, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(extack,
+			       "segment belongs to another user namespace");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int twin_segment_join(struct twin_vdev *v)
+{
+	struct twin_segment *seg = twin_segment_find(v->segment_id);
+
+	if (!seg) {
+		seg = kzalloc(sizeof(*seg), GFP_KERNEL);
+		if (!seg)
+			return -ENOMEM;
+		seg->id = v->segment_id;
+		seg->owner = get_user_ns(dev_net(v->dev)->user_ns);
+		INIT_LIST_HEAD(&seg->running);
+		list_add(&seg->list, &twin_segments);
+	}
+	seg->members++;
+	v->seg = seg;
+	return 0;
+}
+
+static void twin_segment_free_rcu(struct rcu_head *head)
+{
+	struct twin_segment *seg = container_of(head, struct twin_segment, rcu);
+
+	put_user_ns(seg->owner);
+	kfree(seg);
+}
+
+static void twin_segment_leave(struct twin_vdev *v)
+{
+	struct twin_segment *seg = v->seg;
+
+	v->seg = NULL;
+	if (--seg->members)
+		return;
+	list_del(&seg->list);
+	call_rcu(&seg->rcu, twin_segment_free_rcu);
+}
+
+static void twin_vdev_forward(struct net_device *to, struct sk_buff *skb)
+{
+	unsigned int len = skb->len;
+
+	skb_orphan(skb);
+	if (dev_forward_skb(to, skb) == NET_RX_SUCCESS)
+		dev_sw_netstats_rx_add(to, len);
+}
+
+static netdev_tx_t twin_vdev_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct twin_vdev *v = netdev_priv(dev), *peer;
+	const struct ethhdr *eth = eth_hdr(skb);
+	unsigned int len = skb->len;
+	struct sk_buff *copy;
+
+	dev_sw_netstats_tx_add(dev, 1, len);
+	rcu_read_lock();
+	if (is_multicast_ether_addr(eth->h_dest)) {
+		list_for_each_entry_rcu(peer, &v->seg->running, running_node) {
+			if (peer == v)
+				continue;
+			copy = skb_clone(skb, GFP_ATOMIC);
+			if (copy)
+				twin_vdev_forward(peer->dev, copy);
+			else
+				dev_core_stats_tx_dropped_inc(dev);
+		}
+		consume_skb(skb);
+		goto out;
+	}
+	list_for_each_entry_rcu(peer, &v->seg->running, running_node) {
+		if (peer != v && ether_addr_equal(peer->dev->dev_addr, eth->h_dest)) {
+			twin_vdev_forward(peer->dev, skb);
+			goto out;
+		}
+	}
+	/* Nobody on the segment has that MAC: a switch would drop it too. */
+	dev_core_stats_tx_dropped_inc(dev);
+	kfree_skb(skb);
+out:
+	rcu_read_unlock();
+	return NETDEV_TX_OK;
+}
+
+static int twin_vdev_open(struct net_device *dev)
+{
+	struct twin_vdev *v = netdev_priv(dev);
+
+	list_add_tail_rcu(&v->running_node, &v->seg->running);
+	netif_carrier_on(dev);
+	return 0;
+}
+
+static int twin_vdev_stop(struct net_device *dev)
+{
+	struct twin_vdev *v = netdev_priv(dev);
+
+	netif_carrier_off(dev);
+	list_del_rcu(&v->running_node);
+	/* No transmit may still walk this node when open() re-adds it. */
+	synchronize_net();
+	return 0;
+}
+
+static int twin_vdev_init_dev(struct net_device *dev)
+{
+	struct twin_vdev *v = netdev_priv(dev);
+	int err;
+
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		return -ENOMEM;
+	v->dev = dev;
+	err = twin_segment_join(v);
+	if (err) {
+		free_percpu(dev->tstats);
+		dev->tstats = NULL;
+		return err;
+	}
+	netif_carrier_off(dev);
+	return 0;
+}
+
+static void twin_vdev_uninit(struct net_device *dev)
+{
+	twin_segment_leave(netdev_priv(dev));
+}
+
+static void twin_vdev_destructor(struct net_device *dev)
+{
+	free_percpu(dev->tstats);
+}
+
+static const struct net_device_ops twin_vdev_ops = {
+	.ndo_init = twin_vdev_init_dev,
+	.ndo_uninit = twin_vdev_uninit,
+	.ndo_open = twin_vdev_open,
+	.ndo_stop = twin_vdev_stop,
+	.ndo_start_xmit = twin_vdev_xmit,
+	.ndo_get_stats64 = dev_get_tstats64,
+	.ndo_set_mac_address = eth_mac_addr,
+	.ndo_validate_addr = eth_validate_addr,
+};
+
+static void twin_vdev_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+	dev->netdev_ops = &twin_vdev_ops;
+	dev->rtnl_link_ops = &twin_link_ops;
+	dev->needs_free_netdev = true;
+	dev->priv_destructor = twin_vdev_destructor;
+	/* Like veth: no default queue (netem can still be attached), and
+	 * transmit modifies the skb, so it must not be shared.
+	 */
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = ETH_MAX_MTU;
+	eth_hw_addr_random(dev);
+}
+
+static int twin_vdev_newlink(struct net *src_net, struct net_device *dev,
+			     struct nlattr *tb[], struct nlattr *data[],
+			     struct netlink_ext_ack *extack)
+{
+	struct twin_vdev *v = netdev_priv(dev);
+	int err;
+
+	v->segment_id = 0;
+	err = twin_segment_may_join(v->segment_id, extack);
+	if (err)
+		return err;
+	return register_netdevice(dev);
+}
+
+static struct rtnl_link_ops twin_link_ops = {
+	.kind = "twin",
+	.priv_size = sizeof(struct twin_vdev),
+	.setup = twin_vdev_setup,
+	.newlink = twin_vdev_newlink,
+};
+
+bool twin_vdev_is(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops == &twin_link_ops;
+}
+
+u32 twin_vdev_segment(const struct net_device *dev)
+{
+	const struct twin_vdev *v = netdev_priv(dev);
+
+	return v->segment_id;
+}
+
+/* `twinctl link add NAME segment N`: iproute2 cannot pass our options. */
+int twin_vdev_create(struct net *net, const char *name, u32 segment,
+		     struct netlink_ext_ack *extack)
+{
+	struct net_device *dev;
+	struct twin_vdev *v;
+	int err;
+
+	ASSERT_RTNL();
+	if (!dev_valid_name(name)) {
+		NL_SET_ERR_MSG(extack, "invalid device name");
+		return -EINVAL;
+	}
+	err = twin_segment_may_join(segment, extack);
+	if (err)
+		return err;
+	dev = alloc_netdev(sizeof(*v), name, NET_NAME_USER, twin_vdev_setup);
+	if (!dev)
+		return -ENOMEM;
+	dev_net_set(dev, net);
+	v = netdev_priv(dev);
+	v->segment_id = segment;
+	err = register_netdevice(dev);
+	if (err) {
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG(extack, "a device with that name exists");
+		free_netdev(dev);
+	}
+	return err;
+}
+
+int twin_vdev_init(void)
+{
+	return rtnl_link_register(&twin_link_ops);
+}
+
+/* Deletes every twin device in every namespace. */
+void twin_vdev_exit(void)
+{
+	rtnl_link_unregister(&twin_link_ops);
+}
+
+MODULE_ALIAS_RTNL_LINK("twin");

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * twin: the AF_TWIN address family.
+ *
+ * Userspace ABI: the family number, the socket address, socket options,
+ * the wire header (so raw-socket users can build frames) and the generic
+ * netlink family that twinctl speaks.
+ */
+#ifndef _UAPI_LINUX_TWIN_H
+#define _UAPI_LINUX_TWIN_H
+
+#include <linux/types.h>
+#include <linux/socket.h>
+
+/*
+ * Slot 19 was AF_ECONET, removed in Linux 3.5; nothing in 6.1 or 6.12
+ * registers it. The module parameter "family" can move it; the number in
+ * use is readable at /sys/module/twin/parameters/family.
+ */
+#ifndef AF_TWIN
+#define AF_TWIN		19
+#endif
+#ifndef PF_TWIN
+#define PF_TWIN		AF_TWIN
+#endif
+
+#define TWIN_FAMILY_PARAM	"/sys/module/twin/parameters/family"
+
+/* Node addresses and ports, host byte order in struct sockaddr_twin. */
+#define TWIN_NODE_ANY		0U
+#define TWIN_NODE_BROADCAST	0xffffffffU
+#define TWIN_PORT_ANY		0U
+/* Binding a port below this needs CAP_NET_BIND_SERVICE, as for TCP/UDP. */
+#define TWIN_PORT_RESERVED	1024U
+/* Ephemeral ports are taken from [TWIN_PORT_EPHEMERAL_MIN, 0xffffffff]. */
+#define TWIN_PORT_EPHEMERAL_MIN	0x80000000U
+
+/*
+ * 16 bytes, like struct sockaddr_in, so generic tools (socat's accept)
+ * that pass a 16-byte buffer see the whole address. Reserved bytes must
+ * be zero on input (EINVAL otherwise) and are zero on output.
+ */
+struct sockaddr_twin {
+	__kernel_sa_family_t	stw_family;
+	__u16			stw_reserved;
+	__u32			stw_port;
+	__u32			stw_node;
+	__u8			stw_zero[4];
+};
+
+/* Socket option level for twin's own options. */
+#define SOL_TWIN		0x7477
+
+/* The EtherType twin frames use on any Ethernet device. */
+#define TWIN_ETH_P		0x88B5	/* ETH_P_802_EX1 */
+
+/*
+ * Wire header, all fields big-endian. csum is CRC32C (Castagnoli) over the
+ * header with csum set to zero, followed by the payload, stored as
+ * cpu_to_be32(~crc32c(~0, ...)).
+ */
+#define TWIN_VERSION		1
+
+enum twin_frame_type {
+	TWIN_T_DGRAM		= 1,	/* datagram to a port */
+	TWIN_T_SOLICIT		= 2,	/* neighbour solicitation (broadcast) */
+	TWIN_T_ADVERT		= 3,	/* neighbour advertisement (unicast) */
+	TWIN_T_STREAM		= 4,	/* connection frame, SOCK_STREAM */
+	TWIN_T_SEQPACKET	= 5,	/* connection frame, SOCK_SEQPACKET */
+	__TWIN_T_MAX,
+};
+#define TWIN_T_MAX		(__TWIN_T_MAX - 1)
+
+/* Flags of connection frames. */
+#define TWIN_F_SYN		0x0001
+#define TWIN_F_ACK		0x0002
+#define TWIN_F_FIN		0x0004
+#define TWIN_F_RST		0x0008
+#define TWIN_F_EOR		0x0010	/* last fragment of a record */
+
+struct twinhdr {
+	__u8	version;
+	__u8	type;
+	__be16	flags;
+	__be16	len;		/* payload bytes after the header */
+	__be16	reserved;	/* zero */
+	__be32	dst_node;
+	__be32	src_node;
+	__be32	dst_port;
+	__be32	src_port;
+	__be32	seq;
+	__be32	ack;
+	__be32	window;
+	__be32	csum;
+};
+
+#define TWIN_HLEN		((int)sizeof(struct twinhdr))	/* 40 */
+
+/* Generic netlink. */
+#define TWIN_GENL_NAME		"twin"
+#define TWIN_GENL_VERSION	1
+
+enum twin_cmd {
+	TWIN_CMD_UNSPEC,
+	TWIN_CMD_ADDR_NEW,	/* IFINDEX or IFNAME, NODE */
+	TWIN_CMD_ADDR_DEL,	/* IFINDEX or IFNAME, and/or NODE */
+	TWIN_CMD_ADDR_GET,	/* dump */
+	TWIN_CMD_LINK_NEW,	/* IFNAME, optional SEGMENT: a twin device */
+	TWIN_CMD_LINK_GET,	/* dump: twin devices and attached devices */
+	TWIN_CMD_NEIGH_GET,	/* dump */
+	TWIN_CMD_NEIGH_FLUSH,	/* optional IFINDEX/IFNAME */
+	TWIN_CMD_SOCK_GET,	/* dump */
+	TWIN_CMD_STATS_GET,	/* doit: the namespace's counters */
+	__TWIN_CMD_MAX,
+};
+#define TWIN_CMD_MAX		(__TWIN_CMD_MAX - 1)
+
+enum twin_attr {
+	TWIN_A_UNSPEC,
+	TWIN_A_PAD,
+	TWIN_A_IFINDEX,		/* u32 */
+	TWIN_A_IFNAME,		/* string */
+	TWIN_A_NODE,		/* u32 */
+	TWIN_A_SEGMENT,		/* u32, twin devices only */
+	TWIN_A_LLADDR,		/* binary, ETH_ALEN */
+	TWIN_A_VIRTUAL,		/* flag: the device is a twin device */
+	TWIN_A_MTU,		/* u32 */
+	TWIN_A_UP,		/* u8: administratively up and carrier on */
+	TWIN_A_STATS,		/* nested, enum twin_stat */
+	TWIN_A_NEIGH_STATE,	/* u8, enum twin_neigh_state */
+	TWIN_A_SOCK_TYPE,	/* u32, SOCK_* */
+	TWIN_A_SOCK_STATE,	/* u8, TCP_* values */
+	TWIN_A_SOCK_NODE,	/* u32, local node */
+	TWIN_A_SOCK_PORT,	/* u32, local port */
+	TWIN_A_SOCK_PEER_NODE,	/* u32 */
+	TWIN_A_SOCK_PEER_PORT,	/* u32 */
+	TWIN_A_SOCK_RQUEUE,	/* u32, bytes */
+	TWIN_A_SOCK_WQUEUE,	/* u32, bytes */
+	TWIN_A_SOCK_INODE,	/* u64 */
+	TWIN_A_SOCK_DROPS,	/* u32 */
+	__TWIN_A_MAX,
+};
+#define TWIN_A_MAX		(__TWIN_A_MAX - 1)
+
+enum twin_neigh_state {
+	TWIN_NEIGH_INCOMPLETE,
+	TWIN_NEIGH_REACHABLE,
+	TWIN_NEIGH_FAILED,
+};
+
+/* Counters, per namespace and per attached device (u64 attributes). */
+enum twin_stat {
+	TWIN_STAT_UNSPEC,
+	TWIN_STAT_PAD,
+	TWIN_STAT_RX_FRAMES,
+	TWIN_STAT_RX_BYTES,
+	TWIN_STAT_TX_FRAMES,
+	TWIN_STAT_TX_BYTES,
+	TWIN_STAT_DELIVERED,		/* handed to a socket */
+	TWIN_STAT_DROP_SHORT,		/* shorter than the header */
+	TWIN_STAT_DROP_VERSION,		/* unknown version */
+	TWIN_STAT_DROP_LENGTH,		/* len disagrees with the frame */
+	TWIN_STAT_DROP_CSUM,		/* CRC32C mismatch */
+	TWIN_STAT_DROP_TYPE,		/* unknown frame type */
+	TWIN_STAT_DROP_ADDR,		/* not for a local node, bad source */
+	TWIN_STAT_DROP_NO_SOCKET,	/* no socket on the port */
+	TWIN_STAT_DROP_RCVBUF,		/* receive buffer full */
+	TWIN_STAT_DROP_NEIGH,		/* destination did not resolve */
+	TWIN_STAT_DROP_NOMEM,		/* allocation failed */
+	TWIN_STAT_DROP_NO_BEARER,	/* device has no twin address */
+	TWIN_STAT_NEIGH_SOLICIT,	/* solicitations sent */
+	TWIN_STAT_NEIGH_ADVERT,		/* advertisements sent */
+	__TWIN_STAT_MAX,
+};
+#define TWIN_STAT_MAX		(__TWIN_STAT_MAX - 1)
+
+#endif /* _UAPI_LINUX_TWIN_H */
