@@ -73,8 +73,6 @@ static void __net_exit twin_net_exit(struct net *net)
 	rtnl_unlock();
 	twin_neigh_flush(tn, 0);
 	WARN_ON_ONCE(!hlist_empty(&tn->socks));
-	/* Bearers are freed by RCU callbacks that may still touch tn->stats. */
-	rcu_barrier();
 	free_percpu(tn->stats);
 }
 
@@ -99,7 +97,6 @@ static int __init twin_init(void)
 		return -EINVAL;
 	}
 	twin_family_ops.family = twin_family;
-	twin_dgram_ops.family = twin_family;
 
 	err = register_pernet_subsys(&twin_net_ops);
 	if (err)

@@ -238,8 +238,11 @@ drop:
 	kfree_skb(skb);
 }
 
-/* Not const: .family is the number chosen at module load. */
-struct proto_ops twin_dgram_ops = {
+/*
+ * .family is informational (the core reads sk_family, set from the module
+ * parameter); it shows the default slot.
+ */
+const struct proto_ops twin_dgram_ops = {
 	.family = PF_TWIN,
 	.owner = THIS_MODULE,
 	.release = twin_sock_release,

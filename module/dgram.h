@@ -8,7 +8,7 @@
 
 struct twin_bearer;
 
-extern struct proto_ops twin_dgram_ops;
+extern const struct proto_ops twin_dgram_ops;
 
 void twin_dgram_rcv(struct twin_bearer *b, struct sk_buff *skb);
 

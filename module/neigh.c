@@ -181,8 +181,8 @@ int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
 	if (!*timeo)
 		return -EINPROGRESS;
 	rem = wait_event_interruptible_timeout(tn->neigh_wait,
-		twin_neigh_state(tn, node, NULL) != TWIN_NEIGH_INCOMPLETE,
-		*timeo);
+					       twin_neigh_state(tn, node, NULL) !=
+					       TWIN_NEIGH_INCOMPLETE, *timeo);
 	if (rem < 0)
 		return sock_intr_errno(*timeo);
 	*timeo = rem;
