@@ -146,8 +146,12 @@ int twin_bearer_xmit(struct twin_bearer *b, struct sk_buff *skb,
 	}
 	twin_count(b, b->tn, TWIN_STAT_TX_FRAMES, 1);
 	twin_count(b, b->tn, TWIN_STAT_TX_BYTES, len);
-	/* Congestion notification is not an error; a drop by the qdisc is. */
-	err = net_xmit_eval(dev_queue_xmit(skb));
+	/*
+	 * Congestion notification is not an error; a drop by the qdisc is.
+	 * net_xmit_eval() evaluates its argument twice: never pass it a call.
+	 */
+	err = dev_queue_xmit(skb);
+	err = net_xmit_eval(err);
 	return err > 0 ? -ENOBUFS : err;
 }
 
