@@ -69,6 +69,7 @@ enum twin_frame_type {
 	TWIN_T_SEQPACKET	= 5,	/* connection frame, SOCK_SEQPACKET */
 	__TWIN_T_MAX,
 };
+
 #define TWIN_T_MAX		(__TWIN_T_MAX - 1)
 
 /* Flags of connection frames. */
@@ -113,6 +114,7 @@ enum twin_cmd {
 	TWIN_CMD_STATS_GET,	/* doit: the namespace's counters */
 	__TWIN_CMD_MAX,
 };
+
 #define TWIN_CMD_MAX		(__TWIN_CMD_MAX - 1)
 
 enum twin_attr {
@@ -140,6 +142,7 @@ enum twin_attr {
 	TWIN_A_SOCK_DROPS,	/* u32 */
 	__TWIN_A_MAX,
 };
+
 #define TWIN_A_MAX		(__TWIN_A_MAX - 1)
 
 enum twin_neigh_state {
@@ -172,6 +175,7 @@ enum twin_stat {
 	TWIN_STAT_NEIGH_ADVERT,		/* advertisements sent */
 	__TWIN_STAT_MAX,
 };
+
 #define TWIN_STAT_MAX		(__TWIN_STAT_MAX - 1)
 
 #endif /* _UAPI_LINUX_TWIN_H */
