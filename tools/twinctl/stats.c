@@ -23,7 +23,6 @@ static const char *const stat_names[TWIN_STAT_MAX + 1] = {
 	[TWIN_STAT_DROP_RCVBUF]		= "drop_rcvbuf",
 	[TWIN_STAT_DROP_NEIGH]		= "drop_neigh",
 	[TWIN_STAT_DROP_NOMEM]		= "drop_nomem",
-	[TWIN_STAT_DROP_NO_BEARER]	= "drop_no_bearer",
 	[TWIN_STAT_NEIGH_SOLICIT]	= "neigh_solicit",
 	[TWIN_STAT_NEIGH_ADVERT]	= "neigh_advert",
 };
@@ -101,7 +100,6 @@ const struct object stats_object = {
 "drop_rcvbuf                            receive buffer full\n"
 "drop_neigh                             destination node did not resolve\n"
 "drop_nomem                             allocation failure\n"
-"drop_no_bearer                         device has no twin address\n"
 "neigh_solicit neigh_advert             discovery messages sent\n",
 	.cmds = stats_cmds,
 };

@@ -170,7 +170,6 @@ enum twin_stat {
 	TWIN_STAT_DROP_RCVBUF,		/* receive buffer full */
 	TWIN_STAT_DROP_NEIGH,		/* destination did not resolve */
 	TWIN_STAT_DROP_NOMEM,		/* allocation failed */
-	TWIN_STAT_DROP_NO_BEARER,	/* device has no twin address */
 	TWIN_STAT_NEIGH_SOLICIT,	/* solicitations sent */
 	TWIN_STAT_NEIGH_ADVERT,		/* advertisements sent */
 	__TWIN_STAT_MAX,
