@@ -73,12 +73,31 @@ static void twin_neigh_start(struct twin_neigh *n)
 	mod_timer(&n->timer, jiffies);
 }
 
-static void twin_neigh_drop_list(struct twin_net *tn, struct sk_buff_head *list)
+/*
+ * A connected datagram socket learns that its peer did not resolve, as a
+ * connected UDP socket learns of an ICMP unreachable: through sk_err, so
+ * poll() reports EPOLLERR and the next receive or SO_ERROR returns it.
+ */
+static void twin_neigh_report(struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+
+	if (!sk || sk->sk_type != SOCK_DGRAM || sock_flag(sk, SOCK_DEAD) ||
+	    READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
+		return;
+	WRITE_ONCE(sk->sk_err, EHOSTUNREACH);
+	sk_error_report(sk);
+}
+
+static void twin_neigh_drop_list(struct twin_net *tn, struct sk_buff_head *list,
+				 bool unreachable)
 {
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(list))) {
 		twin_stats_add(tn->stats, TWIN_STAT_DROP_NEIGH, 1);
+		if (unreachable)
+			twin_neigh_report(skb);
 		kfree_skb(skb);
 	}
 }
@@ -129,7 +148,7 @@ static void twin_neigh_timer(struct timer_list *t)
 	spin_unlock_bh(&tn->neigh_lock);
 
 	if (failed) {
-		twin_neigh_drop_list(tn, &drop);
+		twin_neigh_drop_list(tn, &drop, true);
 		wake_up_all(&tn->neigh_wait);
 	}
 	if (solicit)
@@ -335,7 +354,7 @@ void twin_neigh_flush(struct twin_net *tn, int ifindex)
 	/* A running timer sees the entry dead and stops re-arming. */
 	hlist_for_each_entry_safe(n, tmp, &gone, hnode) {
 		timer_shutdown_sync(&n->timer);
-		twin_neigh_drop_list(tn, &n->pending);
+		twin_neigh_drop_list(tn, &n->pending, false);
 		kfree(n);
 	}
 	wake_up_all(&tn->neigh_wait);

@@ -1,0 +1,292 @@
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the variables are for the scripts that source this file.)
+# Shared helpers for the kselftest-style shell tests in scripts/tests/
+# (named .bash, not .sh, so that runners globbing *.sh skip it).
+# Sourced, not run. Output is TAP 13; a test is a function run in a
+# subshell by run_test, which fails it with `fail MSG` (exit 1), skips it
+# with `skip WHY` (exit 4) and runs its `defer`red cleanups on the way out.
+#
+# Environment:
+#   TWIN_KO         twin.ko to load (default /twin/twin.ko)
+#   TWIN_TESTS_DIR  directory with twin-dgram, twin-genl, twin-nocap
+#                   (default: PATH, /twin/tests, ../../userspace-tests)
+#
+# Run with bash, never busybox sh: busybox runs its own `ip` applet first.
+
+set -u
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PREFIX="tws$$"			# namespace names: $PREFIX-<tag>
+TAP_NUM=0
+TAP_FAILED=0
+TAP_SKIPPED=0
+TAP_PASSED=0
+
+diag() {
+	local line
+	printf '%s\n' "$*" | while IFS= read -r line; do
+		printf '# %s\n' "$line"
+	done
+}
+
+# A program on PATH that is not a busybox applet, or nothing.
+find_tool() {
+	local dir cand real first=""
+	local IFS=:
+	for dir in $PATH; do
+		cand=${dir:-.}/$1
+		if [ ! -x "$cand" ] || [ -d "$cand" ]; then
+			continue
+		fi
+		real=$(readlink -f "$cand")
+		if [ "${real##*/}" = busybox ]; then
+			[ -n "$first" ] || first=$cand
+			continue
+		fi
+		echo "$cand"
+		return 0
+	done
+	[ -n "$first" ] && echo "$first"
+	return 0
+}
+
+# A helper built in userspace-tests/ (`make -s list-helpers` names them):
+# in $TWIN_TESTS_DIR, on PATH (the VM's /twin/bin), in /twin/tests, or in
+# the source tree next to this script.
+find_helper() {
+	local d
+	for d in "${TWIN_TESTS_DIR:-}" "" /twin/tests "$LIB_DIR/../../userspace-tests"; do
+		if [ -z "$d" ]; then
+			command -v "$1" 2>/dev/null && return 0
+			continue
+		fi
+		[ -x "$d/$1" ] && { echo "$d/$1"; return 0; }
+	done
+	return 0
+}
+
+IP=$(find_tool ip)
+TC=$(find_tool tc)
+TWINCTL=$(find_tool twinctl)
+SOCAT=$(find_tool socat)
+UNSHARE=$(find_tool unshare)
+TIMEOUT=$(find_tool timeout)
+TWIN_DGRAM=$(find_helper twin-dgram)
+TWIN_GENL=$(find_helper twin-genl)
+TWIN_NOCAP=$(find_helper twin-nocap)
+TWIN_KO=${TWIN_KO:-/twin/twin.ko}
+
+# The whole script is skipped (exit 4) unless these exist.
+require() {
+	local v
+	for v in "$@"; do
+		if [ -z "${!v}" ]; then
+			echo "TAP version 13"
+			echo "1..0 # SKIP $v not found"
+			exit $KSFT_SKIP
+		fi
+	done
+	if [ "$(id -u)" != 0 ]; then
+		echo "TAP version 13"
+		echo "1..0 # SKIP must run as root"
+		exit $KSFT_SKIP
+	fi
+}
+
+require_module() {
+	if [ ! -d /sys/module/twin ]; then
+		echo "TAP version 13"
+		echo "1..0 # SKIP the twin module is not loaded"
+		exit $KSFT_SKIP
+	fi
+}
+
+family() {
+	cat /sys/module/twin/parameters/family 2>/dev/null || echo 19
+}
+
+# ------------------------------------------------------------ inside tests
+
+fail() {
+	diag "${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]}: $*"
+	exit $KSFT_FAIL
+}
+
+skip() {
+	echo "$*" > "$SKIP_FILE"
+	exit $KSFT_SKIP
+}
+
+# Cleanups run in reverse order when the test's subshell exits.
+CLEANUPS=()
+defer() {
+	CLEANUPS+=("$*")
+}
+
+run_cleanups() {
+	local i
+	for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUPS[i]}" >/dev/null 2>&1
+	done
+	CLEANUPS=()
+}
+
+# Run a command; on failure print it and its output and fail the test.
+ok() {
+	local out rc=0
+	out=$("$@" 2>&1) || rc=$?
+	if [ $rc != 0 ]; then
+		diag "\$ $*  (exit $rc)"
+		[ -n "$out" ] && diag "$out"
+		fail "expected success: $*"
+	fi
+	return 0
+}
+
+# The command must fail; its stderr+stdout is left in $OUT.
+OUT=""
+must_fail() {
+	local rc=0
+	OUT=$("$@" 2>&1) || rc=$?
+	if [ $rc = 0 ]; then
+		diag "\$ $*  (exit 0)"
+		[ -n "$OUT" ] && diag "$OUT"
+		fail "expected failure: $*"
+	fi
+	return 0
+}
+
+# Named network namespaces, deleted (devices first) at the end of the
+# test. The name is left in $REPLY (not printed: a command substitution
+# would run ns_new in a subshell, and its defer would be lost).
+ns_new() {
+	local ns=$PREFIX-$1
+	ok "$IP" netns add "$ns"
+	defer "ns_del $ns"
+	REPLY=$ns
+}
+
+ns_del() {
+	local dev
+	# Delete twin and veth devices now: namespace teardown is
+	# asynchronous, and a dying device must not answer on segment 0.
+	for dev in $("$IP" -n "$1" -o link show 2>/dev/null |
+		awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+		[ "$dev" = lo ] || "$IP" -n "$1" link del "$dev" 2>/dev/null
+	done
+	"$IP" netns del "$1" 2>/dev/null
+}
+
+# in_ns NS CMD...: run CMD in a namespace. Not for background jobs: `&`
+# on a function forks a subshell, and killing $! would leave CMD running
+# (and its sockets pinning the module); use "$IP" netns exec there.
+in_ns() {
+	local ns=$1
+	shift
+	"$IP" netns exec "$ns" "$@"
+}
+
+# A namespace with tw0 (segment $3, default 0) and node address $2;
+# its name in $REPLY.
+ns_twin() {
+	local ns seg=${3:-0}
+	ns_new "$1"
+	ns=$REPLY
+	if [ "$seg" = 0 ]; then
+		ok "$IP" -n "$ns" link add tw0 type twin
+	else
+		ok in_ns "$ns" "$TWINCTL" link add tw0 segment "$seg"
+	fi
+	ok "$IP" -n "$ns" link set tw0 up
+	ok in_ns "$ns" "$TWINCTL" addr add "$2" dev tw0
+	REPLY=$ns
+}
+
+# Wait until FILE contains the pattern (grep -E), up to $3 seconds.
+wait_for() {
+	local file=$1 pattern=$2 secs=${3:-5} i
+	for ((i = 0; i < secs * 10; i++)); do
+		grep -qE -- "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Wait up to $2 seconds for background job $1 to end; its status is
+# returned (124 if it is still running: it is then killed).
+wait_pid() {
+	local pid=$1 secs=${2:-5} i
+	for ((i = 0; i < secs * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 124
+	fi
+	wait "$pid"
+}
+
+# The 14 bytes after sa_family of a sockaddr_twin, as socat's hex:
+# reserved(2) port(4, little endian) node(4, little endian) zero(4).
+le32() {
+	printf '%02x%02x%02x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) \
+		$((($1 >> 16) & 255)) $((($1 >> 24) & 255))
+}
+
+twin_hex() {	# NODE PORT
+	printf '0000%s%s00000000' "$(le32 "$2")" "$(le32 "$1")"
+}
+
+# ------------------------------------------------------------ running
+
+tap_plan() {
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+# run_test NAME FUNCTION: one TAP line.
+run_test() {
+	local name=$1 fn=$2 rc=0
+	SKIP_FILE=$(mktemp)
+	(
+		trap run_cleanups EXIT
+		"$fn"
+	) || rc=$?
+	TAP_NUM=$((TAP_NUM + 1))
+	case $rc in
+	0)	echo "ok $TAP_NUM - $name"; TAP_PASSED=$((TAP_PASSED + 1)) ;;
+	4)	echo "ok $TAP_NUM - $name # SKIP $(cat "$SKIP_FILE")"
+		TAP_SKIPPED=$((TAP_SKIPPED + 1)) ;;
+	*)	echo "not ok $TAP_NUM - $name"; TAP_FAILED=$((TAP_FAILED + 1)) ;;
+	esac
+	rm -f "$SKIP_FILE"
+}
+
+# run_tests FUNCTION...: the plan, each test, the totals; exits.
+run_tests() {
+	local fn
+	tap_plan $#
+	for fn in "$@"; do
+		run_test "${fn#test_}" "$fn"
+	done
+	echo "# Totals: pass:$TAP_PASSED fail:$TAP_FAILED xfail:0 xpass:0 skip:$TAP_SKIPPED error:0"
+	[ $TAP_FAILED = 0 ] && exit $KSFT_PASS
+	exit $KSFT_FAIL
+}
+
+# Namespaces a killed test left behind.
+cleanup_all() {
+	local ns
+	for ns in /run/netns/"$PREFIX"-*; do
+		[ -e "$ns" ] && ns_del "${ns##*/}"
+	done
+	return 0
+}
+trap cleanup_all EXIT
+trap 'exit 130' INT TERM

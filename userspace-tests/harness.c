@@ -1,0 +1,841 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The test harness: see harness.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <linux/capability.h>
+
+#include "genl.h"
+#include "harness.h"
+
+#define MAX_TESTS	256
+#define MAX_NS		16
+#define SKIP_MSG_LEN	512
+
+static const struct twin_test *tests[MAX_TESTS];
+static int ntests;
+
+/* State of the running test (in the test child). */
+static pid_t test_pid;			/* the test child's pid */
+static bool test_failed;
+static char *skip_msg;			/* shared with the parent */
+static int home_ns_fd = -1;		/* the test's own namespace */
+static char ns_names[MAX_NS][64];
+static int nns;
+/* Twin devices made by twin_dev_add(), deleted first at cleanup. */
+static struct { char ns[64]; char dev[32]; } devs[32];
+static int ndevs;
+
+void harness_register(const struct twin_test *t)
+{
+	if (ntests == MAX_TESTS) {
+		fprintf(stderr, "harness: too many tests\n");
+		exit(KSFT_FAIL);
+	}
+	tests[ntests++] = t;
+}
+
+/* ------------------------------------------------------------ output */
+
+void diag(const char *fmt, ...)
+{
+	char buf[2048], *line, *save = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		printf("# %s\n", line);
+	fflush(stdout);
+}
+
+static void vfail(const char *file, int line, const char *fmt, va_list ap)
+{
+	char buf[2048];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag("%s:%d: %s", file, line, buf);
+}
+
+void harness_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(file, line, fmt, ap);
+	va_end(ap);
+	exit(KSFT_FAIL);
+}
+
+void harness_expect_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(file, line, fmt, ap);
+	va_end(ap);
+	test_failed = true;
+}
+
+void harness_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (skip_msg) {
+		va_start(ap, fmt);
+		vsnprintf(skip_msg, SKIP_MSG_LEN, fmt, ap);
+		va_end(ap);
+	}
+	/* A skip after a failed EXPECT is still a failure. */
+	exit(test_failed ? KSFT_FAIL : KSFT_SKIP);
+}
+
+const char *harness_num(long double v, int slot)
+{
+	static char buf[2][64];
+
+	if (v == (long double)(long long)v)
+		snprintf(buf[slot], sizeof(buf[0]), "%lld", (long long)v);
+	else if (v >= 0 && v == (long double)(unsigned long long)v)
+		snprintf(buf[slot], sizeof(buf[0]), "%llu", (unsigned long long)v);
+	else
+		snprintf(buf[slot], sizeof(buf[0]), "%.6Lf", v);
+	return buf[slot];
+}
+
+size_t harness_memdiff(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	size_t i;
+
+	for (i = 0; i < n && x[i] == y[i]; i++)
+		;
+	return i;
+}
+
+const char *errno_name(int e)
+{
+	static const struct { int e; const char *n; } names[] = {
+		{ 0, "0" }, { EPERM, "EPERM" }, { ENOENT, "ENOENT" },
+		{ ESRCH, "ESRCH" }, { EINTR, "EINTR" }, { EIO, "EIO" },
+		{ EBADF, "EBADF" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
+		{ EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },
+		{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
+		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { EPIPE, "EPIPE" },
+		{ ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" },
+		{ ENODATA, "ENODATA" }, { ENOTSOCK, "ENOTSOCK" },
+		{ EDESTADDRREQ, "EDESTADDRREQ" }, { EMSGSIZE, "EMSGSIZE" },
+		{ EPROTOTYPE, "EPROTOTYPE" }, { ENOPROTOOPT, "ENOPROTOOPT" },
+		{ EPROTONOSUPPORT, "EPROTONOSUPPORT" },
+		{ ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" }, { EAFNOSUPPORT, "EAFNOSUPPORT" },
+		{ EADDRINUSE, "EADDRINUSE" },
+		{ EADDRNOTAVAIL, "EADDRNOTAVAIL" }, { ENETDOWN, "ENETDOWN" },
+		{ ENETUNREACH, "ENETUNREACH" }, { ECONNRESET, "ECONNRESET" },
+		{ ENOBUFS, "ENOBUFS" }, { EISCONN, "EISCONN" },
+		{ ENOTCONN, "ENOTCONN" }, { ETIMEDOUT, "ETIMEDOUT" },
+		{ ECONNREFUSED, "ECONNREFUSED" },
+		{ EHOSTUNREACH, "EHOSTUNREACH" }, { EALREADY, "EALREADY" },
+		{ EINPROGRESS, "EINPROGRESS" },
+	};
+	static char buf[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].e == e)
+			return names[i].n;
+	snprintf(buf, sizeof(buf), "%d", e);
+	return buf;
+}
+
+/* ------------------------------------------------------------ misc */
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+ssize_t read_file(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+void fill_pattern(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(seed * 31 + i * 7 + (i >> 8));
+}
+
+void cap_drop(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		harness_fail(__FILE__, __LINE__, "capget: %s", strerror(errno));
+	data[cap / 32].effective &= ~(1U << (cap % 32));
+	data[cap / 32].permitted &= ~(1U << (cap % 32));
+	data[cap / 32].inheritable &= ~(1U << (cap % 32));
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		harness_fail(__FILE__, __LINE__, "capset: %s", strerror(errno));
+}
+
+/* ------------------------------------------------------------ twin */
+
+int twin_family(void)
+{
+	static int family = -1;
+	char buf[32];
+
+	if (family < 0) {
+		family = AF_TWIN;
+		if (read_file(TWIN_FAMILY_PARAM, buf, sizeof(buf)) > 0)
+			family = atoi(buf);
+	}
+	return family;
+}
+
+struct sockaddr_twin twin_addr(uint32_t node, uint32_t port)
+{
+	struct sockaddr_twin a;
+
+	memset(&a, 0, sizeof(a));
+	a.stw_family = twin_family();
+	a.stw_node = node;
+	a.stw_port = port;
+	return a;
+}
+
+int twin_socket(int type)
+{
+	int fd = socket(twin_family(), type, 0);
+
+	if (fd < 0)
+		harness_fail(__FILE__, __LINE__,
+			     "socket(%d, %d, 0) failed " TWIN_ERRFMT,
+			     twin_family(), type, TWIN_ERRARG(errno));
+	return fd;
+}
+
+int twin_bind(int fd, uint32_t node, uint32_t port)
+{
+	struct sockaddr_twin a = twin_addr(node, port);
+
+	return bind(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+int twin_connect(int fd, uint32_t node, uint32_t port)
+{
+	struct sockaddr_twin a = twin_addr(node, port);
+
+	return connect(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+int twin_bound(uint32_t node, uint32_t port)
+{
+	int fd = twin_socket(SOCK_DGRAM);
+
+	if (twin_bind(fd, node, port) < 0)
+		harness_fail(__FILE__, __LINE__,
+			     "bind to %u:%u failed " TWIN_ERRFMT, node, port,
+			     TWIN_ERRARG(errno));
+	return fd;
+}
+
+ssize_t twin_sendto(int fd, const void *buf, size_t len, int flags,
+		    uint32_t node, uint32_t port)
+{
+	struct sockaddr_twin a = twin_addr(node, port);
+
+	return sendto(fd, buf, len, flags, (struct sockaddr *)&a, sizeof(a));
+}
+
+void twin_check_reserved(const struct sockaddr_twin *a, const char *what)
+{
+	static const uint8_t zero[4];
+
+	if (a->stw_reserved != 0 || memcmp(a->stw_zero, zero, 4) != 0)
+		harness_fail(__FILE__, __LINE__,
+			     "%s: expected zero reserved bytes, got reserved "
+			     "0x%04x zero %02x%02x%02x%02x", what,
+			     a->stw_reserved, a->stw_zero[0], a->stw_zero[1],
+			     a->stw_zero[2], a->stw_zero[3]);
+}
+
+struct sockaddr_twin twin_name(int fd)
+{
+	struct sockaddr_twin a;
+	socklen_t len = sizeof(a);
+
+	memset(&a, 0xa5, sizeof(a));
+	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		harness_fail(__FILE__, __LINE__, "getsockname " TWIN_ERRFMT,
+			     TWIN_ERRARG(errno));
+	if (len != sizeof(a))
+		harness_fail(__FILE__, __LINE__,
+			     "getsockname: expected length 16, got %u", len);
+	if (a.stw_family != twin_family())
+		harness_fail(__FILE__, __LINE__,
+			     "getsockname: expected family %d, got %u",
+			     twin_family(), a.stw_family);
+	twin_check_reserved(&a, "getsockname");
+	return a;
+}
+
+ssize_t twin_recv_wait(int fd, void *buf, size_t len, int flags,
+		       struct sockaddr_twin *from, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	socklen_t alen = sizeof(*from);
+	int n;
+
+	do
+		n = poll(&p, 1, ms);
+	while (n < 0 && errno == EINTR);
+	if (n == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (from)
+		memset(from, 0xa5, sizeof(*from));
+	return recvfrom(fd, buf, len, flags | MSG_DONTWAIT,
+			(struct sockaddr *)from, from ? &alen : NULL);
+}
+
+void twin_expect_silence(int fd, int ms, const char *why)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) != 0)
+		harness_fail(__FILE__, __LINE__,
+			     "%s: expected no datagram within %d ms, got "
+			     "revents 0x%x", why, ms, p.revents);
+}
+
+/* ------------------------------------------------------------ commands */
+
+const char *find_tool(const char *name)
+{
+	static char found[8][PATH_MAX + 64];
+	static char names[8][32];
+	static int nfound;
+	const char *path = getenv("PATH");
+	char dir[PATH_MAX], cand[PATH_MAX + 64], real[PATH_MAX];
+	const char *p, *fallback = NULL;
+	int i;
+
+	if (strchr(name, '/'))
+		return name;
+	for (i = 0; i < nfound; i++)
+		if (!strcmp(names[i], name))
+			return found[i];
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (p = path; *p; ) {
+		size_t l = strcspn(p, ":");
+
+		snprintf(dir, sizeof(dir), "%.*s", (int)l, p);
+		p += l + (p[l] == ':');
+		snprintf(cand, sizeof(cand), "%s/%s", dir[0] ? dir : ".", name);
+		if (access(cand, X_OK) != 0)
+			continue;
+		/* busybox applets are cut down (ip without netns): skip. */
+		if (realpath(cand, real) && !strcmp(basename(real), "busybox")) {
+			if (!fallback)
+				fallback = strdup(cand);
+			continue;
+		}
+		if (nfound < 8) {
+			snprintf(names[nfound], sizeof(names[0]), "%s", name);
+			snprintf(found[nfound], sizeof(found[0]), "%s", cand);
+			return found[nfound++];
+		}
+		return strdup(cand);
+	}
+	return fallback;
+}
+
+void require_tool(const char *name)
+{
+	if (!find_tool(name))
+		SKIP("%s not found on PATH", name);
+}
+
+int run_cmd_ns(const char *ns, char *out, size_t outlen, const char *fmt, ...)
+{
+	char cmd[1024], copy[1024], *argv[64], *save = NULL, *w;
+	char buf[8192];
+	size_t got = 0;
+	int argc = 0, pfd[2], status;
+	const char *exe;
+	ssize_t n;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(copy, sizeof(copy), "%s", cmd);
+	for (w = strtok_r(copy, " \t", &save); w && argc < 63;
+	     w = strtok_r(NULL, " \t", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	if (!argc)
+		return 127;
+	exe = find_tool(argv[0]);
+	if (!exe) {
+		diag("$ %s%s%s%s: not found", ns ? "[" : "", ns ? ns : "",
+		     ns ? "] " : "", argv[0]);
+		return 127;
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		harness_fail(__FILE__, __LINE__, "pipe: %s", strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		harness_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (ns) {
+			char p[128];
+			int fd;
+
+			snprintf(p, sizeof(p), "/run/netns/%s", ns);
+			fd = open(p, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+				dprintf(pfd[1], "setns %s: %s\n", p,
+					strerror(errno));
+				_exit(126);
+			}
+		}
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execv(exe, argv);
+		dprintf(2, "exec %s: %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], buf + got, sizeof(buf) - 1 - got)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0)
+			got += n;
+	buf[got] = '\0';
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			harness_fail(__FILE__, __LINE__, "waitpid: %s",
+				     strerror(errno));
+	status = WIFEXITED(status) ? WEXITSTATUS(status)
+				   : 128 + WTERMSIG(status);
+	if (out && outlen)
+		snprintf(out, outlen, "%s", buf);
+	if (status != 0 || getenv("TWIN_VERBOSE")) {
+		diag("$ %s%s%s%s  (exit %d)", ns ? "[" : "", ns ? ns : "",
+		     ns ? "] " : "", cmd, status);
+		if (got)
+			diag("%s", buf);
+	}
+	return status;
+}
+
+/* ------------------------------------------------------------ namespaces */
+
+/* Run `ip ARGS...` quietly in ns (NULL: the current one), ignoring errors. */
+static void quiet_ip(const char *ns, const char *a1, const char *a2,
+		     const char *a3, const char *a4)
+{
+	const char *ip = find_tool("ip");
+	pid_t pid;
+
+	if (!ip)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		char p[128];
+		int fd;
+
+		if (ns) {
+			snprintf(p, sizeof(p), "/run/netns/%s", ns);
+			fd = open(p, O_RDONLY);
+			if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+				_exit(126);
+		}
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execl(ip, "ip", a1, a2, a3, a4, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
+static void ns_delete(const char *name)
+{
+	quiet_ip(NULL, "netns", "del", name, NULL);
+}
+
+/*
+ * Delete the test's twin devices synchronously, then its namespaces:
+ * namespace teardown is asynchronous, and a device of a dying namespace
+ * must not answer the next test's neighbour solicitations on segment 0.
+ */
+static void ns_cleanup(void)
+{
+	int i;
+
+	if (getpid() != test_pid)
+		return;		/* a spawned helper exiting */
+	if (home_ns_fd >= 0)
+		setns(home_ns_fd, CLONE_NEWNET);
+	for (i = ndevs - 1; i >= 0; i--)
+		quiet_ip(devs[i].ns[0] ? devs[i].ns : NULL, "link", "del",
+			 devs[i].dev, NULL);
+	ndevs = 0;
+	for (i = 0; i < nns; i++)
+		ns_delete(ns_names[i]);
+	nns = 0;
+}
+
+/* Delete namespaces a killed test left behind. */
+static void ns_cleanup_prefix(pid_t pid)
+{
+	char prefix[32];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "twt%d-", (int)pid);
+	d = opendir("/run/netns");
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix)))
+			ns_delete(de->d_name);
+	closedir(d);
+}
+
+const char *ns_new(const char *tag)
+{
+	if (nns == MAX_NS)
+		harness_fail(__FILE__, __LINE__, "too many namespaces");
+	require_tool("ip");
+	snprintf(ns_names[nns], sizeof(ns_names[0]), "twt%d-%s",
+		 (int)test_pid, tag);
+	mkdir("/run", 0755);
+	RUN("ip netns add %s", ns_names[nns]);
+	return ns_names[nns++];
+}
+
+void ns_enter(const char *ns)
+{
+	char p[128];
+	int fd;
+
+	if (!ns) {
+		if (setns(home_ns_fd, CLONE_NEWNET) < 0)
+			harness_fail(__FILE__, __LINE__, "setns home: %s",
+				     strerror(errno));
+		return;
+	}
+	snprintf(p, sizeof(p), "/run/netns/%s", ns);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		harness_fail(__FILE__, __LINE__, "open %s: %s", p,
+			     strerror(errno));
+	if (setns(fd, CLONE_NEWNET) < 0)
+		harness_fail(__FILE__, __LINE__, "setns %s: %s", p,
+			     strerror(errno));
+	close(fd);
+}
+
+int ns_socket(const char *ns, int type)
+{
+	int fd;
+
+	ns_enter(ns);
+	fd = twin_socket(type);
+	ns_enter(NULL);
+	return fd;
+}
+
+void twin_dev_add(const char *ns, const char *dev, uint32_t segment,
+		  uint32_t node)
+{
+	require_tool("ip");
+	require_tool("twinctl");
+	if (ndevs < (int)(sizeof(devs) / sizeof(devs[0]))) {
+		snprintf(devs[ndevs].ns, sizeof(devs[0].ns), "%s", ns ? ns : "");
+		snprintf(devs[ndevs].dev, sizeof(devs[0].dev), "%s", dev);
+		ndevs++;
+	}
+	if (segment == 0)
+		RUN_NS(ns, "ip link add %s type twin", dev);
+	else
+		RUN_NS(ns, "twinctl link add %s segment %u", dev, segment);
+	RUN_NS(ns, "ip link set %s up", dev);
+	if (node)
+		RUN_NS(ns, "twinctl addr add %u dev %s", node, dev);
+}
+
+const char *ns_with_twin(const char *tag, uint32_t segment, uint32_t node)
+{
+	const char *ns = ns_new(tag);
+
+	twin_dev_add(ns, "tw0", segment, node);
+	return ns;
+}
+
+pid_t ns_spawn(const char *ns, void (*fn)(void *), void *arg)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		harness_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (ns)
+			ns_enter(ns);
+		fn(arg);
+		exit(test_failed ? KSFT_FAIL : KSFT_PASS);
+	}
+	return pid;
+}
+
+void harness_wait_child(pid_t pid, const char *file, int line)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			harness_fail(file, line, "waitpid: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		harness_fail(file, line, "expected helper process %d to pass, "
+			     "got %s %d", (int)pid,
+			     WIFEXITED(st) ? "exit" : "signal",
+			     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+uint64_t twin_stat(const char *ns, int stat)
+{
+	uint64_t stats[TWIN_STAT_MAX + 1];
+	int err;
+
+	ns_enter(ns);
+	err = twin_stats_read(stats, TWIN_STAT_MAX + 1);
+	ns_enter(NULL);
+	if (err)
+		harness_fail(__FILE__, __LINE__,
+			     "TWIN_CMD_STATS_GET failed " TWIN_ERRFMT,
+			     TWIN_ERRARG(-err));
+	return stats[stat];
+}
+
+/* ------------------------------------------------------------ running */
+
+static volatile sig_atomic_t timed_out;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+}
+
+static void run_child(const struct twin_test *t)
+{
+	test_pid = getpid();
+	setpgid(0, 0);
+	atexit(ns_cleanup);
+	if (!(t->flags & TF_NO_NETNS) && unshare(CLONE_NEWNET) < 0)
+		harness_fail(__FILE__, __LINE__, "unshare(CLONE_NEWNET): %s",
+			     strerror(errno));
+	home_ns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home_ns_fd < 0)
+		harness_fail(__FILE__, __LINE__, "open /proc/self/ns/net: %s",
+			     strerror(errno));
+	t->fn();
+	exit(test_failed ? KSFT_FAIL : KSFT_PASS);
+}
+
+/* Returns KSFT_PASS, KSFT_SKIP or KSFT_FAIL. */
+static int run_test(int num, const struct twin_test *t, unsigned int mult)
+{
+	unsigned int timeout = (t->timeout ? t->timeout : TWIN_DEFAULT_TIMEOUT) * mult;
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int status, result;
+	pid_t pid;
+
+	skip_msg[0] = '\0';
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		printf("not ok %d - %s # fork: %s\n", num, t->name,
+		       strerror(errno));
+		return KSFT_FAIL;
+	}
+	if (pid == 0)
+		run_child(t);
+
+	timed_out = 0;
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: waitpid sees EINTR */
+	alarm(timeout);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			break;
+		if (timed_out) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+		}
+	}
+	alarm(0);
+	kill(-pid, SIGKILL);	/* helpers the test left behind */
+	ns_cleanup_prefix(pid);
+
+	if (timed_out) {
+		diag("%s: timed out after %u s, killed", t->name, timeout);
+		result = KSFT_FAIL;
+	} else if (WIFSIGNALED(status)) {
+		diag("%s: killed by signal %d", t->name, WTERMSIG(status));
+		result = KSFT_FAIL;
+	} else if (WEXITSTATUS(status) == KSFT_SKIP) {
+		result = KSFT_SKIP;
+	} else if (WEXITSTATUS(status) == KSFT_PASS) {
+		result = KSFT_PASS;
+	} else {
+		result = KSFT_FAIL;
+	}
+	if (result == KSFT_SKIP)
+		printf("ok %d - %s # SKIP %s\n", num, t->name,
+		       skip_msg[0] ? skip_msg : "");
+	else
+		printf("%sok %d - %s\n", result == KSFT_PASS ? "" : "not ",
+		       num, t->name);
+	fflush(stdout);
+	return result;
+}
+
+static int by_line(const void *a, const void *b)
+{
+	const struct twin_test *x = *(const struct twin_test *const *)a;
+	const struct twin_test *y = *(const struct twin_test *const *)b;
+
+	return x->line - y->line;
+}
+
+static bool selected(const struct twin_test *t, int argc, char **argv)
+{
+	int i;
+
+	if (argc == 0)
+		return true;
+	for (i = 0; i < argc; i++)
+		if (!strcmp(argv[i], t->name))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	int i, num = 0, nsel = 0, pass = 0, fail = 0, skip = 0, opt;
+	unsigned int mult = 1;
+	const char *m = getenv("TWIN_TIMEOUT_MULT");
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	qsort(tests, ntests, sizeof(tests[0]), by_line);
+	if (m && atoi(m) > 0)
+		mult = atoi(m);
+	while ((opt = getopt(argc, argv, "lh")) != -1) {
+		switch (opt) {
+		case 'l':
+			for (i = 0; i < ntests; i++)
+				printf("%s\n", tests[i]->name);
+			return 0;
+		default:
+			fprintf(stderr, "usage: %s [-l] [TEST...]\n", argv[0]);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	for (i = 0; i < ntests; i++)
+		nsel += selected(tests[i], argc, argv);
+
+	printf("TAP version 13\n");
+	if (nsel == 0) {
+		printf("1..0 # SKIP no test matches\n");
+		return argc ? KSFT_FAIL : KSFT_SKIP;
+	}
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP must run as root\n");
+		return KSFT_SKIP;
+	}
+	/* TWIN_HARNESS_SELFTEST: exercise the harness itself without twin. */
+	if (!getenv("TWIN_HARNESS_SELFTEST") &&
+	    access("/sys/module/twin", F_OK) != 0) {
+		printf("1..0 # SKIP twin module not loaded\n");
+		return KSFT_SKIP;
+	}
+	skip_msg = mmap(NULL, SKIP_MSG_LEN, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (skip_msg == MAP_FAILED) {
+		perror("mmap");
+		return KSFT_FAIL;
+	}
+	printf("1..%d\n", nsel);
+	for (i = 0; i < ntests; i++) {
+		if (!selected(tests[i], argc, argv))
+			continue;
+		switch (run_test(++num, tests[i], mult)) {
+		case KSFT_PASS: pass++; break;
+		case KSFT_SKIP: skip++; break;
+		default: fail++; break;
+		}
+	}
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
+	       pass, fail, skip);
+	return fail ? KSFT_FAIL : KSFT_PASS;
+}

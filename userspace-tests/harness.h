@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small kselftest-style harness for the twin socket tests.
+ *
+ * Every TEST() runs in its own forked child, in a fresh network namespace
+ * (unshare(CLONE_NEWNET)), with a timeout enforced by the parent. Output is
+ * TAP 13: "ok N - name", "not ok N - name", "ok N - name # SKIP why".
+ * A child exit status of 0 is a pass, KSFT_SKIP (4) a skip, anything else a
+ * failure. Failed assertions print "# file:line: expected ..., got ..."
+ * and end the test.
+ *
+ * Usage: ./test_foo [-l] [-t SECONDS] [NAME...]
+ *   -l lists the tests, NAME runs only the named ones. The environment
+ *   variable TWIN_TIMEOUT_MULT multiplies every test's timeout (slow VMs).
+ */
+#ifndef TWIN_HARNESS_H
+#define TWIN_HARNESS_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <linux/twin.h>
+
+#define KSFT_PASS 0
+#define KSFT_FAIL 1
+#define KSFT_SKIP 4
+
+#define TWIN_DEFAULT_TIMEOUT 20	/* seconds per test */
+
+/* Test flags. */
+#define TF_NO_NETNS	0x1	/* run in the caller's namespace */
+
+struct twin_test {
+	const char *name;
+	void (*fn)(void);
+	int line;
+	unsigned int timeout;
+	unsigned int flags;
+};
+
+void harness_register(const struct twin_test *t);
+
+#define TEST_F(name_, timeout_, flags_)					\
+	static void name_(void);					\
+	static const struct twin_test twin_test_##name_ = {		\
+		#name_, name_, __LINE__, (timeout_), (flags_) };	\
+	__attribute__((constructor)) static void twin_reg_##name_(void)	\
+	{								\
+		harness_register(&twin_test_##name_);			\
+	}								\
+	static void name_(void)
+
+#define TEST(name_)			TEST_F(name_, 0, 0)
+#define TEST_TIMEOUT(name_, secs_)	TEST_F(name_, secs_, 0)
+
+/* ------------------------------------------------------------ failures */
+
+void harness_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), noreturn));
+void harness_expect_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void harness_skip(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+/* Diagnostic line ("# ...") on stdout. */
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *errno_name(int e);
+
+#define SKIP(...) harness_skip(__VA_ARGS__)
+
+/* "(errno EINVAL: Invalid argument)" */
+#define TWIN_ERRFMT "(errno %s: %s)"
+#define TWIN_ERRARG(e) errno_name(e), strerror(e)
+
+/* expr must not return -1 (any other value is success). */
+#define ASSERT_OK(expr) do {						\
+	errno = 0;							\
+	long long _r = (long long)(expr);				\
+	int _e = errno;							\
+	if (_r == -1)							\
+		harness_fail(__FILE__, __LINE__,			\
+			"expected %s to succeed, got -1 " TWIN_ERRFMT,	\
+			#expr, TWIN_ERRARG(_e));			\
+} while (0)
+
+/* expr must return -1 with errno == err. */
+#define ASSERT_ERRNO(expr, err) do {					\
+	errno = 0;							\
+	long long _r = (long long)(expr);				\
+	int _e = errno;							\
+	if (_r != -1 || _e != (err))					\
+		harness_fail(__FILE__, __LINE__,			\
+			"expected %s to fail with %s, got %lld "	\
+			TWIN_ERRFMT, #expr, errno_name(err), _r,	\
+			TWIN_ERRARG(_e));				\
+} while (0)
+
+#define EXPECT_ERRNO(expr, err) do {					\
+	errno = 0;							\
+	long long _r = (long long)(expr);				\
+	int _e = errno;							\
+	if (_r != -1 || _e != (err))					\
+		harness_expect_fail(__FILE__, __LINE__,			\
+			"expected %s to fail with %s, got %lld "	\
+			TWIN_ERRFMT, #expr, errno_name(err), _r,	\
+			TWIN_ERRARG(_e));				\
+} while (0)
+
+/*
+ * Both sides are compared as long double: exact for every 64-bit integer
+ * on x86 (64-bit mantissa), and right for the times the tests measure.
+ * errno is shown only when a side is -1 (a failed call's result).
+ */
+#define TWIN_CMP(fatal, a, op, b) do {					\
+	int _e0 = errno;						\
+	long double _a = (a), _b = (b);					\
+	if (!(_a op _b)) {						\
+		char _eb[96] = "";					\
+		if (_a == -1 || _b == -1)				\
+			snprintf(_eb, sizeof(_eb), " " TWIN_ERRFMT,	\
+				 TWIN_ERRARG(_e0));			\
+		if (fatal)						\
+			harness_fail(__FILE__, __LINE__,		\
+				"expected %s %s %s, got %s vs %s%s",	\
+				#a, #op, #b, harness_num(_a, 0),	\
+				harness_num(_b, 1), _eb);		\
+		harness_expect_fail(__FILE__, __LINE__,			\
+			"expected %s %s %s, got %s vs %s%s",		\
+			#a, #op, #b, harness_num(_a, 0),		\
+			harness_num(_b, 1), _eb);			\
+	}								\
+} while (0)
+
+/* A number as text: integers exactly, others with 6 decimals. */
+const char *harness_num(long double v, int slot);
+
+#define ASSERT_EQ(a, b) TWIN_CMP(1, a, ==, b)
+#define ASSERT_NE(a, b) TWIN_CMP(1, a, !=, b)
+#define ASSERT_LT(a, b) TWIN_CMP(1, a, <, b)
+#define ASSERT_LE(a, b) TWIN_CMP(1, a, <=, b)
+#define ASSERT_GT(a, b) TWIN_CMP(1, a, >, b)
+#define ASSERT_GE(a, b) TWIN_CMP(1, a, >=, b)
+#define EXPECT_EQ(a, b) TWIN_CMP(0, a, ==, b)
+#define EXPECT_NE(a, b) TWIN_CMP(0, a, !=, b)
+#define EXPECT_LE(a, b) TWIN_CMP(0, a, <=, b)
+#define EXPECT_GE(a, b) TWIN_CMP(0, a, >=, b)
+
+#define ASSERT_TRUE(c) do {						\
+	int _e0 = errno;						\
+	if (!(c))							\
+		harness_fail(__FILE__, __LINE__,			\
+			"expected %s, got false " TWIN_ERRFMT, #c,	\
+			TWIN_ERRARG(_e0));				\
+} while (0)
+
+#define ASSERT_FALSE(c) ASSERT_TRUE(!(c))
+
+#define ASSERT_MEMEQ(a, b, n) do {					\
+	size_t _n = (n);						\
+	if (memcmp((a), (b), _n) != 0)					\
+		harness_fail(__FILE__, __LINE__,			\
+			"expected %zu bytes of %s equal to %s, got a "	\
+			"difference at offset %zu", _n, #a, #b,		\
+			harness_memdiff((a), (b), _n));			\
+} while (0)
+
+#define ASSERT_STREQ(a, b) do {						\
+	const char *_a = (a), *_b = (b);				\
+	if (strcmp(_a, _b) != 0)					\
+		harness_fail(__FILE__, __LINE__,			\
+			"expected %s == \"%s\", got \"%s\"", #a, _b, _a);\
+} while (0)
+
+size_t harness_memdiff(const void *a, const void *b, size_t n);
+
+/* ------------------------------------------------------------ twin */
+
+/* The family number in use (module parameter), AF_TWIN if unreadable. */
+int twin_family(void);
+struct sockaddr_twin twin_addr(uint32_t node, uint32_t port);
+/* socket(twin_family(), type, 0); asserts success. */
+int twin_socket(int type);
+/* A DGRAM socket bound to node:port; asserts success. */
+int twin_bound(uint32_t node, uint32_t port);
+int twin_bind(int fd, uint32_t node, uint32_t port);
+int twin_connect(int fd, uint32_t node, uint32_t port);
+ssize_t twin_sendto(int fd, const void *buf, size_t len, int flags,
+		    uint32_t node, uint32_t port);
+/* getsockname; asserts success, a 16-byte answer and zeroed reserved bytes. */
+struct sockaddr_twin twin_name(int fd);
+/* Assert the reserved bytes of an output address are zero. */
+void twin_check_reserved(const struct sockaddr_twin *a, const char *what);
+/*
+ * Wait up to ms for a datagram and receive it (flags added to MSG_DONTWAIT);
+ * returns recvfrom's result, or -1 with errno ETIMEDOUT if none arrived.
+ */
+ssize_t twin_recv_wait(int fd, void *buf, size_t len, int flags,
+		       struct sockaddr_twin *from, int ms);
+/* Assert that no datagram arrives on fd within ms. */
+void twin_expect_silence(int fd, int ms, const char *why);
+/* Fill a buffer with a recognisable pattern. */
+void fill_pattern(void *buf, size_t len, unsigned int seed);
+
+/* ------------------------------------------------------------ commands */
+
+/*
+ * Run a command (no shell: the words of fmt split on blanks) in network
+ * namespace ns (NULL: the test's own). ip, tc, twinctl and socat are
+ * looked up on PATH, skipping busybox applets. Returns the exit status
+ * (0 success, 127 not found, 128+N killed by signal N); the command's
+ * output is captured into out (if given) and printed as diagnostics on
+ * failure.
+ */
+int run_cmd_ns(const char *ns, char *out, size_t outlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define run_cmd(...) run_cmd_ns(NULL, NULL, 0, __VA_ARGS__)
+
+#define RUN_NS(ns, ...) do {						\
+	int _st = run_cmd_ns((ns), NULL, 0, __VA_ARGS__);		\
+	if (_st != 0)							\
+		harness_fail(__FILE__, __LINE__,			\
+			"expected command to succeed, got exit %d", _st);\
+} while (0)
+#define RUN(...) RUN_NS(NULL, __VA_ARGS__)
+
+/* Skip the test if the named tool is not on PATH. */
+void require_tool(const char *name);
+const char *find_tool(const char *name);
+
+/* ------------------------------------------------------------ namespaces */
+
+/*
+ * Create a named network namespace (ip netns add) "twt<pid>-<tag>"; it is
+ * deleted when the test ends, whatever the outcome. Returns its name.
+ */
+const char *ns_new(const char *tag);
+/* setns() into a named namespace; NULL returns to the test's own. */
+void ns_enter(const char *ns);
+/* A socket of the given type created in namespace ns. */
+int ns_socket(const char *ns, int type);
+/*
+ * Add a twin device in ns: segment 0 with `ip link add DEV type twin`,
+ * others with `twinctl link add DEV segment S`; set it up and, if node is
+ * not 0, give it the address `twinctl addr add NODE dev DEV`.
+ */
+void twin_dev_add(const char *ns, const char *dev, uint32_t segment,
+		  uint32_t node);
+/* A namespace with tw0 on segment with node address; returns its name. */
+const char *ns_with_twin(const char *tag, uint32_t segment, uint32_t node);
+/* Run fn(arg) in a child that joined ns; returns its pid. */
+pid_t ns_spawn(const char *ns, void (*fn)(void *), void *arg);
+/* Wait for a spawned child; asserts it passed. */
+#define ns_wait(pid) harness_wait_child((pid), __FILE__, __LINE__)
+void harness_wait_child(pid_t pid, const char *file, int line);
+
+/* ------------------------------------------------------------ misc */
+
+double now_s(void);		/* CLOCK_MONOTONIC, seconds */
+void sleep_ms(int ms);
+/* Read a whole file (NUL-terminated); returns length or -1. */
+ssize_t read_file(const char *path, char *buf, size_t len);
+/* A counter from TWIN_CMD_STATS_GET in namespace ns (NULL: own). */
+uint64_t twin_stat(const char *ns, int stat);
+/* Drop a capability from the effective, permitted and inheritable sets. */
+void cap_drop(int cap);
+
+#endif /* TWIN_HARNESS_H */

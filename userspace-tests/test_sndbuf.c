@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SO_SNDBUF bounds the bytes in flight. To keep datagrams in flight, tw0
+ * of the sending namespace gets a netem qdisc in "slot" mode, which holds
+ * frames and releases them together every HOLD_MS. (netem's "delay" would
+ * not do: it orphans the skb, giving the send buffer space back at once.)
+ * Meanwhile a full send buffer blocks, or fails with EAGAIN under
+ * MSG_DONTWAIT / O_NONBLOCK / an expired SO_SNDTIMEO, EPOLLOUT goes away
+ * and SIOCOUTQ counts the unsent bytes. Everything that was accepted
+ * arrives once the qdisc lets go.
+ *
+ * semantics.md, "sendmsg()" (SO_SNDBUF), "poll/epoll" (EPOLLOUT), "ioctl"
+ * (SIOCOUTQ). Namespaces a (node 1) and b (node 2) on segment 0.
+ */
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+
+#include "harness.h"
+
+#define PORT 5000
+#define SIZE 1000
+#define HOLD_MS 2000
+
+static const char *a, *b;
+static int rx, tx;
+static char payload[SIZE];
+
+static void setup(void)
+{
+	int small = 4096, got;
+	socklen_t len = sizeof(got);
+	char buf[16];
+
+	require_tool("tc");
+	a = ns_with_twin("a", 0, 1);
+	b = ns_with_twin("b", 0, 2);
+	ns_enter(b);
+	rx = twin_bound(TWIN_NODE_ANY, PORT);
+	ns_enter(a);
+	tx = twin_bound(TWIN_NODE_ANY, 6000);
+	ns_enter(NULL);
+	/* Resolve the neighbour before frames start to be held. */
+	ASSERT_EQ(twin_sendto(tx, "r", 1, 0, 2, PORT), 1);
+	ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 3000), 1);
+
+	ASSERT_OK(setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+	ASSERT_OK(getsockopt(tx, SOL_SOCKET, SO_SNDBUF, &got, &len));
+	diag("SO_SNDBUF is %d", got);
+	if (run_cmd_ns(a, NULL, 0, "tc qdisc add dev tw0 root netem slot %dms %dms limit 10000",
+		       HOLD_MS, HOLD_MS) != 0)
+		SKIP("cannot add a netem qdisc to tw0");
+	fill_pattern(payload, sizeof(payload), 4);
+}
+
+/* Non-blocking sends until EAGAIN; returns how many were accepted. */
+static int fill_sndbuf(int flags)
+{
+	int i;
+	ssize_t n;
+
+	for (i = 0; i < 1000; i++) {
+		n = twin_sendto(tx, payload, SIZE, flags, 2, PORT);
+		if (n < 0)
+			break;
+		ASSERT_EQ(n, SIZE);
+	}
+	if (i == 1000)
+		harness_fail(__FILE__, __LINE__,
+			     "1000 datagrams of %d bytes accepted with a %d-byte "
+			     "SO_SNDBUF and frames held by netem: SO_SNDBUF does "
+			     "not bound the bytes in flight", SIZE, 4096);
+	ASSERT_EQ(errno, EAGAIN);
+	ASSERT_GT(i, 0);
+	return i;
+}
+
+/* Count the datagrams that arrive within ms. */
+static int count_arrivals(int ms)
+{
+	char buf[SIZE + 1];
+	int n = 0;
+
+	while (twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, ms) >= 0) {
+		if (n++ == 0)
+			ASSERT_MEMEQ(buf, payload, SIZE);
+	}
+	return n;
+}
+
+TEST_TIMEOUT(msg_dontwait_eagain_when_full, 40)
+{
+	int sent;
+
+	setup();
+	sent = fill_sndbuf(MSG_DONTWAIT);
+	diag("%d datagrams in flight", sent);
+	ASSERT_EQ(count_arrivals(HOLD_MS + 2000), sent);
+}
+
+TEST_TIMEOUT(o_nonblock_eagain_when_full, 40)
+{
+	int sent;
+
+	setup();
+	ASSERT_OK(fcntl(tx, F_SETFL, O_NONBLOCK));
+	sent = fill_sndbuf(0);
+	ASSERT_EQ(count_arrivals(HOLD_MS + 2000), sent);
+}
+
+TEST_TIMEOUT(siocoutq_counts_unsent, 40)
+{
+	int n = -1, i;
+
+	setup();
+	ASSERT_OK(ioctl(tx, SIOCOUTQ, &n));
+	ASSERT_EQ(n, 0);
+	fill_sndbuf(MSG_DONTWAIT);
+	ASSERT_OK(ioctl(tx, SIOCOUTQ, &n));
+	diag("SIOCOUTQ while held: %d", n);
+	ASSERT_GE(n, SIZE);
+	/* Back to 0 once netem releases the frames. */
+	for (i = 0; i < (HOLD_MS + 3000) / 50; i++) {
+		ASSERT_OK(ioctl(tx, SIOCOUTQ, &n));
+		if (n == 0)
+			break;
+		sleep_ms(50);
+	}
+	ASSERT_EQ(n, 0);
+}
+
+TEST_TIMEOUT(pollout_follows_sndbuf, 40)
+{
+	struct pollfd p = { .events = POLLOUT };
+	double t;
+
+	setup();
+	p.fd = tx;
+	ASSERT_EQ(poll(&p, 1, 0), 1);
+	fill_sndbuf(MSG_DONTWAIT);
+	ASSERT_EQ(poll(&p, 1, 0), 0);	/* no room: no EPOLLOUT */
+	t = now_s();
+	ASSERT_EQ(poll(&p, 1, HOLD_MS + 5000), 1);	/* woken when room */
+	t = now_s() - t;
+	ASSERT_TRUE(p.revents & POLLOUT);
+	diag("POLLOUT came back after %.0f ms", t * 1000);
+	ASSERT_GT(t, 0.3);
+}
+
+TEST_TIMEOUT(sndtimeo_bounds_blocking_send, 40)
+{
+	struct timeval tv = { 0, 300000 };
+	double t;
+
+	setup();
+	fill_sndbuf(MSG_DONTWAIT);
+	ASSERT_OK(setsockopt(tx, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	t = now_s();
+	ASSERT_ERRNO(twin_sendto(tx, payload, SIZE, 0, 2, PORT), EAGAIN);
+	t = now_s() - t;
+	diag("blocking send with SO_SNDTIMEO 300 ms failed after %.0f ms", t * 1000);
+	ASSERT_GE(t, 0.25);
+	ASSERT_LT(t, 1.5);
+}
+
+TEST_TIMEOUT(blocking_send_waits_for_room, 40)
+{
+	int sent;
+	double t;
+
+	setup();
+	sent = fill_sndbuf(MSG_DONTWAIT);
+	t = now_s();
+	ASSERT_EQ(twin_sendto(tx, payload, SIZE, 0, 2, PORT), SIZE);
+	t = now_s() - t;
+	diag("blocking send returned after %.0f ms", t * 1000);
+	ASSERT_GT(t, 0.3);
+	ASSERT_EQ(count_arrivals(HOLD_MS + 2000), sent + 1);
+}
