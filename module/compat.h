@@ -11,6 +11,30 @@
 #include <linux/netdevice.h>
 #include <net/sock.h>
 
+/*
+ * 6.19 typed the address argument of proto_ops bind() and connect() as
+ * struct sockaddr_unsized; both point at the user's bytes either way.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+#define twin_sockaddr_arg sockaddr_unsized
+#else
+#define twin_sockaddr_arg sockaddr
+#endif
+
+/*
+ * 6.15 passes rtnl_link_ops.newlink() its netlink attributes in a struct.
+ * twin's device takes none; only dev and extack are used.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#define TWIN_NEWLINK_PARAMS						\
+	struct net_device *dev, struct rtnl_newlink_params *params,	\
+	struct netlink_ext_ack *extack
+#else
+#define TWIN_NEWLINK_PARAMS						\
+	struct net *src_net, struct net_device *dev, struct nlattr *tb[], \
+	struct nlattr *data[], struct netlink_ext_ack *extack
+#endif
+
 /* Renamed in 6.16; the old name was removed later. */
 #ifndef timer_container_of
 #define timer_container_of(var, timer, field) from_timer(var, timer, field)

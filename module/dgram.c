@@ -26,15 +26,17 @@ static int twin_dest_check(struct sock *sk, const struct sockaddr_twin *sa)
 	return 0;
 }
 
-static int twin_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
-			      int len, int flags)
+static int twin_dgram_connect(struct socket *sock,
+			      struct twin_sockaddr_arg *uaddr, int len,
+			      int flags)
 {
+	const struct sockaddr *any = (const struct sockaddr *)uaddr;
 	const struct sockaddr_twin *sa;
 	struct sock *sk = sock->sk;
 	struct twin_sock *t = twin_sk(sk);
 	int err;
 
-	if (len >= (int)sizeof(sa_family_t) && uaddr->sa_family == AF_UNSPEC) {
+	if (len >= (int)sizeof(sa_family_t) && any->sa_family == AF_UNSPEC) {
 		lock_sock(sk);
 		sk->sk_state = TCP_CLOSE;
 		sock->state = SS_UNCONNECTED;

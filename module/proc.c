@@ -75,7 +75,7 @@ static int twin_seq_show(struct seq_file *seq, void *v)
 	twin_sock_get_info(sk_entry(v), &s);
 	state = s.state < ARRAY_SIZE(twin_state_names) && twin_state_names[s.state] ?
 		twin_state_names[s.state] : "UNKNOWN";
-	seq_printf(seq, "%-9s %-11s %10u:%-10u %10u:%-10u %-8u %-8u %-8u %lu\n",
+	seq_printf(seq, "%-9s %-11s %10u:%-10u %10u:%-10u %-8u %-8u %-8u %llu\n",
 		   twin_type_name(s.type), state, s.node, s.port,
 		   s.peer_node, s.peer_port, s.rqueue, s.wqueue, s.drops, s.ino);
 	return 0;

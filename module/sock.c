@@ -40,10 +40,10 @@ struct proto twin_proto = {
  * zero. Anything else is EINVAL so that a future field cannot be silently
  * ignored by an old kernel.
  */
-int twin_sockaddr_get(const struct sockaddr *uaddr, int len,
+int twin_sockaddr_get(const void *uaddr, int len,
 		      const struct sockaddr_twin **out)
 {
-	const struct sockaddr_twin *sa = (const struct sockaddr_twin *)uaddr;
+	const struct sockaddr_twin *sa = uaddr;
 
 	if (!uaddr || len < (int)sizeof(*sa))
 		return -EINVAL;
@@ -133,7 +133,8 @@ static int twin_bind_check(struct sock *sk, u32 node, u32 port)
 	return 0;
 }
 
-int twin_sock_bind(struct socket *sock, struct sockaddr *uaddr, int len)
+int twin_sock_bind(struct socket *sock, struct twin_sockaddr_arg *uaddr,
+		   int len)
 {
 	const struct sockaddr_twin *sa;
 	struct sock *sk = sock->sk;

@@ -10,6 +10,7 @@
 #include <net/sock.h>
 #include <linux/twin.h>
 
+#include "compat.h"
 #include "netns.h"
 
 struct twin_sock {
@@ -28,14 +29,15 @@ static inline struct twin_sock *twin_sk(const struct sock *sk)
 extern int twin_family;
 extern struct proto twin_proto;
 
-int twin_sockaddr_get(const struct sockaddr *uaddr, int len,
+int twin_sockaddr_get(const void *uaddr, int len,
 		      const struct sockaddr_twin **out);
 int twin_sockaddr_put(struct sockaddr *uaddr, u32 node, u32 port);
 
 int twin_sock_create(struct net *net, struct socket *sock, int protocol,
 		     int kern);
 int twin_sock_release(struct socket *sock);
-int twin_sock_bind(struct socket *sock, struct sockaddr *uaddr, int len);
+int twin_sock_bind(struct socket *sock, struct twin_sockaddr_arg *uaddr,
+		   int len);
 int twin_sock_autobind(struct sock *sk);
 int twin_sock_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
 int twin_sock_shutdown(struct socket *sock, int how);
@@ -46,7 +48,7 @@ struct twin_sock_info {
 	u8 state;
 	u32 node, port, peer_node, peer_port;
 	u32 rqueue, wqueue, drops;
-	unsigned long ino;
+	u64 ino;
 };
 
 void twin_sock_get_info(struct sock *sk, struct twin_sock_info *info);

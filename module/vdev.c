@@ -225,9 +225,8 @@ static void twin_vdev_setup(struct net_device *dev)
 	eth_hw_addr_random(dev);
 }
 
-static int twin_vdev_newlink(struct net *src_net, struct net_device *dev,
-			     struct nlattr *tb[], struct nlattr *data[],
-			     struct netlink_ext_ack *extack)
+static int twin_vdev_register(struct net_device *dev,
+			      struct netlink_ext_ack *extack)
 {
 	struct twin_vdev *v = netdev_priv(dev);
 	int err;
@@ -237,6 +236,11 @@ static int twin_vdev_newlink(struct net *src_net, struct net_device *dev,
 	if (err)
 		return err;
 	return register_netdevice(dev);
+}
+
+static int twin_vdev_newlink(TWIN_NEWLINK_PARAMS)
+{
+	return twin_vdev_register(dev, extack);
 }
 
 static struct rtnl_link_ops twin_link_ops = {
