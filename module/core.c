@@ -19,6 +19,7 @@
 #include "neigh.h"
 #include "netlink.h"
 #include "proc.h"
+#include "proof.h"
 #include "sock.h"
 #include "vdev.h"
 
@@ -121,6 +122,7 @@ static int __init twin_init(void)
 		goto err_netlink;
 	}
 	pr_info("twin: AF_TWIN registered as address family %d\n", twin_family);
+	twin_proof_run();
 	return 0;
 
 err_netlink:
