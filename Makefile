@@ -5,6 +5,9 @@
 #   make lint         checkpatch --strict, sparse (C=1), W=1 build
 #   make check        setup if needed, lint, build, whole suite in test VMs
 #   make demo         setup if needed, build, a guided datagram exchange
+#   make debug-kernel the sanitizer lane's Linux 7.3 (kernel/debug.config),
+#                     built once into ~/.cache/twin/debug-kernel/
+#   make module-debug twin.ko against it: build/module/7.3-debug/twin.ko
 #
 # KDIR selects one kernel build tree; KERNELS lists kernel releases to
 # build for (default: every installed Debian cloud 6.1 and 6.12 kernel).
@@ -23,7 +26,8 @@ KDIR ?= /lib/modules/$(REL61)/build
 
 MODULE_SRCS := Kbuild $(wildcard module/*.c module/*.h) uapi/linux/twin.h
 
-.PHONY: all module modules twinctl tests lint check demo bench setup clean
+.PHONY: all module modules twinctl tests lint check demo bench setup clean \
+	debug-kernel module-debug
 
 all: modules twinctl tests
 
@@ -44,6 +48,14 @@ modules:
 		$(MAKE) --no-print-directory module KDIR=/lib/modules/$$r/build \
 			MODDIR=$(BUILD)/module/$$r; \
 	done
+
+# The debug kernel's build directory works as KDIR (an O= build).
+debug-kernel:
+	scripts/debug-kernel
+
+module-debug:
+	@kdir=$$(scripts/debug-kernel) && \
+	$(MAKE) --no-print-directory module KDIR=$$kdir MODDIR=$(BUILD)/module/7.3-debug
 
 twinctl:
 	$(MAKE) -C tools/twinctl

@@ -115,12 +115,17 @@ static int __init twin_init(void)
 	if (err)
 		goto err_vdev;
 	err = sock_register(&twin_family_ops);
-	if (err) {
-		if (err == -EEXIST)
-			pr_err("twin: address family %d is already registered; load with family=N for a free slot\n",
-			       twin_family);
-		goto err_netlink;
+	if (err == -EEXIST) {
+		pr_err("twin: address family %d is already registered; load with family=N for a free slot\n",
+		       twin_family);
+		/*
+		 * EEXIST from finit_module() tells kmod "already loaded", so
+		 * newer kernels turn it into EBUSY themselves; do so on all.
+		 */
+		err = -EBUSY;
 	}
+	if (err)
+		goto err_netlink;
 	pr_info("twin: AF_TWIN registered as address family %d\n", twin_family);
 	twin_proof_run();
 	return 0;
