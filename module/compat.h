@@ -35,6 +35,20 @@
 	struct nlattr *data[], struct netlink_ext_ack *extack
 #endif
 
+/*
+ * 6.10 passes proto_ops.accept() its flags in struct proto_accept_arg.
+ * twin_accept_flags() reads the listening file's flags either way.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define TWIN_ACCEPT_PARAMS						\
+	struct socket *sock, struct socket *newsock, struct proto_accept_arg *arg
+#define twin_accept_flags() (arg->flags)
+#else
+#define TWIN_ACCEPT_PARAMS						\
+	struct socket *sock, struct socket *newsock, int flags, bool kern
+#define twin_accept_flags() (flags)
+#endif
+
 /* Renamed in 6.16; the old name was removed later. */
 #ifndef timer_container_of
 #define timer_container_of(var, timer, field) from_timer(var, timer, field)

@@ -7,6 +7,7 @@
 #include <linux/netdevice.h>
 
 #include "bearer.h"
+#include "conn.h"
 #include "dgram.h"
 #include "input.h"
 #include "msg.h"
@@ -52,9 +53,12 @@ int twin_rcv(struct sk_buff *skb, struct net_device *dev,
 	case TWIN_T_DGRAM:
 		twin_dgram_rcv(b, skb);
 		break;
+	case TWIN_T_STREAM:
+	case TWIN_T_SEQPACKET:
+		twin_conn_rcv(b, skb);
+		break;
 	default:
-		/* Connection types arrive with their own issue. */
-		reason = TWIN_STAT_DROP_NO_SOCKET;
+		reason = TWIN_STAT_DROP_TYPE;
 		goto drop;
 	}
 	return NET_RX_SUCCESS;

@@ -15,6 +15,7 @@
 #include <linux/twin.h>
 
 #define TWIN_BIND_HASH_BITS	8
+#define TWIN_CONN_HASH_BITS	10
 #define TWIN_NEIGH_HASH_BITS	6
 
 struct twin_stats {
@@ -35,6 +36,8 @@ struct twin_net {
 	struct hlist_head socks;
 	struct hlist_head bind_hash[1 << TWIN_BIND_HASH_BITS];
 	u32 ephemeral_next;
+	/* Connections, keyed by type, local port and peer (conn_node). */
+	struct hlist_head conn_hash[1 << TWIN_CONN_HASH_BITS];
 
 	/* Neighbour cache: node to device and MAC. */
 	spinlock_t neigh_lock;

@@ -33,6 +33,7 @@ int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node,
 
 	rt->src_node = src_node;
 	rt->dst_node = dst_node;
+	rt->local_node = src_node;
 
 	rcu_read_lock();
 	rt->mtu = twin_min_mtu(tn);
@@ -54,8 +55,10 @@ int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node,
 	if (b) {
 		rt->kind = TWIN_ROUTE_LOCAL;
 		rt->mtu = b->dev->mtu;
-		if (src_node == TWIN_NODE_ANY)
+		if (src_node == TWIN_NODE_ANY) {
 			rt->src_node = dst_node;
+			rt->local_node = dst_node;
+		}
 		rcu_read_unlock();
 		return 0;
 	}
@@ -63,8 +66,19 @@ int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node,
 
 	err = twin_neigh_resolve(tn, dst_node, timeo, &ifindex);
 	if (err == -EINPROGRESS) {
-		/* Checked against the smallest MTU, as the bearer is unknown. */
+		/*
+		 * Checked against the smallest MTU, as the bearer is unknown;
+		 * a connection takes the first device's node meanwhile.
+		 */
 		rt->kind = TWIN_ROUTE_PENDING;
+		if (src_node == TWIN_NODE_ANY) {
+			rcu_read_lock();
+			b = list_first_or_null_rcu(&tn->bearers,
+						   struct twin_bearer, list);
+			if (b)
+				rt->local_node = b->node;
+			rcu_read_unlock();
+		}
 		return 0;
 	}
 	if (err)
@@ -78,6 +92,8 @@ int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node,
 	}
 	rt->kind = TWIN_ROUTE_UNICAST;
 	rt->mtu = b->dev->mtu;
+	if (src_node == TWIN_NODE_ANY)
+		rt->local_node = b->node;
 	rcu_read_unlock();
 	return 0;
 }

@@ -21,6 +21,7 @@ struct twin_route {
 	enum twin_route_kind kind;
 	u32 src_node;		/* TWIN_NODE_ANY: the bearer's, at send time */
 	u32 dst_node;
+	u32 local_node;		/* the node of the device it leaves by */
 	unsigned int mtu;
 };
 

@@ -2,7 +2,7 @@
 /*
  * What all twin socket types share: create(), release(), bind(),
  * getname(), shutdown(), and the one struct proto they are allocated from.
- * Each type has its own proto_ops table (dgram.c, and later conn.c, raw.c);
+ * Each type has its own proto_ops table (dgram.c, conn.c, later raw.c);
  * an operation a type does not support is sock_no_*().
  */
 #include <linux/capability.h>
@@ -14,17 +14,24 @@
 #include "dgram.h"
 #include "sock.h"
 
-/* Level SOL_TWIN: no options yet; SOL_SOCKET is handled by the core. */
+/*
+ * Level SOL_TWIN: the connection options; datagram sockets have none.
+ * SOL_SOCKET is handled by the core.
+ */
 static int twin_setsockopt(struct sock *sk, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
-	return -ENOPROTOOPT;
+	if (level != SOL_TWIN || !twin_sk_is_conn(sk))
+		return -ENOPROTOOPT;
+	return twin_conn_setsockopt(sk, optname, optval, optlen);
 }
 
 static int twin_getsockopt(struct sock *sk, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
-	return -ENOPROTOOPT;
+	if (level != SOL_TWIN || !twin_sk_is_conn(sk))
+		return -ENOPROTOOPT;
+	return twin_conn_getsockopt(sk, optname, optval, optlen);
 }
 
 struct proto twin_proto = {
@@ -33,6 +40,8 @@ struct proto twin_proto = {
 	.obj_size = sizeof(struct twin_sock),
 	.setsockopt = twin_setsockopt,
 	.getsockopt = twin_getsockopt,
+	.keepalive = twin_conn_keepalive,
+	.backlog_rcv = twin_conn_backlog_rcv,
 };
 
 /*
@@ -81,8 +90,14 @@ int twin_sock_create(struct net *net, struct socket *sock, int protocol,
 	case SOCK_DGRAM:
 		ops = &twin_dgram_ops;
 		break;
+	case SOCK_STREAM:
+		ops = &twin_stream_ops;
+		break;
+	case SOCK_SEQPACKET:
+		ops = &twin_seqpacket_ops;
+		break;
 	default:
-		/* STREAM, SEQPACKET and RAW arrive with their own issues. */
+		/* RAW arrives with its own issue. */
 		return -ESOCKTNOSUPPORT;
 	}
 	if (protocol)
@@ -97,6 +112,10 @@ int twin_sock_create(struct net *net, struct socket *sock, int protocol,
 	sk->sk_protocol = protocol;
 	sk->sk_destruct = twin_sk_destruct;
 	sk->sk_state = TCP_CLOSE;
+	if (twin_sk_is_conn(sk)) {
+		sk->sk_destruct = twin_conn_destruct;
+		twin_conn_init(sk);
+	}
 	twin_table_add(sk);
 	return 0;
 }
@@ -209,8 +228,15 @@ void twin_sock_get_info(struct sock *sk, struct twin_sock_info *info)
 	info->port = t->port;
 	info->peer_node = t->peer_node;
 	info->peer_port = t->peer_port;
-	info->rqueue = sk_rmem_alloc_get(sk);
-	info->wqueue = sk_wmem_alloc_get(sk);
+	if (twin_sk_is_conn(sk)) {
+		/* As TCP in /proc/net/tcp: unread and unacknowledged bytes. */
+		info->rqueue = READ_ONCE(t->conn.rcv_bytes);
+		info->wqueue = READ_ONCE(t->conn.write_seq) -
+			       READ_ONCE(t->conn.snd_una);
+	} else {
+		info->rqueue = sk_rmem_alloc_get(sk);
+		info->wqueue = sk_wmem_alloc_get(sk);
+	}
 	info->drops = atomic_read(&sk->sk_drops);
 	info->ino = sock_i_ino(sk);
 }

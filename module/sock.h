@@ -11,6 +11,7 @@
 #include <linux/twin.h>
 
 #include "compat.h"
+#include "conn.h"
 #include "netns.h"
 
 struct twin_sock {
@@ -19,11 +20,27 @@ struct twin_sock {
 	u32 port;		/* bound port, 0 while unbound */
 	u32 peer_node;		/* connected peer */
 	u32 peer_port;
+	struct twin_conn conn;	/* SOCK_STREAM and SOCK_SEQPACKET only */
 };
 
 static inline struct twin_sock *twin_sk(const struct sock *sk)
 {
 	return (struct twin_sock *)sk;
+}
+
+static inline struct twin_conn *twin_conn(const struct sock *sk)
+{
+	return &twin_sk(sk)->conn;
+}
+
+static inline struct sock *twin_conn_sk(struct twin_conn *c)
+{
+	return &container_of(c, struct twin_sock, conn)->sk;
+}
+
+static inline bool twin_sk_is_conn(const struct sock *sk)
+{
+	return sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET;
 }
 
 extern int twin_family;
@@ -59,6 +76,10 @@ void twin_table_remove(struct sock *sk);
 int twin_table_bind(struct sock *sk, u32 node, u32 port);
 struct sock *twin_table_lookup(struct twin_net *tn, int type, u32 node,
 			       u32 port);
+int twin_table_conn_add(struct sock *sk);
+void twin_table_conn_remove(struct sock *sk);
+struct sock *twin_table_conn_lookup(struct twin_net *tn, int type, u32 node,
+				    u32 port, u32 peer_node, u32 peer_port);
 int twin_table_get_info(struct twin_net *tn, unsigned int idx,
 			struct twin_sock_info *info);
 

@@ -2,10 +2,13 @@
 /*
  * The per-namespace socket table: every socket on one list (for /proc and
  * dumps), bound sockets in a hash keyed by type and port. Port spaces are
- * per socket type, as TCP's and UDP's are. Lock order: lock_sock() of the
- * socket, then tn->sk_lock; never the other way round.
+ * per socket type, as TCP's and UDP's are. Connections are also in a
+ * hash keyed by type, local port and peer: a listener's children share its
+ * port, so the port alone does not name a connection. Lock order:
+ * lock_sock() of the socket, then tn->sk_lock; never the other way round.
  */
 #include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/random.h>
 
 #include "sock.h"
@@ -111,6 +114,91 @@ struct sock *twin_table_lookup(struct twin_net *tn, int type, u32 node,
 	}
 	spin_unlock_bh(&tn->sk_lock);
 	return found;
+}
+
+static struct hlist_head *twin_conn_bucket(struct twin_net *tn, int type,
+					   u32 port, u32 peer_node,
+					   u32 peer_port)
+{
+	u32 h = jhash_3words(port, peer_node, peer_port, type);
+
+	return &tn->conn_hash[hash_32(h, TWIN_CONN_HASH_BITS)];
+}
+
+static bool twin_conn_match(struct sock *sk, int type, u32 node, u32 port,
+			    u32 peer_node, u32 peer_port)
+{
+	struct twin_sock *t = twin_sk(sk);
+
+	return sk->sk_type == type && t->port == port && t->node == node &&
+	       t->peer_node == peer_node && t->peer_port == peer_port;
+}
+
+/*
+ * Hash a connection whose node, port and peer are set. The hash holds a
+ * reference: an orphaned connection lives on until it is unhashed.
+ */
+int twin_table_conn_add(struct sock *sk)
+{
+	struct twin_net *tn = twin_net(sock_net(sk));
+	struct twin_sock *t = twin_sk(sk);
+	struct hlist_head *head;
+	struct twin_sock *o;
+	int err = 0;
+
+	head = twin_conn_bucket(tn, sk->sk_type, t->port, t->peer_node,
+				t->peer_port);
+	spin_lock_bh(&tn->sk_lock);
+	hlist_for_each_entry(o, head, conn.conn_node) {
+		if (twin_conn_match(&o->sk, sk->sk_type, t->node, t->port,
+				    t->peer_node, t->peer_port)) {
+			err = -EADDRINUSE;
+			break;
+		}
+	}
+	if (!err) {
+		sock_hold(sk);
+		hlist_add_head(&t->conn.conn_node, head);
+	}
+	spin_unlock_bh(&tn->sk_lock);
+	return err;
+}
+
+/* Unhash a connection; drops the hash's reference, so the caller holds one. */
+void twin_table_conn_remove(struct sock *sk)
+{
+	struct twin_net *tn = twin_net(sock_net(sk));
+	struct hlist_node *node = &twin_conn(sk)->conn_node;
+	bool hashed;
+
+	spin_lock_bh(&tn->sk_lock);
+	hashed = !hlist_unhashed(node);
+	if (hashed)
+		hlist_del_init(node);
+	spin_unlock_bh(&tn->sk_lock);
+	if (hashed)
+		sock_put(sk);
+}
+
+/* The connection a frame from (peer_node, peer_port) belongs to, held. */
+struct sock *twin_table_conn_lookup(struct twin_net *tn, int type, u32 node,
+				    u32 port, u32 peer_node, u32 peer_port)
+{
+	struct twin_sock *t, *found = NULL;
+	struct hlist_head *head;
+
+	head = twin_conn_bucket(tn, type, port, peer_node, peer_port);
+	spin_lock_bh(&tn->sk_lock);
+	hlist_for_each_entry(t, head, conn.conn_node) {
+		if (twin_conn_match(&t->sk, type, node, port, peer_node,
+				    peer_port)) {
+			found = t;
+			sock_hold(&t->sk);
+			break;
+		}
+	}
+	spin_unlock_bh(&tn->sk_lock);
+	return found ? &found->sk : NULL;
 }
 
 /* Information on the @idx-th socket of the namespace, for dumps. */

@@ -51,6 +51,54 @@ struct sockaddr_twin {
 /* Socket option level for twin's own options. */
 #define SOL_TWIN		0x7477
 
+/*
+ * SOL_TWIN options of SOCK_STREAM and SOCK_SEQPACKET sockets (int values
+ * unless noted). EINVAL for out-of-range values, ENOPROTOOPT for other
+ * socket types.
+ */
+#define TWIN_INFO		1	/* get: struct twin_info */
+#define TWIN_USER_TIMEOUT	2	/* ms unacknowledged before ETIMEDOUT */
+#define TWIN_KEEPIDLE		3	/* s idle before the first keepalive */
+#define TWIN_KEEPINTVL		4	/* s between keepalive probes */
+#define TWIN_KEEPCNT		5	/* unanswered probes before ETIMEDOUT */
+
+/* Defaults: a connection gives up after 30 s without an acknowledgment. */
+#define TWIN_USER_TIMEOUT_DEFAULT	30000
+#define TWIN_KEEPIDLE_DEFAULT		7200
+#define TWIN_KEEPINTVL_DEFAULT		75
+#define TWIN_KEEPCNT_DEFAULT		9
+
+/* The largest SOCK_SEQPACKET record; larger sends get EMSGSIZE. */
+#define TWIN_SEQPACKET_MAX	65536
+
+/*
+ * TWIN_INFO, like TCP_INFO: a snapshot of one connection. A shorter
+ * buffer gets a prefix; fields are only ever appended.
+ */
+struct twin_info {
+	__u8	state;		/* TCP_* value of sk_state */
+	__u8	backoff;	/* RTO doublings since the last new ack */
+	__u16	pad;
+	__u32	mss;		/* payload bytes per frame */
+	__u32	rtt_us;		/* smoothed round-trip time */
+	__u32	rttvar_us;
+	__u32	rto_ms;		/* current retransmission timeout */
+	__u32	cwnd;		/* congestion window, bytes */
+	__u32	ssthresh;	/* slow-start threshold, bytes */
+	__u32	snd_wnd;	/* the peer's advertised window, bytes */
+	__u32	rcv_wnd;	/* the window this side advertises, bytes */
+	__u32	unacked;	/* bytes sent and not yet acknowledged */
+	__u32	notsent;	/* bytes queued and not yet sent */
+	__u32	retransmits;	/* frames retransmitted */
+	__u32	fast_retransmits; /* of those, on duplicate acks */
+	__u32	timeouts;	/* retransmission timer expiries */
+	__u64	bytes_sent;	/* payload bytes handed to the wire, once */
+	__u64	bytes_acked;	/* payload bytes the peer acknowledged */
+	__u64	bytes_received;	/* payload bytes delivered in order */
+	__u64	frames_out;	/* all frames sent, incl. acks and resends */
+	__u64	frames_in;	/* all frames received for this connection */
+};
+
 /* The EtherType twin frames use on any Ethernet device. */
 #define TWIN_ETH_P		0x88B5	/* ETH_P_802_EX1 */
 

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The connection engine shared by SOCK_STREAM and SOCK_SEQPACKET: one byte
+ * sequence space per direction with cumulative acknowledgments, a
+ * retransmission queue, a reorder queue, receiver flow control and AIMD
+ * congestion control. The two types differ only in record boundaries: a
+ * SEQPACKET record ends with a frame flagged EOR, and that end counts as
+ * one sequence number so that even an empty record is acknowledged.
+ *
+ * Split like WireGuard's send/receive/timers: conn.c (socket calls and
+ * state changes), conn_send.c (sendmsg, transmit, retransmit),
+ * conn_recv.c (frame processing, recvmsg), conn_timer.c (timers).
+ */
+#ifndef _TWIN_CONN_H
+#define _TWIN_CONN_H
+
+#include <linux/skbuff.h>
+#include <linux/timer.h>
+#include <net/tcp_states.h>
+
+#include "compat.h"
+
+struct twin_bearer;
+
+/* Timing, in jiffies unless the name says otherwise. */
+#define TWIN_RTO_MIN		(HZ / 5)	/* 200 ms, as TCP */
+#define TWIN_RTO_MAX		(10 * HZ)
+#define TWIN_RTO_INIT		(HZ / 4)	/* before any RTT sample */
+#define TWIN_DELACK		(HZ / 25)	/* 40 ms, as TCP's minimum */
+#define TWIN_TIMEWAIT		HZ
+#define TWIN_FIN_WAIT2		(10 * HZ)	/* orphans waiting for a FIN */
+#define TWIN_OWNED_RETRY	(HZ / 50)	/* a timer found the socket owned */
+#define TWIN_INIT_CWND		10		/* frames, as RFC 6928 */
+#define TWIN_DUPACK_THRESH	3
+
+/* Per-frame state of a queued frame, in skb->cb. */
+struct twin_conn_cb {
+	u32 seq;		/* first sequence number */
+	u32 end_seq;		/* seq + payload + SYN + FIN + EOR */
+	u16 flags;		/* TWIN_F_* */
+	u8 retransmitted;	/* sent more than once: no RTT sample (Karn) */
+	u32 ack, wnd;		/* received frames: acknowledgment, window */
+	u32 rd_off;		/* received frames: bytes already read */
+	u64 sent_us;		/* queued frames: last transmission, 0: never */
+};
+
+#define TWIN_CONN_CB(skb) ((struct twin_conn_cb *)((skb)->cb))
+
+/* Sequence arithmetic modulo 2^32, as TCP's before()/after(). */
+static inline bool twin_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+#define twin_after(a, b) twin_before(b, a)
+
+struct twin_conn {
+	/* Sending. */
+	u32 iss;		/* our initial sequence number */
+	u32 snd_una;		/* oldest unacknowledged */
+	u32 snd_nxt;		/* next to send */
+	u32 snd_max;		/* highest sequence number sent + 1 */
+	u32 write_seq;		/* end of the data queued by the user */
+	u32 snd_wnd;		/* the peer's window, from snd_una */
+	u32 mss;
+	u32 cwnd, ssthresh;	/* bytes */
+	u32 recover;		/* snd_nxt when fast recovery began */
+	u8 in_recovery;
+	u8 dupacks;
+	u8 backoff;
+	u8 keepalive_probes;
+	struct sk_buff *send_head;	/* first unsent skb of sk_write_queue */
+	u32 srtt_us, rttvar_us;
+	unsigned long rto;
+	unsigned long retrans_start;	/* jiffies: first unanswered resend */
+	unsigned long last_rcv;		/* jiffies: last frame from the peer */
+
+	/* Receiving. */
+	u32 irs;		/* the peer's initial sequence number */
+	u32 rcv_nxt;
+	u32 rcv_adv;		/* right edge of the window last advertised */
+	u32 ack_pending;	/* in-order frames not yet acknowledged */
+	u32 rcv_records;	/* SEQPACKET: complete records queued */
+	u32 rcv_bytes;		/* payload bytes in sk_receive_queue */
+	struct sk_buff_head ooo_queue;	/* out of order, sorted by seq */
+
+	/* Options. */
+	u32 user_timeout;	/* ms, 0: TWIN_USER_TIMEOUT_DEFAULT */
+	u32 keepidle, keepintvl, keepcnt;
+
+	/* Timers. */
+	struct timer_list rto_timer;	/* retransmit, zero-window probe */
+	struct timer_list delack_timer;
+	struct timer_list state_timer;	/* keepalive, FIN_WAIT2, TIME_WAIT */
+
+	/* Listener side: children, until accept() takes them. */
+	spinlock_t accept_lock;
+	struct list_head accept_list;	/* a listener's children */
+	struct list_head accept_node;	/* a child's place in that list */
+	struct sock *parent;		/* a child's listener, held */
+
+	struct hlist_node conn_node;	/* twin_net.conn_hash */
+
+	/* Counters for TWIN_INFO. */
+	u32 retransmits, fast_retransmits, timeouts;
+	u64 bytes_sent, bytes_acked, bytes_received;
+	u64 frames_out, frames_in;
+};
+
+extern const struct proto_ops twin_stream_ops;
+extern const struct proto_ops twin_seqpacket_ops;
+
+/* conn.c */
+void twin_conn_init(struct sock *sk);
+void twin_conn_set_state(struct sock *sk, int state);
+void twin_conn_done(struct sock *sk);
+void twin_conn_reset(struct sock *sk, int err);
+void twin_conn_established(struct sock *sk);
+void twin_conn_destruct(struct sock *sk);
+int twin_conn_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+			 unsigned int optlen);
+int twin_conn_getsockopt(struct sock *sk, int optname, char __user *optval,
+			 int __user *optlen);
+void twin_conn_keepalive(struct sock *sk, int valbool);
+unsigned long twin_conn_user_timeout(const struct sock *sk);
+struct sock *twin_conn_child(struct sock *listener, const struct sk_buff *skb);
+
+/* conn_send.c */
+int twin_conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+int twin_conn_send_syn(struct sock *sk);
+void twin_conn_push(struct sock *sk);
+void twin_conn_send_ack(struct sock *sk);
+void twin_conn_send_probe(struct sock *sk);
+void twin_conn_send_fin(struct sock *sk);
+void twin_conn_send_rst(struct sock *sk);
+void twin_conn_retransmit_head(struct sock *sk);
+void twin_conn_reply_rst(struct net *net, const struct sk_buff *skb);
+u32 twin_conn_rcv_wnd(const struct sock *sk);
+bool twin_conn_sndbuf_free(const struct sock *sk);
+
+/* conn_recv.c */
+void twin_conn_rcv(struct twin_bearer *b, struct sk_buff *skb);
+int twin_conn_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+int twin_conn_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		      int flags);
+bool twin_conn_readable(const struct sock *sk);
+void twin_conn_rcv_space(struct sock *sk);
+
+/* conn_timer.c */
+void twin_conn_timers_init(struct sock *sk);
+void twin_conn_timers_stop(struct sock *sk);
+void twin_conn_rto_arm(struct sock *sk);
+void twin_conn_delack_arm(struct sock *sk);
+void twin_conn_keepalive_arm(struct sock *sk);
+void twin_conn_state_timer_arm(struct sock *sk, unsigned long delay);
+
+#endif /* _TWIN_CONN_H */

@@ -1,0 +1,769 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receiving half of a connection: finding the socket a frame belongs
+ * to, processing it under the socket lock (directly in softirq, or from
+ * the backlog when the user owns the socket), acknowledgments and
+ * congestion control, in-order delivery through the reorder queue, and
+ * recvmsg() for both types.
+ */
+#include <linux/sched/signal.h>
+#include <net/sock.h>
+
+#include "bearer.h"
+#include "conn.h"
+#include "msg.h"
+#include "sock.h"
+
+/* Received frames are accepted while the receive buffer has room. */
+static bool twin_conn_rmem_ok(const struct sock *sk)
+{
+	unsigned int limit = READ_ONCE(sk->sk_rcvbuf);
+
+	/* A reader waiting for the rest of a record must get it. */
+	if (sk->sk_type == SOCK_SEQPACKET && !twin_conn(sk)->rcv_records)
+		limit += 4 * TWIN_SEQPACKET_MAX;
+	return atomic_read(&sk->sk_rmem_alloc) < limit;
+}
+
+bool twin_conn_readable(const struct sock *sk)
+{
+	const struct twin_conn *c = twin_conn(sk);
+
+	if (sk->sk_type == SOCK_SEQPACKET)
+		return READ_ONCE(c->rcv_records);
+	return READ_ONCE(c->rcv_bytes) &&
+	       READ_ONCE(c->rcv_bytes) >= sock_rcvlowat(sk, 0, INT_MAX);
+}
+
+static void twin_conn_rtt_sample(struct sock *sk, u64 sent_us)
+{
+	struct twin_conn *c = twin_conn(sk);
+	u32 r = max_t(u64, ktime_to_us(ktime_get()) - sent_us, 1);
+	u32 delta;
+
+	if (!c->srtt_us) {
+		c->srtt_us = r;
+		c->rttvar_us = r / 2;
+	} else {
+		delta = c->srtt_us > r ? c->srtt_us - r : r - c->srtt_us;
+		c->rttvar_us = (3 * c->rttvar_us + delta) / 4;
+		c->srtt_us = (7 * c->srtt_us + r) / 8;
+	}
+	c->rto = clamp_t(unsigned long,
+			 usecs_to_jiffies(c->srtt_us + 4 * c->rttvar_us),
+			 TWIN_RTO_MIN, TWIN_RTO_MAX);
+}
+
+/* Free the frames @ack covers. Returns the payload bytes they carried. */
+static u32 twin_conn_clean_acked(struct sock *sk, u32 ack)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb;
+	u64 sample = 0;
+	u32 bytes = 0;
+
+	while ((skb = skb_peek(&sk->sk_write_queue))) {
+		struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+
+		if (twin_after(cb->end_seq, ack))
+			break;
+		if (cb->sent_us && !cb->retransmitted)
+			sample = cb->sent_us;
+		if (skb == c->send_head)
+			c->send_head = NULL;
+		bytes += skb->len;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		kfree_skb(skb);
+	}
+	if (sample)
+		twin_conn_rtt_sample(sk, sample);
+	/* After a go-back the peer may acknowledge past snd_nxt. */
+	if (twin_before(c->snd_nxt, ack)) {
+		c->snd_nxt = ack;
+		c->send_head = skb_peek(&sk->sk_write_queue);
+	}
+	return bytes;
+}
+
+/* Our FIN is acknowledged when everything we queued is. */
+static void twin_conn_fin_acked(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	if (c->snd_una != c->write_seq)
+		return;
+	switch (sk->sk_state) {
+	case TCP_FIN_WAIT1:
+		twin_conn_set_state(sk, TCP_FIN_WAIT2);
+		if (sock_flag(sk, SOCK_DEAD))
+			twin_conn_state_timer_arm(sk, TWIN_FIN_WAIT2);
+		sk->sk_state_change(sk);
+		break;
+	case TCP_CLOSING:
+		twin_conn_set_state(sk, TCP_TIME_WAIT);
+		twin_conn_state_timer_arm(sk, TWIN_TIMEWAIT);
+		break;
+	case TCP_LAST_ACK:
+		twin_conn_done(sk);
+		break;
+	}
+}
+
+/*
+ * Slow start, then one frame per window. The window only grows while the
+ * sender used at least half of it, as tcp_is_cwnd_limited(): an
+ * application- or receiver-limited sender learns nothing about the path.
+ */
+static void twin_conn_cwnd_grow(struct twin_conn *c, u32 acked,
+				u32 in_flight)
+{
+	if (2 * in_flight < c->cwnd)
+		return;
+	if (c->cwnd < c->ssthresh)
+		c->cwnd += acked;
+	else
+		c->cwnd += max_t(u32, (u64)c->mss * acked / c->cwnd, 1);
+	c->cwnd = min_t(u32, c->cwnd, S32_MAX);
+}
+
+static void twin_conn_dupack(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	u32 in_flight = c->snd_nxt - c->snd_una;
+
+	if (++c->dupacks < TWIN_DUPACK_THRESH)
+		return;
+	if (c->in_recovery) {
+		/* Each duplicate means a frame left the network. */
+		c->cwnd += c->mss;
+		return;
+	}
+	if (c->dupacks != TWIN_DUPACK_THRESH)
+		return;
+	c->ssthresh = max(in_flight / 2, 2 * c->mss);
+	c->cwnd = c->ssthresh + TWIN_DUPACK_THRESH * c->mss;
+	c->in_recovery = 1;
+	c->recover = c->snd_nxt;
+	c->fast_retransmits++;
+	twin_conn_retransmit_head(sk);
+}
+
+/* The acknowledgment and window of a frame. False: drop the frame. */
+static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	struct twin_conn *c = twin_conn(sk);
+	bool pure = cb->seq == cb->end_seq;
+	u32 acked, in_flight;
+
+	if (twin_before(cb->ack, c->snd_una))
+		return true;		/* old: says nothing new */
+	if (twin_after(cb->ack, c->snd_max)) {
+		twin_conn_send_ack(sk);
+		return false;
+	}
+	if (twin_after(cb->ack, c->snd_una)) {
+		acked = cb->ack - c->snd_una;
+		in_flight = c->snd_nxt - c->snd_una;
+		c->bytes_acked += twin_conn_clean_acked(sk, cb->ack);
+		c->snd_una = cb->ack;
+		c->backoff = 0;
+		c->retrans_start = 0;
+		c->dupacks = 0;
+		if (c->in_recovery) {
+			if (!twin_before(cb->ack, c->recover)) {
+				c->in_recovery = 0;
+				c->cwnd = c->ssthresh;
+			} else {
+				/* NewReno: a partial ack means the next hole. */
+				twin_conn_retransmit_head(sk);
+			}
+		} else {
+			twin_conn_cwnd_grow(c, acked, in_flight);
+		}
+		c->snd_wnd = cb->wnd;
+		if (c->snd_nxt == c->snd_una && !c->send_head)
+			sk_stop_timer(sk, &c->rto_timer);
+		else
+			twin_conn_rto_arm(sk);
+		twin_conn_fin_acked(sk);
+		return sk->sk_state != TCP_CLOSE;
+	}
+	if (pure && cb->wnd == c->snd_wnd && c->snd_nxt != c->snd_una)
+		twin_conn_dupack(sk);
+	c->snd_wnd = cb->wnd;
+	return true;
+}
+
+/* The peer's FIN, in order: no more data will come. */
+static void twin_conn_fin(struct sock *sk)
+{
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		twin_conn_set_state(sk, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT1:
+		twin_conn_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		twin_conn_set_state(sk, TCP_TIME_WAIT);
+		twin_conn_state_timer_arm(sk, TWIN_TIMEWAIT);
+		break;
+	}
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+	}
+}
+
+/* Deliver an in-order frame; consumes @skb. */
+static void twin_conn_deliver(struct sock *sk, struct sk_buff *skb)
+{
+	struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	struct twin_conn *c = twin_conn(sk);
+	bool eor = sk->sk_type == SOCK_SEQPACKET && (cb->flags & TWIN_F_EOR);
+	bool fin = cb->flags & TWIN_F_FIN;
+	struct sk_buff *tail;
+	bool stolen;
+	int delta;
+
+	c->rcv_nxt = cb->end_seq;
+	c->bytes_received += skb->len;
+	cb->rd_off = 0;
+	if (!skb->len && !eor) {
+		kfree_skb(skb);
+	} else {
+		c->rcv_bytes += skb->len;
+		if (eor)
+			c->rcv_records++;
+		tail = skb_peek_tail(&sk->sk_receive_queue);
+		/* Small stream frames share one buffer: less truesize. */
+		if (sk->sk_type == SOCK_STREAM && tail &&
+		    skb_try_coalesce(tail, skb, &stolen, &delta)) {
+			atomic_add(delta, &sk->sk_rmem_alloc);
+			kfree_skb_partial(skb, stolen);
+		} else {
+			__skb_queue_tail(&sk->sk_receive_queue, skb);
+		}
+	}
+	if (fin)
+		twin_conn_fin(sk);
+}
+
+/* Move what the reorder queue holds at rcv_nxt to the receive queue. */
+static void twin_conn_ooo_drain(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&c->ooo_queue))) {
+		struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+
+		if (twin_after(cb->seq, c->rcv_nxt))
+			break;
+		__skb_unlink(skb, &c->ooo_queue);
+		if (cb->seq != c->rcv_nxt)
+			kfree_skb(skb);	/* covered already */
+		else
+			twin_conn_deliver(sk, skb);
+	}
+}
+
+/* Hold a frame that arrived ahead of a hole; duplicates are dropped. */
+static void twin_conn_ooo_insert(struct sock *sk, struct sk_buff *skb)
+{
+	struct twin_conn *c = twin_conn(sk);
+	u32 seq = TWIN_CONN_CB(skb)->seq;
+	struct sk_buff *pos;
+
+	skb_queue_reverse_walk(&c->ooo_queue, pos) {
+		u32 pseq = TWIN_CONN_CB(pos)->seq;
+
+		if (pseq == seq) {
+			kfree_skb(skb);
+			return;
+		}
+		if (twin_before(pseq, seq)) {
+			__skb_queue_after(&c->ooo_queue, pos, skb);
+			return;
+		}
+	}
+	__skb_queue_head(&c->ooo_queue, skb);
+}
+
+/* Payload, EOR and FIN of a frame in a synchronized state. */
+static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	struct twin_conn *c = twin_conn(sk);
+	bool filled;
+
+	if (!twin_after(cb->end_seq, c->rcv_nxt)) {
+		/* A duplicate: our ACK was lost, or this is a probe. */
+		kfree_skb(skb);
+		twin_conn_send_ack(sk);
+		return;
+	}
+	if (!twin_conn_rmem_ok(sk)) {
+		atomic_inc(&sk->sk_drops);
+		kfree_skb(skb);
+		twin_conn_send_ack(sk);
+		return;
+	}
+	if (twin_after(cb->seq, c->rcv_nxt)) {
+		skb_set_owner_r(skb, sk);
+		twin_conn_ooo_insert(sk, skb);
+		twin_conn_send_ack(sk);	/* the duplicate ack the sender needs */
+		return;
+	}
+	if (twin_before(cb->seq, c->rcv_nxt)) {
+		/* Overlaps what we have: only a byte stream can be trimmed. */
+		if (sk->sk_type != SOCK_STREAM || (cb->flags & TWIN_F_SYN) ||
+		    !pskb_pull(skb, c->rcv_nxt - cb->seq)) {
+			kfree_skb(skb);
+			twin_conn_send_ack(sk);
+			return;
+		}
+		cb->seq = c->rcv_nxt;
+	}
+	skb_set_owner_r(skb, sk);
+	filled = !skb_queue_empty(&c->ooo_queue);
+	twin_conn_deliver(sk, skb);
+	twin_conn_ooo_drain(sk);
+
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+	if (filled || (sk->sk_shutdown & RCV_SHUTDOWN) ||
+	    ++c->ack_pending >= 2)
+		twin_conn_send_ack(sk);
+	else
+		twin_conn_delack_arm(sk);
+}
+
+static void twin_conn_listen_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+
+	if ((cb->flags & (TWIN_F_SYN | TWIN_F_ACK | TWIN_F_RST)) == TWIN_F_SYN)
+		twin_conn_child(sk, skb);
+	else
+		twin_conn_reply_rst(sock_net(sk), skb);
+	kfree_skb(skb);
+}
+
+static void twin_conn_syn_sent_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	struct twin_conn *c = twin_conn(sk);
+
+	if (!(cb->flags & TWIN_F_ACK) || cb->ack != c->iss + 1)
+		goto drop;	/* no simultaneous open; stale answers */
+	if (cb->flags & TWIN_F_RST) {
+		twin_conn_reset(sk, ECONNREFUSED);
+		goto drop;
+	}
+	if (!(cb->flags & TWIN_F_SYN))
+		goto drop;
+	c->irs = cb->seq;
+	c->rcv_nxt = cb->seq + 1;
+	twin_conn_clean_acked(sk, cb->ack);
+	c->snd_una = cb->ack;
+	c->snd_wnd = cb->wnd;
+	sk_stop_timer(sk, &c->rto_timer);
+	twin_conn_established(sk);
+	twin_conn_send_ack(sk);
+	twin_conn_push(sk);
+drop:
+	kfree_skb(skb);
+}
+
+static bool twin_conn_rst_ok(const struct sock *sk, u32 seq)
+{
+	const struct twin_conn *c = twin_conn(sk);
+	u32 span = max_t(u32, c->rcv_adv - c->rcv_nxt, 1) +
+		   2 * TWIN_SEQPACKET_MAX;
+
+	return !twin_before(seq, c->rcv_nxt) && seq - c->rcv_nxt < span;
+}
+
+/* SYN_RECV and every state after it. */
+static void twin_conn_synced_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	struct twin_conn *c = twin_conn(sk);
+
+	if (cb->flags & TWIN_F_RST) {
+		if (!twin_conn_rst_ok(sk, cb->seq))
+			goto drop;
+		if (sk->sk_state == TCP_TIME_WAIT || sk->sk_state == TCP_SYN_RECV)
+			twin_conn_done(sk);
+		else
+			twin_conn_reset(sk, sk->sk_state == TCP_CLOSE_WAIT ?
+					EPIPE : ECONNRESET);
+		goto drop;
+	}
+	if (cb->flags & TWIN_F_SYN) {
+		/* Our SYN|ACK or ACK was lost: say it again. */
+		if (sk->sk_state == TCP_SYN_RECV && cb->seq == c->irs)
+			twin_conn_retransmit_head(sk);
+		else
+			twin_conn_send_ack(sk);
+		goto drop;
+	}
+	if (!(cb->flags & TWIN_F_ACK))
+		goto drop;
+	if (sk->sk_state == TCP_SYN_RECV) {
+		if (cb->ack != c->iss + 1)
+			goto drop;	/* not an answer to our SYN|ACK */
+		twin_conn_clean_acked(sk, cb->ack);
+		c->snd_una = cb->ack;
+		c->snd_wnd = cb->wnd;
+		sk_stop_timer(sk, &c->rto_timer);
+		twin_conn_established(sk);
+	}
+	if (!twin_conn_ack(sk, skb))
+		goto drop;
+	/* The ack may have opened the windows. */
+	twin_conn_push(sk);
+
+	if (cb->seq == cb->end_seq) {
+		/* No payload: a probe sits below rcv_nxt and wants an ACK. */
+		if (twin_before(cb->seq, c->rcv_nxt))
+			twin_conn_send_ack(sk);
+		goto drop;
+	}
+	if (sk->sk_shutdown & RCV_SHUTDOWN && sock_flag(sk, SOCK_DONE) &&
+	    !twin_after(cb->end_seq, c->rcv_nxt)) {
+		/* A retransmitted FIN or data after the peer's FIN. */
+		if (sk->sk_state == TCP_TIME_WAIT)
+			twin_conn_state_timer_arm(sk, TWIN_TIMEWAIT);
+		twin_conn_send_ack(sk);
+		goto drop;
+	}
+	if (sock_flag(sk, SOCK_DEAD) && skb->len &&
+	    twin_after(cb->end_seq, c->rcv_nxt)) {
+		/* New data for a socket nobody reads: as TCP, reset. */
+		twin_conn_send_rst(sk);
+		twin_conn_done(sk);
+		goto drop;
+	}
+	twin_conn_data(sk, skb);
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+/* One frame for @sk, whose lock is held with BH off. Consumes @skb. */
+static void twin_conn_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	c->frames_in++;
+	c->last_rcv = jiffies;
+	c->keepalive_probes = 0;
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		twin_conn_listen_rcv(sk, skb);
+		break;
+	case TCP_SYN_SENT:
+		twin_conn_syn_sent_rcv(sk, skb);
+		break;
+	case TCP_CLOSE:
+		kfree_skb(skb);
+		break;
+	default:
+		twin_conn_synced_rcv(sk, skb);
+	}
+}
+
+int twin_conn_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	/* __release_sock() runs this with BH on; the timers need it off. */
+	local_bh_disable();
+	twin_conn_do_rcv(sk, skb);
+	local_bh_enable();
+	return 0;
+}
+
+static void twin_conn_parse(struct sk_buff *skb)
+{
+	const struct twinhdr *hdr = twin_hdr(skb);
+	struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	u16 flags = ntohs(hdr->flags);
+
+	memset(cb, 0, sizeof(*cb));
+	cb->flags = flags;
+	cb->seq = ntohl(hdr->seq);
+	cb->ack = ntohl(hdr->ack);
+	cb->wnd = ntohl(hdr->window);
+	cb->end_seq = cb->seq + ntohs(hdr->len);
+	if (flags & TWIN_F_SYN)
+		cb->end_seq++;
+	if (flags & TWIN_F_FIN)
+		cb->end_seq++;
+	if ((flags & TWIN_F_EOR) && hdr->type == TWIN_T_SEQPACKET)
+		cb->end_seq++;
+}
+
+/*
+ * A validated STREAM or SEQPACKET frame arrived on @b: find its
+ * connection (or a listener for a SYN) and process it. Consumes @skb.
+ */
+void twin_conn_rcv(struct twin_bearer *b, struct sk_buff *skb)
+{
+	const struct twinhdr *hdr = twin_hdr(skb);
+	int type = hdr->type == TWIN_T_STREAM ? SOCK_STREAM : SOCK_SEQPACKET;
+	u32 dst = ntohl(hdr->dst_node), dport = ntohl(hdr->dst_port);
+	u32 src = ntohl(hdr->src_node), sport = ntohl(hdr->src_port);
+	struct twin_net *tn = b->tn;
+	struct sock *sk;
+	int reason;
+
+	if (dst == TWIN_NODE_BROADCAST || !twin_bearer_by_node(tn, dst)) {
+		reason = TWIN_STAT_DROP_ADDR;
+		goto drop;
+	}
+	twin_conn_parse(skb);
+	skb_pull(skb, TWIN_HLEN);
+
+	sk = twin_table_conn_lookup(tn, type, dst, dport, src, sport);
+	if (!sk && (TWIN_CONN_CB(skb)->flags & TWIN_F_SYN)) {
+		sk = twin_table_lookup(tn, type, dst, dport);
+		if (sk && READ_ONCE(sk->sk_state) != TCP_LISTEN) {
+			sock_put(sk);
+			sk = NULL;
+		}
+	}
+	if (!sk) {
+		twin_conn_reply_rst(tn->net, skb);
+		reason = TWIN_STAT_DROP_NO_SOCKET;
+		goto drop;
+	}
+
+	twin_count(b, tn, TWIN_STAT_DELIVERED, 1);
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		twin_conn_do_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf))) {
+		bh_unlock_sock(sk);
+		sock_put(sk);
+		reason = TWIN_STAT_DROP_RCVBUF;
+		goto drop;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return;
+
+drop:
+	twin_count(b, tn, reason, 1);
+	kfree_skb(skb);
+}
+
+/*
+ * The reader made room: tell the peer when the window grew enough to
+ * matter (two frames, or a quarter of the buffer if that is smaller), so
+ * a sender stopped by a full window does not wait for its probe timer.
+ */
+void twin_conn_rcv_space(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	u32 edge, grow;
+
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return;
+	edge = c->rcv_nxt + twin_conn_rcv_wnd(sk);
+	if (!twin_after(edge, c->rcv_adv))
+		return;
+	grow = edge - c->rcv_adv;
+	if (grow >= min_t(u32, 2 * c->mss, READ_ONCE(sk->sk_rcvbuf) / 4))
+		twin_conn_send_ack(sk);
+}
+
+/* Something a blocked reader waits for happened. */
+static bool twin_conn_rcv_event(struct sock *sk, u32 seen_bytes,
+				u32 seen_records)
+{
+	const struct twin_conn *c = twin_conn(sk);
+
+	return READ_ONCE(sk->sk_err) ||
+	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
+	       READ_ONCE(sk->sk_state) == TCP_CLOSE ||
+	       c->rcv_bytes != seen_bytes || c->rcv_records != seen_records;
+}
+
+/*
+ * Wait for data, or say why there will be none: 0 to look again, or the
+ * errno (0 bytes for EOF is -ENODATA here) to end the read with.
+ */
+static int twin_conn_wait_data(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct twin_conn *c = twin_conn(sk);
+	u32 bytes = c->rcv_bytes, records = c->rcv_records;
+
+	if (sk->sk_err)
+		return sock_error(sk);
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		return -ENODATA;
+	if (sk->sk_state == TCP_CLOSE)
+		return sock_flag(sk, SOCK_DONE) ? -ENODATA : -ENOTCONN;
+	if (sk->sk_state == TCP_LISTEN)
+		return -ENOTCONN;
+	if (!*timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(*timeo);
+
+	twin_conn_rcv_space(sk);
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk_wait_event(sk, timeo, twin_conn_rcv_event(sk, bytes, records),
+		      &wait);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return 0;
+}
+
+/* Copy up to @len stream bytes; @peek leaves them queued. */
+static int twin_conn_copy_stream(struct sock *sk, struct msghdr *msg,
+				 size_t len, bool peek)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb, *tmp;
+	size_t copied = 0;
+	u32 n, off;
+
+	skb_queue_walk_safe(&sk->sk_receive_queue, skb, tmp) {
+		struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+
+		if (copied >= len)
+			break;
+		off = cb->rd_off;
+		n = min_t(size_t, skb->len - off, len - copied);
+		if (skb_copy_datagram_msg(skb, off, msg, n))
+			return copied ? copied : -EFAULT;
+		copied += n;
+		if (peek)
+			continue;
+		cb->rd_off += n;
+		c->rcv_bytes -= n;
+		if (cb->rd_off == skb->len) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			consume_skb(skb);
+		}
+	}
+	return copied;
+}
+
+static int twin_conn_recv_stream(struct sock *sk, struct msghdr *msg,
+				 size_t len, int flags, long *timeo)
+{
+	struct twin_conn *c = twin_conn(sk);
+	bool peek = flags & MSG_PEEK;
+	size_t copied = 0;
+	int target, n, err;
+
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	for (;;) {
+		if (!peek || c->rcv_bytes >= target) {
+			n = twin_conn_copy_stream(sk, msg, len - copied, peek);
+			if (n < 0)
+				return n;
+			copied += n;
+			if (copied >= target || (peek && copied))
+				break;
+		}
+		if (copied && (sk->sk_err || !*timeo ||
+			       (sk->sk_shutdown & RCV_SHUTDOWN) ||
+			       signal_pending(current)))
+			break;
+		err = twin_conn_wait_data(sk, timeo);
+		if (err == -ENODATA && peek && c->rcv_bytes) {
+			copied = twin_conn_copy_stream(sk, msg, len, true);
+			break;
+		}
+		if (err == -ENODATA)
+			break;
+		if (err)
+			return copied ? copied : err;
+	}
+	twin_conn_rcv_space(sk);
+	return copied;
+}
+
+/* One whole record: truncated to @len, the rest discarded. */
+static int twin_conn_recv_record(struct sock *sk, struct msghdr *msg,
+				 size_t len, int flags, long *timeo)
+{
+	struct twin_conn *c = twin_conn(sk);
+	bool peek = flags & MSG_PEEK;
+	struct sk_buff *skb, *tmp;
+	size_t copied = 0, total = 0;
+	bool end = false;
+	int err;
+	u32 n;
+
+	while (!c->rcv_records) {
+		err = twin_conn_wait_data(sk, timeo);
+		if (err == -ENODATA)
+			return 0;
+		if (err)
+			return err;
+	}
+	skb_queue_walk_safe(&sk->sk_receive_queue, skb, tmp) {
+		end = TWIN_CONN_CB(skb)->flags & TWIN_F_EOR;
+		n = min_t(size_t, skb->len, len - copied);
+		if (n && skb_copy_datagram_msg(skb, 0, msg, n))
+			return -EFAULT;
+		copied += n;
+		total += skb->len;
+		if (!peek) {
+			c->rcv_bytes -= skb->len;
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			consume_skb(skb);
+		}
+		if (end)
+			break;
+	}
+	if (!peek)
+		c->rcv_records--;
+	msg->msg_flags |= MSG_EOR;
+	if (total > copied)
+		msg->msg_flags |= MSG_TRUNC;
+	twin_conn_rcv_space(sk);
+	return (flags & MSG_TRUNC) ? total : copied;
+}
+
+int twin_conn_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		      int flags)
+{
+	struct sock *sk = sock->sk;
+	struct twin_sock *t = twin_sk(sk);
+	long timeo;
+	int ret;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (flags & MSG_ERRQUEUE)
+		return -EAGAIN;		/* nothing is ever queued there */
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		release_sock(sk);
+		return -ENOTCONN;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	if (sk->sk_type == SOCK_SEQPACKET)
+		ret = twin_conn_recv_record(sk, msg, len, flags, &timeo);
+	else
+		ret = twin_conn_recv_stream(sk, msg, len, flags, &timeo);
+	if (ret >= 0 && msg->msg_name)
+		msg->msg_namelen = twin_sockaddr_put(msg->msg_name,
+						     t->peer_node,
+						     t->peer_port);
+	release_sock(sk);
+	return ret;
+}

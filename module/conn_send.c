@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sending half of a connection: sendmsg() cuts the user's bytes into
+ * frames of at most one MSS on sk_write_queue, where they stay until
+ * acknowledged; twin_conn_push() transmits clones of them as far as the
+ * peer's window and the congestion window allow. Control frames (ACK,
+ * RST) are built on the spot and never queued.
+ *
+ * Queued frames are charged to sk_wmem_alloc (sock_wmalloc), so the send
+ * buffer bounds queued plus unacknowledged data, and freeing acknowledged
+ * frames wakes writers through sk_write_space.
+ */
+#include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <net/sock.h>
+
+#include "bearer.h"
+#include "conn.h"
+#include "msg.h"
+#include "route.h"
+#include "sock.h"
+
+#define TWIN_CONN_HEADROOM	(LL_MAX_HEADER + TWIN_HLEN)
+
+static u8 twin_conn_frame_type(const struct sock *sk)
+{
+	return sk->sk_type == SOCK_STREAM ? TWIN_T_STREAM : TWIN_T_SEQPACKET;
+}
+
+/*
+ * The window to advertise: half the room left in the receive buffer, as
+ * frames cost about twice their payload in truesize. A SEQPACKET reader
+ * that has no whole record yet cannot drain anything, so room for the
+ * rest of the largest record is always offered.
+ */
+u32 twin_conn_rcv_wnd(const struct sock *sk)
+{
+	const struct twin_conn *c = twin_conn(sk);
+	int room = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 wnd = room > 0 ? room / 2 : 0;
+
+	if (sk->sk_type == SOCK_SEQPACKET && !c->rcv_records)
+		wnd = max_t(u32, wnd, TWIN_SEQPACKET_MAX + 1 -
+			    min_t(u32, c->rcv_bytes, TWIN_SEQPACKET_MAX));
+	return wnd;
+}
+
+bool twin_conn_sndbuf_free(const struct sock *sk)
+{
+	return sk_wmem_alloc_get(sk) < READ_ONCE(sk->sk_sndbuf);
+}
+
+/*
+ * Fill the header of @skb (payload at skb->data) and send it to the peer.
+ * Every frame but a client's first SYN acknowledges, so sending any frame
+ * also settles a pending ACK. Consumes @skb.
+ */
+static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
+			    u16 flags)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct twin_sock *t = twin_sk(sk);
+	struct twin_addr4 a = {
+		.src_node = t->node, .src_port = t->port,
+		.dst_node = t->peer_node, .dst_port = t->peer_port,
+	};
+	struct twinhdr *hdr;
+	struct twin_route rt;
+	long timeo = 0;
+	u32 wnd;
+	int err;
+
+	if (sk->sk_state != TCP_SYN_SENT)
+		flags |= TWIN_F_ACK;
+	twin_build_hdr(skb, twin_conn_frame_type(sk), flags, &a);
+	hdr = twin_hdr(skb);
+	hdr->seq = htonl(seq);
+	if (flags & TWIN_F_ACK) {
+		wnd = twin_conn_rcv_wnd(sk);
+		hdr->ack = htonl(c->rcv_nxt);
+		hdr->window = htonl(wnd);
+		c->rcv_adv = c->rcv_nxt + wnd;
+		if (c->ack_pending) {
+			c->ack_pending = 0;
+			sk_stop_timer(sk, &c->delack_timer);
+		}
+	}
+	c->frames_out++;
+
+	err = twin_route_lookup(sock_net(sk), t->node, t->peer_node, &timeo,
+				&rt);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
+	return twin_route_output(sock_net(sk), skb, &rt);
+}
+
+/* A frame without payload: ACK, RST, probes. */
+static int twin_conn_send_ctl(struct sock *sk, u32 seq, u16 flags)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb(TWIN_CONN_HEADROOM, GFP_ATOMIC);
+	if (!skb)
+		return -ENOBUFS;
+	skb_reserve(skb, TWIN_CONN_HEADROOM);
+	return twin_conn_output(sk, skb, seq, flags);
+}
+
+void twin_conn_send_ack(struct sock *sk)
+{
+	twin_conn_send_ctl(sk, twin_conn(sk)->snd_nxt, 0);
+}
+
+/* An already acknowledged sequence number makes the peer answer. */
+void twin_conn_send_probe(struct sock *sk)
+{
+	twin_conn_send_ctl(sk, twin_conn(sk)->snd_una - 1, 0);
+}
+
+void twin_conn_send_rst(struct sock *sk)
+{
+	twin_conn_send_ctl(sk, twin_conn(sk)->snd_nxt, TWIN_F_RST);
+}
+
+/*
+ * Answer a frame no connection wants with a reset, as TCP does: the
+ * reset carries the sequence number the sender expects. @skb's payload is
+ * at skb->data, its parsed header in its cb; never a reset for a reset.
+ */
+void twin_conn_reply_rst(struct net *net, const struct sk_buff *skb)
+{
+	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	const struct twinhdr *in = twin_hdr(skb);
+	struct twin_addr4 a = {
+		.src_node = ntohl(in->dst_node), .src_port = ntohl(in->dst_port),
+		.dst_node = ntohl(in->src_node), .dst_port = ntohl(in->src_port),
+	};
+	struct twinhdr *hdr;
+	struct twin_route rt;
+	struct sk_buff *out;
+	long timeo = 0;
+
+	if (cb->flags & TWIN_F_RST)
+		return;
+	if (twin_route_lookup(net, a.src_node, a.dst_node, &timeo, &rt))
+		return;
+	out = alloc_skb(TWIN_CONN_HEADROOM, GFP_ATOMIC);
+	if (!out)
+		return;
+	skb_reserve(out, TWIN_CONN_HEADROOM);
+	if (cb->flags & TWIN_F_ACK) {
+		twin_build_hdr(out, in->type, TWIN_F_RST, &a);
+		twin_hdr(out)->seq = htonl(cb->ack);
+	} else {
+		twin_build_hdr(out, in->type, TWIN_F_RST | TWIN_F_ACK, &a);
+		hdr = twin_hdr(out);
+		hdr->ack = htonl(cb->end_seq);
+	}
+	twin_route_output(net, out, &rt);
+}
+
+/* Transmit a clone of queued frame @skb. */
+static int twin_conn_xmit(struct sock *sk, struct sk_buff *skb)
+{
+	struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	struct sk_buff *out;
+
+	/*
+	 * The header goes into the headroom the clones share; an earlier
+	 * clone still queued somewhere below needs a private copy instead.
+	 */
+	if (skb_cloned(skb))
+		out = pskb_copy(skb, GFP_ATOMIC);
+	else
+		out = skb_clone(skb, GFP_ATOMIC);
+	if (!out)
+		return -ENOBUFS;
+	twin_conn_output(sk, out, cb->seq, cb->flags);
+	return 0;
+}
+
+/*
+ * Send queued frames as the windows allow. With nothing in flight one
+ * frame may go even past a small window, so the connection never stalls
+ * on a window smaller than a frame; a zero window is probed by the timer.
+ */
+void twin_conn_push(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct twin_conn_cb *cb;
+	struct sk_buff *skb;
+	u32 in_flight, wnd;
+
+	while ((skb = c->send_head)) {
+		cb = TWIN_CONN_CB(skb);
+		in_flight = c->snd_nxt - c->snd_una;
+		wnd = min(c->cwnd, c->snd_wnd);
+		if (!(cb->flags & TWIN_F_SYN)) {
+			if (!in_flight && !c->snd_wnd)
+				break;
+			if (in_flight &&
+			    in_flight + (cb->end_seq - cb->seq) > wnd)
+				break;
+		}
+		if (twin_conn_xmit(sk, skb))
+			break;
+		if (cb->sent_us) {
+			cb->retransmitted = 1;
+			c->retransmits++;
+		} else {
+			c->bytes_sent += skb->len;
+		}
+		cb->sent_us = ktime_to_us(ktime_get());
+		c->snd_nxt = cb->end_seq;
+		if (twin_after(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		c->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			       NULL : skb_queue_next(&sk->sk_write_queue, skb);
+	}
+	if ((c->snd_nxt != c->snd_una || c->send_head) &&
+	    !timer_pending(&c->rto_timer))
+		twin_conn_rto_arm(sk);
+}
+
+/* Retransmit the oldest unacknowledged frame (fast retransmit, NewReno). */
+void twin_conn_retransmit_head(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || skb == c->send_head)
+		return;
+	if (!twin_conn_xmit(sk, skb)) {
+		TWIN_CONN_CB(skb)->retransmitted = 1;
+		TWIN_CONN_CB(skb)->sent_us = ktime_to_us(ktime_get());
+		c->retransmits++;
+	}
+}
+
+static void twin_conn_queue(struct sock *sk, struct sk_buff *skb, u32 len,
+			    u16 flags)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = c->write_seq;
+	cb->flags = flags;
+	cb->end_seq = cb->seq + len;
+	if (flags & (TWIN_F_SYN | TWIN_F_FIN))
+		cb->end_seq++;
+	if ((flags & TWIN_F_EOR) && sk->sk_type == SOCK_SEQPACKET)
+		cb->end_seq++;
+	c->write_seq = cb->end_seq;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!c->send_head)
+		c->send_head = skb;
+}
+
+static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
+				       gfp_t gfp)
+{
+	struct sk_buff *skb;
+
+	skb = sock_wmalloc(sk, TWIN_CONN_HEADROOM + size, 1, gfp);
+	if (skb)
+		skb_reserve(skb, TWIN_CONN_HEADROOM);
+	return skb;
+}
+
+/* The SYN (client) or SYN|ACK (child): queued, so it is retransmitted. */
+int twin_conn_send_syn(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb;
+
+	skb = twin_conn_alloc(sk, 0, GFP_ATOMIC);
+	if (!skb)
+		return -ENOBUFS;
+	c->iss = get_random_u32();
+	c->snd_una = c->iss;
+	c->snd_nxt = c->iss;
+	c->snd_max = c->iss;
+	c->write_seq = c->iss;
+	twin_conn_queue(sk, skb, 0, TWIN_F_SYN);
+	twin_conn_push(sk);
+	return 0;
+}
+
+/*
+ * Queue our FIN after the data: ESTABLISHED becomes FIN_WAIT1, CLOSE_WAIT
+ * becomes LAST_ACK. Without memory for the frame the connection is reset
+ * rather than left without an end.
+ */
+void twin_conn_send_fin(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	twin_conn_set_state(sk, sk->sk_state == TCP_CLOSE_WAIT ?
+			    TCP_LAST_ACK : TCP_FIN_WAIT1);
+	if (skb && c->send_head && !TWIN_CONN_CB(skb)->sent_us) {
+		/* The last frame is not sent yet: it carries the FIN. */
+		TWIN_CONN_CB(skb)->flags |= TWIN_F_FIN;
+		TWIN_CONN_CB(skb)->end_seq++;
+		c->write_seq++;
+	} else {
+		skb = twin_conn_alloc(sk, 0, sk->sk_allocation);
+		if (!skb) {
+			twin_conn_send_rst(sk);
+			twin_conn_reset(sk, ENOBUFS);
+			return;
+		}
+		twin_conn_queue(sk, skb, 0, TWIN_F_FIN);
+	}
+	twin_conn_push(sk);
+}
+
+/*
+ * May a sender go on: 0, -EAGAIN while the handshake is still running, or
+ * the errno to report. A pending error (sk_err) is the caller's to take.
+ */
+static int twin_conn_send_state(const struct sock *sk)
+{
+	if (sk->sk_shutdown & SEND_SHUTDOWN)
+		return -EPIPE;
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		return 0;
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		return -EAGAIN;
+	case TCP_CLOSE:
+		return sock_flag(sk, SOCK_DONE) ? -EPIPE : -ENOTCONN;
+	default:
+		return -EPIPE;
+	}
+}
+
+static bool twin_conn_may_send(const struct sock *sk)
+{
+	int state = twin_conn_send_state(sk);
+
+	return READ_ONCE(sk->sk_err) ||
+	       (state != -EAGAIN && (state || twin_conn_sndbuf_free(sk)));
+}
+
+/*
+ * Wait until the connection is up and the send buffer has room. Returns
+ * 0, or the errno the caller reports.
+ */
+static int twin_conn_wait_send(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		if (sk->sk_err) {
+			err = sock_error(sk);
+			break;
+		}
+		err = twin_conn_send_state(sk);
+		if (!err && twin_conn_sndbuf_free(sk))
+			break;
+		if (err && err != -EAGAIN)
+			break;
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		if (!err) {
+			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		}
+		sk_wait_event(sk, timeo, twin_conn_may_send(sk), &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/* Append to the last queued frame while it is unsent and not full. */
+static int twin_conn_append(struct sock *sk, struct msghdr *msg, size_t left)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct twin_conn_cb *cb;
+	unsigned int n, old;
+
+	if (!skb || !c->send_head)
+		return 0;
+	cb = TWIN_CONN_CB(skb);
+	if (cb->sent_us || (cb->flags & (TWIN_F_SYN | TWIN_F_FIN)) ||
+	    skb->len >= c->mss)
+		return 0;
+	n = min_t(size_t, left,
+		  min_t(u32, c->mss - skb->len, skb_tailroom(skb)));
+	if (!n)
+		return 0;
+	old = skb->len;
+	if (memcpy_from_msg(skb_put(skb, n), msg, n)) {
+		skb_trim(skb, old);
+		return -EFAULT;
+	}
+	cb->end_seq += n;
+	c->write_seq += n;
+	return n;
+}
+
+static int twin_conn_send_stream(struct sock *sk, struct msghdr *msg,
+				 size_t len, long *timeo)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb;
+	size_t copied = 0;
+	int n, err = 0;
+
+	while (copied < len) {
+		err = twin_conn_wait_send(sk, timeo);
+		if (err)
+			break;
+		n = twin_conn_append(sk, msg, len - copied);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if (!n) {
+			n = min_t(size_t, len - copied, c->mss);
+			/* Room for a full frame, so later small writes fit. */
+			skb = twin_conn_alloc(sk, c->mss, sk->sk_allocation);
+			if (!skb) {
+				err = -ENOBUFS;
+				break;
+			}
+			if (memcpy_from_msg(skb_put(skb, n), msg, n)) {
+				kfree_skb(skb);
+				err = -EFAULT;
+				break;
+			}
+			twin_conn_queue(sk, skb, n, 0);
+		}
+		copied += n;
+		twin_conn_push(sk);
+	}
+	return copied ? copied : err;
+}
+
+/*
+ * A record is queued whole or not at all: its frames are allocated first
+ * (past the send buffer if need be, once the buffer has any room, so a
+ * record larger than SO_SNDBUF still goes), then queued together.
+ */
+static int twin_conn_send_record(struct sock *sk, struct msghdr *msg,
+				 size_t len, long *timeo)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff_head frames;
+	struct sk_buff *skb;
+	size_t off = 0;
+	int n, err;
+
+	err = twin_conn_wait_send(sk, timeo);
+	if (err)
+		return err;
+	__skb_queue_head_init(&frames);
+	do {
+		n = min_t(size_t, len - off, c->mss);
+		skb = twin_conn_alloc(sk, n, sk->sk_allocation);
+		if (!skb) {
+			err = -ENOBUFS;
+			goto fail;
+		}
+		__skb_queue_tail(&frames, skb);
+		if (memcpy_from_msg(skb_put(skb, n), msg, n)) {
+			err = -EFAULT;
+			goto fail;
+		}
+		off += n;
+	} while (off < len);
+
+	while ((skb = __skb_dequeue(&frames)))
+		twin_conn_queue(sk, skb, skb->len,
+				skb_queue_empty(&frames) ? TWIN_F_EOR : 0);
+	twin_conn_push(sk);
+	return len;
+fail:
+	__skb_queue_purge(&frames);
+	return err;
+}
+
+int twin_conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
+{
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	if (msg->msg_flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (sk->sk_type == SOCK_SEQPACKET && len > TWIN_SEQPACKET_MAX)
+		return -EMSGSIZE;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+	if (sk->sk_type == SOCK_SEQPACKET)
+		err = twin_conn_send_record(sk, msg, len, &timeo);
+	else
+		err = twin_conn_send_stream(sk, msg, len, &timeo);
+	release_sock(sk);
+	if (err == -EPIPE && !(msg->msg_flags & MSG_NOSIGNAL))
+		send_sig(SIGPIPE, current, 0);
+	return err;
+}

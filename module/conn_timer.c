@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The timers of a connection: retransmission (also the zero-window
+ * probe), delayed acknowledgment, and one state timer for keepalive,
+ * FIN_WAIT2 and TIME_WAIT. Each pending timer holds a reference
+ * (sk_reset_timer); a handler that finds the socket owned by its user
+ * tries again a moment later rather than touching it.
+ */
+#include <net/sock.h>
+
+#include "conn.h"
+#include "sock.h"
+
+void twin_conn_rto_arm(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	sk_reset_timer(sk, &c->rto_timer, jiffies + c->rto);
+}
+
+void twin_conn_delack_arm(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	if (!timer_pending(&c->delack_timer))
+		sk_reset_timer(sk, &c->delack_timer, jiffies + TWIN_DELACK);
+}
+
+void twin_conn_state_timer_arm(struct sock *sk, unsigned long delay)
+{
+	sk_reset_timer(sk, &twin_conn(sk)->state_timer, jiffies + delay);
+}
+
+void twin_conn_keepalive_arm(struct sock *sk)
+{
+	twin_conn_state_timer_arm(sk, twin_conn(sk)->keepidle * HZ);
+}
+
+void twin_conn_timers_stop(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	sk_stop_timer(sk, &c->rto_timer);
+	sk_stop_timer(sk, &c->delack_timer);
+	sk_stop_timer(sk, &c->state_timer);
+}
+
+/* Nothing in flight, data waiting: the peer's window is shut. */
+static void twin_conn_probe_window(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	if (time_after(jiffies, c->last_rcv + twin_conn_user_timeout(sk))) {
+		twin_conn_reset(sk, ETIMEDOUT);
+		return;
+	}
+	twin_conn_send_probe(sk);
+	if (c->backoff < 16)
+		c->backoff++;
+	sk_reset_timer(sk, &c->rto_timer, jiffies +
+		       min_t(unsigned long, c->rto << c->backoff,
+			     TWIN_RTO_MAX));
+}
+
+static void twin_conn_rto_expired(struct sock *sk)
+{
+	const int active = TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_ESTABLISHED |
+			   TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 | TCPF_CLOSING |
+			   TCPF_LAST_ACK;
+	struct twin_conn *c = twin_conn(sk);
+	u32 in_flight = c->snd_nxt - c->snd_una;
+
+	if (!((1 << sk->sk_state) & active))
+		return;
+	if (!in_flight) {
+		if (c->send_head)
+			twin_conn_probe_window(sk);
+		return;
+	}
+	if (!c->retrans_start)
+		c->retrans_start = jiffies;
+	if (time_after_eq(jiffies,
+			  c->retrans_start + twin_conn_user_timeout(sk))) {
+		if (sk->sk_state == TCP_SYN_RECV)
+			twin_conn_done(sk);
+		else
+			twin_conn_reset(sk, ETIMEDOUT);
+		return;
+	}
+
+	/* RFC 5681: one frame, half the flight as threshold, RTO doubled. */
+	c->timeouts++;
+	c->ssthresh = max(in_flight / 2, 2 * c->mss);
+	c->cwnd = c->mss;
+	c->in_recovery = 0;
+	c->dupacks = 0;
+	if (c->backoff < 16)
+		c->backoff++;
+	c->rto = min_t(unsigned long, c->rto * 2, TWIN_RTO_MAX);
+
+	/* Go back: everything unacknowledged is sent again, in order. */
+	c->snd_nxt = c->snd_una;
+	c->send_head = skb_peek(&sk->sk_write_queue);
+	twin_conn_push(sk);
+}
+
+static void twin_conn_delack_expired(struct sock *sk)
+{
+	if (twin_conn(sk)->ack_pending && sk->sk_state != TCP_CLOSE)
+		twin_conn_send_ack(sk);
+}
+
+static void twin_conn_state_expired(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	unsigned long idle, limit;
+
+	switch (sk->sk_state) {
+	case TCP_TIME_WAIT:
+		twin_conn_done(sk);
+		return;
+	case TCP_FIN_WAIT2:
+		if (sock_flag(sk, SOCK_DEAD))
+			twin_conn_done(sk);
+		return;
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		break;
+	default:
+		return;
+	}
+	if (!sock_flag(sk, SOCK_KEEPOPEN))
+		return;
+	idle = jiffies - c->last_rcv;
+	limit = c->keepidle * HZ;
+	if (idle < limit) {
+		twin_conn_state_timer_arm(sk, limit - idle);
+		return;
+	}
+	if (c->keepalive_probes >= c->keepcnt) {
+		twin_conn_reset(sk, ETIMEDOUT);
+		return;
+	}
+	c->keepalive_probes++;
+	twin_conn_send_probe(sk);
+	twin_conn_state_timer_arm(sk, c->keepintvl * HZ);
+}
+
+static void twin_conn_timer_run(struct sock *sk, struct timer_list *timer,
+				void (*expired)(struct sock *sk))
+{
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		sk_reset_timer(sk, timer, jiffies + TWIN_OWNED_RETRY);
+	else
+		expired(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+static void twin_conn_rto_timer(struct timer_list *t)
+{
+	struct twin_sock *ts = timer_container_of(ts, t, conn.rto_timer);
+
+	twin_conn_timer_run(&ts->sk, t, twin_conn_rto_expired);
+}
+
+static void twin_conn_delack_timer(struct timer_list *t)
+{
+	struct twin_sock *ts = timer_container_of(ts, t, conn.delack_timer);
+
+	twin_conn_timer_run(&ts->sk, t, twin_conn_delack_expired);
+}
+
+static void twin_conn_state_timer(struct timer_list *t)
+{
+	struct twin_sock *ts = timer_container_of(ts, t, conn.state_timer);
+
+	twin_conn_timer_run(&ts->sk, t, twin_conn_state_expired);
+}
+
+void twin_conn_timers_init(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	timer_setup(&c->rto_timer, twin_conn_rto_timer, 0);
+	timer_setup(&c->delack_timer, twin_conn_delack_timer, 0);
+	timer_setup(&c->state_timer, twin_conn_state_timer, 0);
+}
