@@ -11,6 +11,7 @@
 #include <linux/rtnetlink.h>
 
 #include "bearer.h"
+#include "conn.h"
 #include "input.h"
 #include "msg.h"
 #include "neigh.h"
@@ -104,6 +105,7 @@ void twin_bearer_del(struct twin_bearer *b)
 {
 	ASSERT_RTNL();
 	list_del_rcu(&b->list);
+	twin_conn_node_gone(b->tn, b->node);
 	/* dev_remove_pack() waits until no receive path still uses @b. */
 	dev_remove_pack(&b->pt);
 	twin_neigh_flush(b->tn, b->dev->ifindex);

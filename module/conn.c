@@ -33,6 +33,7 @@ void twin_conn_init(struct sock *sk)
 	INIT_HLIST_NODE(&c->conn_node);
 	c->rto = TWIN_RTO_INIT;
 	c->ssthresh = S32_MAX;
+	c->rcv_ratio = 128;	/* until frames are measured: half */
 	c->keepidle = TWIN_KEEPIDLE_DEFAULT;
 	c->keepintvl = TWIN_KEEPINTVL_DEFAULT;
 	c->keepcnt = TWIN_KEEPCNT_DEFAULT;
@@ -135,6 +136,43 @@ void twin_conn_established(struct sock *sk)
 		c->parent->sk_data_ready(c->parent);
 	else
 		sk->sk_state_change(sk);
+}
+
+/* An open connection of local node @node, held; NULL when none is left. */
+static struct sock *twin_conn_find_on_node(struct twin_net *tn, u32 node)
+{
+	struct sock *sk, *found = NULL;
+
+	spin_lock_bh(&tn->sk_lock);
+	sk_for_each(sk, &tn->socks) {
+		if (twin_sk_is_conn(sk) && twin_sk(sk)->node == node &&
+		    !hlist_unhashed(&twin_conn(sk)->conn_node)) {
+			sock_hold(sk);
+			found = sk;
+			break;
+		}
+	}
+	spin_unlock_bh(&tn->sk_lock);
+	return found;
+}
+
+/*
+ * Address @node left the namespace (twinctl addr del, its device went
+ * away): no frame of its connections can be sent or received any more,
+ * so they end now with ENETDOWN instead of timing out. Under RTNL, which
+ * comes before lock_sock().
+ */
+void twin_conn_node_gone(struct twin_net *tn, u32 node)
+{
+	struct sock *sk;
+
+	while ((sk = twin_conn_find_on_node(tn, node))) {
+		lock_sock(sk);
+		if (!hlist_unhashed(&twin_conn(sk)->conn_node))
+			twin_conn_reset(sk, ENETDOWN);
+		release_sock(sk);
+		sock_put(sk);
+	}
 }
 
 void twin_conn_destruct(struct sock *sk)

@@ -19,6 +19,7 @@
 #include <net/tcp_states.h>
 
 #include "compat.h"
+#include "netns.h"
 
 struct twin_bearer;
 
@@ -82,6 +83,7 @@ struct twin_conn {
 	u32 ack_pending;	/* in-order frames not yet acknowledged */
 	u32 rcv_records;	/* SEQPACKET: complete records queued */
 	u32 rcv_bytes;		/* payload bytes in sk_receive_queue */
+	u32 rcv_ratio;		/* payload/truesize of full frames, x256 */
 	struct sk_buff_head ooo_queue;	/* out of order, sorted by seq */
 
 	/* Options. */
@@ -117,6 +119,7 @@ void twin_conn_done(struct sock *sk);
 void twin_conn_reset(struct sock *sk, int err);
 void twin_conn_established(struct sock *sk);
 void twin_conn_destruct(struct sock *sk);
+void twin_conn_node_gone(struct twin_net *tn, u32 node);
 int twin_conn_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			 unsigned int optlen);
 int twin_conn_getsockopt(struct sock *sk, int optname, char __user *optval,

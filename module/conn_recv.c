@@ -233,6 +233,10 @@ static void twin_conn_deliver(struct sock *sk, struct sk_buff *skb)
 	c->rcv_nxt = cb->end_seq;
 	c->bytes_received += skb->len;
 	cb->rd_off = 0;
+	if (skb->len >= c->mss / 2 && skb->truesize)
+		c->rcv_ratio = clamp_t(u32, (3 * c->rcv_ratio +
+				       ((u64)skb->len << 8) / skb->truesize) / 4,
+				       16, 256);
 	if (!skb->len && !eor) {
 		kfree_skb(skb);
 	} else {
@@ -694,15 +698,17 @@ static int twin_conn_recv_stream(struct sock *sk, struct msghdr *msg,
 	return copied;
 }
 
-/* One whole record: truncated to @len, the rest discarded. */
+/*
+ * One whole record: truncated to @len, the rest discarded. The record is
+ * copied before any of it is consumed, so a fault leaves it queued whole.
+ */
 static int twin_conn_recv_record(struct sock *sk, struct msghdr *msg,
 				 size_t len, int flags, long *timeo)
 {
 	struct twin_conn *c = twin_conn(sk);
-	bool peek = flags & MSG_PEEK;
-	struct sk_buff *skb, *tmp;
 	size_t copied = 0, total = 0;
-	bool end = false;
+	struct sk_buff *skb, *tmp;
+	bool end;
 	int err;
 	u32 n;
 
@@ -713,23 +719,26 @@ static int twin_conn_recv_record(struct sock *sk, struct msghdr *msg,
 		if (err)
 			return err;
 	}
-	skb_queue_walk_safe(&sk->sk_receive_queue, skb, tmp) {
-		end = TWIN_CONN_CB(skb)->flags & TWIN_F_EOR;
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
 		n = min_t(size_t, skb->len, len - copied);
 		if (n && skb_copy_datagram_msg(skb, 0, msg, n))
 			return -EFAULT;
 		copied += n;
 		total += skb->len;
-		if (!peek) {
+		if (TWIN_CONN_CB(skb)->flags & TWIN_F_EOR)
+			break;
+	}
+	if (!(flags & MSG_PEEK)) {
+		skb_queue_walk_safe(&sk->sk_receive_queue, skb, tmp) {
+			end = TWIN_CONN_CB(skb)->flags & TWIN_F_EOR;
 			c->rcv_bytes -= skb->len;
 			__skb_unlink(skb, &sk->sk_receive_queue);
 			consume_skb(skb);
+			if (end)
+				break;
 		}
-		if (end)
-			break;
-	}
-	if (!peek)
 		c->rcv_records--;
+	}
 	msg->msg_flags |= MSG_EOR;
 	if (total > copied)
 		msg->msg_flags |= MSG_TRUNC;

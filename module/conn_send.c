@@ -28,16 +28,18 @@ static u8 twin_conn_frame_type(const struct sock *sk)
 }
 
 /*
- * The window to advertise: half the room left in the receive buffer, as
- * frames cost about twice their payload in truesize. A SEQPACKET reader
- * that has no whole record yet cannot drain anything, so room for the
- * rest of the largest record is always offered.
+ * The window to advertise: the room left in the receive buffer, scaled by
+ * the payload/truesize ratio of the frames received so far (as TCP's
+ * scaling_ratio), so that a sender filling the window does not overrun
+ * the buffer. A SEQPACKET reader that has no whole record yet cannot
+ * drain anything, so room for the rest of the largest record is always
+ * offered.
  */
 u32 twin_conn_rcv_wnd(const struct sock *sk)
 {
 	const struct twin_conn *c = twin_conn(sk);
 	int room = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 wnd = room > 0 ? room / 2 : 0;
+	u32 wnd = room > 0 ? ((u64)room * c->rcv_ratio) >> 8 : 0;
 
 	if (sk->sk_type == SOCK_SEQPACKET && !c->rcv_records)
 		wnd = max_t(u32, wnd, TWIN_SEQPACKET_MAX + 1 -
