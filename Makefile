@@ -72,6 +72,9 @@ check:
 demo:
 	scripts/demo
 
+bench:
+	scripts/bench
+
 setup:
 	scripts/setup
 
@@ -79,3 +82,4 @@ clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C tools/twinctl clean
 	$(MAKE) -C userspace-tests clean
+	$(MAKE) -C bench clean
