@@ -817,8 +817,6 @@ int twin_conn_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 	struct twin_conn *c = twin_conn(sk);
 	int val, err = 0;
 
-	if (optname == TWIN_INFO)
-		return -EINVAL;
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))

@@ -183,6 +183,18 @@ int twin_sock_autobind(struct sock *sk)
 	return twin_table_bind(sk, TWIN_NODE_ANY, TWIN_PORT_ANY);
 }
 
+/*
+ * A datagram socket has a peer while connected; a connection from the
+ * handshake's end until it is closed, half-closed states included, as TCP.
+ */
+static bool twin_sock_has_peer(const struct sock *sk)
+{
+	if (!twin_sk_is_conn(sk))
+		return sk->sk_state == TCP_ESTABLISHED;
+	return !((1 << sk->sk_state) &
+		 (TCPF_CLOSE | TCPF_SYN_SENT | TCPF_LISTEN));
+}
+
 int twin_sock_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
 	struct sock *sk = sock->sk;
@@ -191,7 +203,7 @@ int twin_sock_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 
 	lock_sock(sk);
 	if (peer) {
-		if (sk->sk_state != TCP_ESTABLISHED) {
+		if (!twin_sock_has_peer(sk)) {
 			release_sock(sk);
 			return -ENOTCONN;
 		}

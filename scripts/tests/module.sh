@@ -242,7 +242,8 @@ test_use_and_unload_5() {
 		local pid=$!
 		wait_for "$out" listening 5 || fail "iteration $i: recv did not start"
 		ok in_ns "$ns" "$TWIN_DGRAM" send 7 4003 "round $i"
-		wait_pid "$pid" 15 || fail "iteration $i: nothing received"
+		wait_pid "$pid" 15 ||
+			fail "iteration $i: nothing received: $(tr "\n" " " < "$out")"
 		ns_del "$ns"
 		ok "$RMMOD" twin
 	done

@@ -1,0 +1,1643 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The life of a connection, SOCK_STREAM and SOCK_SEQPACKET: socket(),
+ * listen(), accept(), connect() and every error it can give, names,
+ * the errors of send/recv/shutdown, orderly close, resets, poll, keepalive,
+ * the SOL_TWIN options and TWIN_INFO, signals, /proc/net/twin.
+ *
+ * semantics.md, "Connection sockets: SOCK_STREAM and SOCK_SEQPACKET".
+ * Every case runs for both types: stream_<case> and seqpacket_<case>.
+ * One namespace: node 7 on tw0. Two namespaces: "a" with node 7 and "b"
+ * with node 9. Each test's twin devices are on a segment of its own.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <net/if.h>
+#include <linux/sockios.h>
+
+#include "genl.h"
+#include "harness.h"
+
+#define NODE		7	/* the local node, and node of namespace a */
+#define NODE_B		9	/* the node of namespace b */
+#define NOBODY		99	/* a node nobody has */
+#define PORT		5000
+#define WAIT_MS		5000	/* bound of every wait that should succeed */
+
+/* TCP_* values of sk_state (include/net/tcp_states.h). */
+#define ST_ESTABLISHED	1
+#define ST_CLOSE	7
+#define ST_LISTEN	10
+
+/*
+ * BOTH(name) { ... type ... } defines stream_name and seqpacket_name, each
+ * its own test (TAP line), running the body with type SOCK_STREAM or
+ * SOCK_SEQPACKET. SIGPIPE is ignored unless the body says otherwise, so a
+ * stray one fails an assertion instead of killing the test.
+ */
+#define BOTH_T(name_, secs_)						\
+	static void name_(int type);					\
+	TEST_TIMEOUT(stream_##name_, secs_)				\
+	{								\
+		test_begin();						\
+		name_(SOCK_STREAM);					\
+	}								\
+	TEST_TIMEOUT(seqpacket_##name_, secs_)				\
+	{								\
+		test_begin();						\
+		name_(SOCK_SEQPACKET);					\
+	}								\
+	static void name_(int type)
+#define BOTH(name_) BOTH_T(name_, 0)
+
+static pid_t test_pid;
+
+/*
+ * At the test's exit, before the harness deletes its devices: reset and
+ * free every connection socket left open. A graceful close after the
+ * devices are gone could not send its FIN and would leave an orphan that
+ * holds the module for many seconds (rmmod at the end of the suite).
+ */
+static void reset_at_exit(void)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	socklen_t len;
+	int fd, v;
+
+	if (getpid() != test_pid)
+		return;		/* a spawned helper: its sockets are shared */
+	for (fd = 3; fd < 1024; fd++) {
+		len = sizeof(v);
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 ||
+		    v != twin_family())
+			continue;
+		len = sizeof(v);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0 ||
+		    (v != SOCK_STREAM && v != SOCK_SEQPACKET))
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(fd);
+	}
+}
+
+static void test_begin(void)
+{
+	test_pid = getpid();
+	atexit(reset_at_exit);	/* runs before the harness's cleanup */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static const char *type_name(int type)
+{
+	return type == SOCK_STREAM ? "stream" : "seqpacket";
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static void set_int(int fd, int level, int opt, int val)
+{
+	ASSERT_OK(setsockopt(fd, level, opt, &val, sizeof(val)));
+}
+
+static int set_int_ret(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+static int get_int(int fd, int level, int opt)
+{
+	socklen_t len = sizeof(int);
+	int val = -12345;
+
+	ASSERT_OK(getsockopt(fd, level, opt, &val, &len));
+	ASSERT_EQ(len, sizeof(int));
+	return val;
+}
+
+static void set_timeo(int fd, int opt, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	ASSERT_OK(setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)));
+}
+
+static int so_error(int fd)
+{
+	return get_int(fd, SOL_SOCKET, SO_ERROR);
+}
+
+static void set_linger0(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
+}
+
+static void set_nonblock(int fd)
+{
+	int fl;
+
+	ASSERT_OK(fl = fcntl(fd, F_GETFL));
+	ASSERT_OK(fcntl(fd, F_SETFL, fl | O_NONBLOCK));
+}
+
+static struct sockaddr_twin peer_name(int fd)
+{
+	struct sockaddr_twin a;
+	socklen_t len = sizeof(a);
+
+	memset(&a, 0xa5, sizeof(a));
+	ASSERT_OK(getpeername(fd, (struct sockaddr *)&a, &len));
+	ASSERT_EQ(len, sizeof(a));
+	ASSERT_EQ(a.stw_family, twin_family());
+	twin_check_reserved(&a, "getpeername");
+	return a;
+}
+
+static int getpeername_ret(int fd)
+{
+	struct sockaddr_twin a;
+	socklen_t len = sizeof(a);
+
+	return getpeername(fd, (struct sockaddr *)&a, &len);
+}
+
+/*
+ * A twin device made in-process (genl LINK_NEW, SIOCSIFFLAGS, genl
+ * ADDR_NEW), not by running ip and twinctl: each test needs one and exec
+ * is slow on the debug kernel. The segment is the test's own, so its
+ * devices meet no other test's, even while a namespace dies.
+ */
+static uint32_t test_segment(void)
+{
+	return 0x100000 + (uint32_t)test_pid;
+}
+
+static void fast_dev(const char *ns, const char *dev, uint32_t node)
+{
+	uint32_t seg = test_segment();
+	struct genl_attr link[2] = {
+		{ TWIN_A_IFNAME, (uint16_t)(strlen(dev) + 1), dev },
+		{ TWIN_A_SEGMENT, sizeof(seg), &seg },
+	};
+	struct genl_attr addr[2] = {
+		{ TWIN_A_IFNAME, (uint16_t)(strlen(dev) + 1), dev },
+		{ TWIN_A_NODE, sizeof(node), &node },
+	};
+	char ext[256] = "";
+	struct ifreq ifr;
+	int fd, fam, err, s;
+
+	ns_enter(ns);
+	fd = genl_open();
+	ASSERT_GE(fd, 0);
+	fam = genl_family(fd, TWIN_GENL_NAME);
+	ASSERT_GT(fam, 0);
+	err = genl_call(fd, fam, TWIN_CMD_LINK_NEW, 0, link, 2, NULL, NULL,
+			ext, sizeof(ext));
+	if (err)
+		harness_fail(__FILE__, __LINE__, "LINK_NEW %s segment %u: %s %s",
+			     dev, seg, strerror(-err), ext);
+	ASSERT_OK(s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ASSERT_OK(ioctl(s, SIOCGIFFLAGS, &ifr));
+	ifr.ifr_flags |= IFF_UP;
+	ASSERT_OK(ioctl(s, SIOCSIFFLAGS, &ifr));
+	close(s);
+	if (node) {
+		err = genl_call(fd, fam, TWIN_CMD_ADDR_NEW, 0, addr, 2, NULL,
+				NULL, ext, sizeof(ext));
+		if (err)
+			harness_fail(__FILE__, __LINE__, "ADDR_NEW %u dev %s: "
+				     "%s %s", node, dev, strerror(-err), ext);
+	}
+	close(fd);
+	ns_enter(NULL);
+}
+
+/* The local node 7 on tw0 of the test's namespace. */
+static void local_dev(void)
+{
+	fast_dev(NULL, "tw0", NODE);
+}
+
+/* A listener bound to node:port; accept() waits at most WAIT_MS. */
+static int listener(int type, uint32_t node, uint32_t port, int backlog)
+{
+	int fd = twin_socket(type);
+
+	ASSERT_OK(twin_bind(fd, node, port));
+	ASSERT_OK(listen(fd, backlog));
+	set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
+	return fd;
+}
+
+/* A client socket whose blocking waits end after WAIT_MS. */
+static int client(int type)
+{
+	int fd = twin_socket(type);
+
+	set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
+	set_timeo(fd, SO_SNDTIMEO, WAIT_MS);
+	return fd;
+}
+
+static int accept_one(int lis)
+{
+	int fd = accept(lis, NULL, NULL);
+
+	if (fd < 0)
+		harness_fail(__FILE__, __LINE__, "accept failed " TWIN_ERRFMT,
+			     TWIN_ERRARG(errno));
+	set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
+	set_timeo(fd, SO_SNDTIMEO, WAIT_MS);
+	return fd;
+}
+
+struct conn {
+	int lis, cli, srv;
+};
+
+/* Listener on ANY:port, a client connected to node:port, the accepted. */
+static struct conn conn_make(int type, uint32_t node, uint32_t port)
+{
+	struct conn c;
+
+	c.lis = listener(type, TWIN_NODE_ANY, port, 16);
+	c.cli = client(type);
+	if (twin_connect(c.cli, node, port) < 0)
+		harness_fail(__FILE__, __LINE__, "connect to %u:%u failed "
+			     TWIN_ERRFMT, node, port, TWIN_ERRARG(errno));
+	c.srv = accept_one(c.lis);
+	return c;
+}
+
+/* A connected pair on node 7 of the test's own namespace. */
+static struct conn local_pair(int type)
+{
+	local_dev();
+	return conn_make(type, NODE, PORT);
+}
+
+/* Namespaces a (node 7) and b (node 9) on one twin segment. */
+static void two_ns(const char **a, const char **b)
+{
+	*a = ns_new("a");
+	*b = ns_new("b");
+	fast_dev(*a, "tw0", NODE);
+	fast_dev(*b, "tw0", NODE_B);
+}
+
+/* Listener in b on port, client in a connected to it, the accepted. */
+static struct conn remote_pair(int type, const char *a, const char *b,
+			       uint32_t port)
+{
+	struct conn c;
+
+	ns_enter(b);
+	c.lis = listener(type, TWIN_NODE_ANY, port, 16);
+	ns_enter(a);
+	c.cli = client(type);
+	ns_enter(NULL);
+	if (twin_connect(c.cli, NODE_B, port) < 0)
+		harness_fail(__FILE__, __LINE__, "connect to %u:%u failed "
+			     TWIN_ERRFMT, NODE_B, port, TWIN_ERRARG(errno));
+	c.srv = accept_one(c.lis);
+	return c;
+}
+
+/*
+ * Send len bytes: one send() for SOCK_STREAM (a blocking send returns when
+ * all is queued), records of at most rec bytes for SOCK_SEQPACKET.
+ */
+static void send_all(int fd, int type, const void *buf, size_t len, size_t rec)
+{
+	const char *p = buf;
+	size_t off = 0;
+	ssize_t n;
+
+	if (type == SOCK_STREAM)
+		rec = len;
+	while (off < len) {
+		size_t chunk = len - off < rec ? len - off : rec;
+
+		n = send(fd, p + off, chunk, 0);
+		if (n < 0)
+			harness_fail(__FILE__, __LINE__, "send of %zu bytes at "
+				     "offset %zu failed " TWIN_ERRFMT, chunk,
+				     off, TWIN_ERRARG(errno));
+		if (type == SOCK_SEQPACKET && (size_t)n != chunk)
+			harness_fail(__FILE__, __LINE__, "record of %zu bytes "
+				     "sent as %zd", chunk, n);
+		off += n;
+	}
+}
+
+/* Receive exactly len bytes equal to expect (any number of records). */
+static void recv_exact(int fd, const void *expect, size_t len)
+{
+	static char tmp[TWIN_SEQPACKET_MAX + 1];
+	const char *e = expect;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = recv(fd, tmp, sizeof(tmp), 0);
+		if (n <= 0)
+			harness_fail(__FILE__, __LINE__, "recv after %zu of %zu "
+				     "bytes: got %zd " TWIN_ERRFMT, got, len, n,
+				     TWIN_ERRARG(errno));
+		if (got + n > len)
+			harness_fail(__FILE__, __LINE__, "recv: %zd bytes more "
+				     "than the %zu expected", got + n - len, len);
+		if (memcmp(tmp, e + got, n) != 0)
+			harness_fail(__FILE__, __LINE__, "recv: data differs "
+				     "at offset %zu", got +
+				     harness_memdiff(tmp, e + got, n));
+		got += n;
+	}
+}
+
+static void expect_eof(int fd)
+{
+	char b[16];
+
+	ASSERT_EQ(recv(fd, b, sizeof(b), 0), 0);
+}
+
+/* A message each way. */
+static void exchange(struct conn *c)
+{
+	ASSERT_EQ(send(c->cli, "ping", 4, 0), 4);
+	recv_exact(c->srv, "ping", 4);
+	ASSERT_EQ(send(c->srv, "pong!", 5, 0), 5);
+	recv_exact(c->cli, "pong!", 5);
+}
+
+/* revents now (events: what poll asks for). */
+static short revents(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	ASSERT_OK(poll(&p, 1, 0));
+	return p.revents;
+}
+
+/* Poll until one of want is reported or ms pass; returns the last revents. */
+static short wait_ev(int fd, short want, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = want };
+	double end = now_s() + ms / 1000.0;
+	int left;
+
+	for (;;) {
+		left = (int)((end - now_s()) * 1000);
+		if (left < 0)
+			left = 0;
+		p.revents = 0;
+		if (poll(&p, 1, left) < 0 && errno != EINTR)
+			harness_fail(__FILE__, __LINE__, "poll " TWIN_ERRFMT,
+				     TWIN_ERRARG(errno));
+		if ((p.revents & want) || left == 0)
+			return p.revents;
+		sleep_ms(10);	/* only other bits (POLLHUP...): wait on */
+	}
+}
+
+static struct twin_info info_of(int fd)
+{
+	struct twin_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0xa5, sizeof(ti));
+	ASSERT_OK(getsockopt(fd, SOL_TWIN, TWIN_INFO, &ti, &len));
+	ASSERT_EQ(len, sizeof(ti));
+	return ti;
+}
+
+static unsigned long inode_of(int fd)
+{
+	struct stat st;
+
+	ASSERT_OK(fstat(fd, &st));
+	return st.st_ino;
+}
+
+struct proc_line {
+	char type[32], state[32];
+	unsigned long lnode, lport, pnode, pport, rxq, txq, drops, inode;
+};
+
+/* The /proc/net/twin line of the socket with this inode (false if none). */
+static bool proc_find(unsigned long inode, struct proc_line *out)
+{
+	static char buf[1 << 17];
+	char *line, *save = NULL;
+	struct proc_line e;
+
+	ASSERT_GE(read_file("/proc/net/twin", buf, sizeof(buf)), 0);
+	line = strtok_r(buf, "\n", &save);	/* the header */
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		if (sscanf(line, "%31s %31s %lu:%lu %lu:%lu %lu %lu %lu %lu",
+			   e.type, e.state, &e.lnode, &e.lport, &e.pnode,
+			   &e.pport, &e.rxq, &e.txq, &e.drops, &e.inode) != 10)
+			harness_fail(__FILE__, __LINE__, "malformed "
+				     "/proc/net/twin line \"%s\"", line);
+		if (e.inode == inode) {
+			*out = e;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Count /proc/net/twin lines of a type and state. */
+static int proc_count(const char *type, const char *state)
+{
+	static char buf[1 << 17];
+	char *line, *save = NULL, t[32], s[32];
+	int n = 0;
+
+	ASSERT_GE(read_file("/proc/net/twin", buf, sizeof(buf)), 0);
+	line = strtok_r(buf, "\n", &save);
+	while ((line = strtok_r(NULL, "\n", &save)))
+		if (sscanf(line, "%31s %31s", t, s) == 2 && !strcmp(t, type) &&
+		    !strcmp(s, state))
+			n++;
+	return n;
+}
+
+/* Signals: a counting handler installed without SA_RESTART. */
+static volatile sig_atomic_t signals_seen;
+
+static void count_signal(int sig)
+{
+	(void)sig;
+	signals_seen++;
+}
+
+static void catch_signal(int sig)
+{
+	struct sigaction sa = { .sa_handler = count_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART */
+	ASSERT_OK(sigaction(sig, &sa, NULL));
+	signals_seen = 0;
+}
+
+/* SIGALRM after ms, caught without SA_RESTART. */
+static void alarm_in(int ms)
+{
+	struct itimerval it = { .it_value = { ms / 1000, (ms % 1000) * 1000 } };
+
+	catch_signal(SIGALRM);
+	ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
+}
+
+/*
+ * Reset and free a connection's sockets now: no orphan outlives the test
+ * (one whose peer went silent would hold the module for TWIN_USER_TIMEOUT).
+ */
+static void abort_conn(struct conn *c)
+{
+	set_linger0(c->cli);
+	set_linger0(c->srv);
+	ASSERT_OK(close(c->cli));
+	ASSERT_OK(close(c->srv));
+	ASSERT_OK(close(c->lis));
+}
+
+/*
+ * A peer that stopped answering: a first connection resolves node 9 in a
+ * (and a in b), then b's tw0 goes down. Later SYNs to node 9 go out and
+ * nobody answers them.
+ */
+static const char *silent_peer(int type)
+{
+	const char *a, *b;
+	struct conn c;
+
+	two_ns(&a, &b);
+	c = remote_pair(type, a, b, PORT + 1);
+	exchange(&c);
+	abort_conn(&c);
+	RUN_NS(b, "ip link set tw0 down");
+	return a;
+}
+
+/* ------------------------------------------------------------ socket() */
+
+BOTH(socket_create)
+{
+	int fd;
+
+	ASSERT_OK(fd = socket(twin_family(), type, 0));
+	ASSERT_EQ(get_int(fd, SOL_SOCKET, SO_TYPE), type);
+	ASSERT_EQ(get_int(fd, SOL_SOCKET, SO_ERROR), 0);
+	ASSERT_ERRNO(socket(twin_family(), type, 1), EPROTONOSUPPORT);
+	ASSERT_ERRNO(socket(twin_family(), type, 6), EPROTONOSUPPORT);
+	ASSERT_OK(fd = socket(twin_family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+	ASSERT_TRUE(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	ASSERT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	/* A fresh socket is CLOSE, unbound. */
+	ASSERT_EQ(info_of(fd).state, ST_CLOSE);
+	ASSERT_EQ(twin_name(fd).stw_port, 0);
+}
+
+/* ------------------------------------------------------------ listen() */
+
+BOTH(listen_autobind)
+{
+	struct sockaddr_twin a;
+	int lis, cli, srv;
+
+	local_dev();
+	lis = twin_socket(type);
+	ASSERT_OK(listen(lis, 4));
+	a = twin_name(lis);
+	ASSERT_EQ(a.stw_node, TWIN_NODE_ANY);
+	ASSERT_GE(a.stw_port, TWIN_PORT_EPHEMERAL_MIN);
+	ASSERT_EQ(info_of(lis).state, ST_LISTEN);
+	/* listen() again changes the backlog only. */
+	ASSERT_OK(listen(lis, 8));
+	ASSERT_OK(listen(lis, 1));
+	ASSERT_EQ(twin_name(lis).stw_port, a.stw_port);
+	/* Bound by listen(): bind() now is "bound twice". */
+	ASSERT_ERRNO(twin_bind(lis, TWIN_NODE_ANY, PORT), EINVAL);
+	/* The ephemeral port is reachable. */
+	set_timeo(lis, SO_RCVTIMEO, WAIT_MS);
+	cli = client(type);
+	ASSERT_OK(twin_connect(cli, NODE, a.stw_port));
+	srv = accept_one(lis);
+	ASSERT_EQ(peer_name(cli).stw_port, a.stw_port);
+	ASSERT_EQ(twin_name(srv).stw_port, a.stw_port);
+}
+
+BOTH(listen_connected_einval)
+{
+	struct conn c = local_pair(type);
+
+	ASSERT_ERRNO(listen(c.cli, 4), EINVAL);
+	ASSERT_ERRNO(listen(c.srv, 4), EINVAL);
+	ASSERT_EQ(info_of(c.cli).state, ST_ESTABLISHED);
+	exchange(&c);
+}
+
+/* ------------------------------------------------------------ accept() */
+
+BOTH(accept_not_listening_einval)
+{
+	struct conn c = local_pair(type);
+	int fresh = twin_socket(type), bound = twin_socket(type);
+
+	ASSERT_OK(twin_bind(bound, TWIN_NODE_ANY, PORT + 1));
+	ASSERT_ERRNO(accept(fresh, NULL, NULL), EINVAL);
+	ASSERT_ERRNO(accept(bound, NULL, NULL), EINVAL);
+	ASSERT_ERRNO(accept(c.cli, NULL, NULL), EINVAL);
+	ASSERT_ERRNO(accept(c.srv, NULL, NULL), EINVAL);
+	ASSERT_ERRNO(accept4(fresh, NULL, NULL, SOCK_NONBLOCK), EINVAL);
+}
+
+BOTH(accept_nonblock_eagain)
+{
+	int lis, cli, srv;
+	double t;
+
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
+	set_nonblock(lis);
+	t = now_s();
+	ASSERT_ERRNO(accept(lis, NULL, NULL), EAGAIN);
+	ASSERT_LT(now_s() - t, 0.5);
+	cli = client(type);
+	ASSERT_OK(twin_connect(cli, NODE, PORT));
+	ASSERT_TRUE(wait_ev(lis, POLLIN, WAIT_MS) & POLLIN);
+	ASSERT_OK(srv = accept(lis, NULL, NULL));
+	/* The new file does not inherit O_NONBLOCK (accept, not accept4). */
+	ASSERT_EQ(fcntl(srv, F_GETFL) & O_NONBLOCK, 0);
+	ASSERT_ERRNO(accept(lis, NULL, NULL), EAGAIN);
+}
+
+BOTH(accept_rcvtimeo_eagain)
+{
+	int lis;
+	double t;
+
+	lis = twin_socket(type);
+	ASSERT_OK(listen(lis, 4));
+	set_timeo(lis, SO_RCVTIMEO, 300);
+	t = now_s();
+	ASSERT_ERRNO(accept(lis, NULL, NULL), EAGAIN);
+	t = now_s() - t;
+	ASSERT_GE(t, 0.25);
+	ASSERT_LT(t, 3.0);
+}
+
+BOTH(accept4_flags)
+{
+	char b[8];
+	int lis, c1, c2, s1, s2;
+	double t;
+
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
+	c1 = client(type);
+	c2 = client(type);
+	ASSERT_OK(twin_connect(c1, NODE, PORT));
+	ASSERT_OK(twin_connect(c2, NODE, PORT));
+	ASSERT_OK(s1 = accept4(lis, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
+	ASSERT_TRUE(fcntl(s1, F_GETFL) & O_NONBLOCK);
+	ASSERT_TRUE(fcntl(s1, F_GETFD) & FD_CLOEXEC);
+	t = now_s();
+	ASSERT_ERRNO(recv(s1, b, sizeof(b), 0), EAGAIN);
+	ASSERT_LT(now_s() - t, 0.5);
+	ASSERT_OK(s2 = accept4(lis, NULL, NULL, 0));
+	ASSERT_EQ(fcntl(s2, F_GETFL) & O_NONBLOCK, 0);
+	ASSERT_EQ(fcntl(s2, F_GETFD) & FD_CLOEXEC, 0);
+	/* The listener's own flags are untouched. */
+	ASSERT_EQ(fcntl(lis, F_GETFL) & O_NONBLOCK, 0);
+	/* Each accepted socket works. */
+	ASSERT_EQ(send(c1, "1", 1, 0), 1);
+	ASSERT_TRUE(wait_ev(s1, POLLIN, WAIT_MS) & POLLIN);
+	recv_exact(s1, "1", 1);
+	ASSERT_EQ(send(c2, "2", 1, 0), 1);
+	set_timeo(s2, SO_RCVTIMEO, WAIT_MS);
+	recv_exact(s2, "2", 1);
+}
+
+/* accept() gives the peer's address; names on both ends. */
+BOTH(accept_peer_address)
+{
+	struct sockaddr_twin pa, cn, x;
+	socklen_t len;
+	int lis, cli, srv, srv2, cli2;
+
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
+	ASSERT_ERRNO(getpeername_ret(lis), ENOTCONN);
+	cli = client(type);
+	ASSERT_ERRNO(getpeername_ret(cli), ENOTCONN);
+	ASSERT_OK(twin_connect(cli, NODE, PORT));
+	memset(&pa, 0xa5, sizeof(pa));
+	len = sizeof(pa);
+	ASSERT_OK(srv = accept(lis, (struct sockaddr *)&pa, &len));
+	ASSERT_EQ(len, sizeof(pa));
+	ASSERT_EQ(pa.stw_family, twin_family());
+	twin_check_reserved(&pa, "accept");
+	/* The client was unbound: autobound, local node = the peer's. */
+	cn = twin_name(cli);
+	ASSERT_EQ(cn.stw_node, NODE);
+	ASSERT_GE(cn.stw_port, TWIN_PORT_EPHEMERAL_MIN);
+	ASSERT_EQ(pa.stw_node, NODE);
+	ASSERT_EQ(pa.stw_port, cn.stw_port);
+	x = peer_name(cli);
+	ASSERT_EQ(x.stw_node, NODE);
+	ASSERT_EQ(x.stw_port, PORT);
+	/* The accepted socket: local node is the one the client asked for. */
+	x = twin_name(srv);
+	ASSERT_EQ(x.stw_node, NODE);
+	ASSERT_EQ(x.stw_port, PORT);
+	x = peer_name(srv);
+	ASSERT_EQ(x.stw_node, NODE);
+	ASSERT_EQ(x.stw_port, cn.stw_port);
+	/* A bound client shows its own port; a short buffer is truncated
+	 * and the full length reported. */
+	cli2 = client(type);
+	ASSERT_OK(twin_bind(cli2, NODE, 6001));
+	ASSERT_OK(twin_connect(cli2, NODE, PORT));
+	memset(&pa, 0, sizeof(pa));
+	len = 8;
+	ASSERT_OK(srv2 = accept(lis, (struct sockaddr *)&pa, &len));
+	ASSERT_EQ(len, sizeof(pa));
+	ASSERT_EQ(pa.stw_port, 6001);
+	ASSERT_EQ(pa.stw_node, 0);	/* not copied: past the 8 bytes */
+	ASSERT_EQ(peer_name(srv2).stw_port, 6001);
+}
+
+/* ------------------------------------------------------------ connect() */
+
+BOTH(connect_refused)
+{
+	int other = type == SOCK_STREAM ? SOCK_SEQPACKET : SOCK_STREAM;
+	int cli;
+	double t;
+
+	local_dev();
+	cli = client(type);
+	t = now_s();
+	ASSERT_ERRNO(twin_connect(cli, NODE, PORT), ECONNREFUSED);
+	ASSERT_LT(now_s() - t, 2.0);
+	ASSERT_ERRNO(getpeername_ret(cli), ENOTCONN);
+	ASSERT_EQ(so_error(cli), 0);	/* reported by connect() */
+	/* Ports are per type: a listener of the other type does not answer. */
+	listener(other, TWIN_NODE_ANY, PORT, 4);
+	cli = client(type);
+	ASSERT_ERRNO(twin_connect(cli, NODE, PORT), ECONNREFUSED);
+}
+
+/* vsock_test "bind only": bound, not listening, refuses. */
+BOTH(connect_refused_bound_only)
+{
+	int srv, cli;
+
+	local_dev();
+	srv = twin_socket(type);
+	ASSERT_OK(twin_bind(srv, TWIN_NODE_ANY, PORT));
+	cli = client(type);
+	ASSERT_ERRNO(twin_connect(cli, NODE, PORT), ECONNREFUSED);
+	/* Listening now: accepted. */
+	ASSERT_OK(listen(srv, 4));
+	cli = client(type);
+	ASSERT_OK(twin_connect(cli, NODE, PORT));
+}
+
+BOTH_T(connect_refused_remote, 30)
+{
+	const char *a, *b;
+	int cli;
+	double t;
+
+	two_ns(&a, &b);
+	ns_enter(a);
+	cli = client(type);
+	ns_enter(NULL);
+	t = now_s();
+	ASSERT_ERRNO(twin_connect(cli, NODE_B, PORT), ECONNREFUSED);
+	ASSERT_LT(now_s() - t, 3.0);
+	/* A bound-only socket in b refuses too. */
+	ns_enter(b);
+	ASSERT_OK(twin_bind(twin_socket(type), TWIN_NODE_ANY, PORT));
+	ns_enter(a);
+	cli = client(type);
+	ns_enter(NULL);
+	ASSERT_ERRNO(twin_connect(cli, NODE_B, PORT), ECONNREFUSED);
+}
+
+BOTH_T(connect_remote_names, 30)
+{
+	const char *a, *b;
+	struct sockaddr_twin x;
+	struct conn c;
+
+	two_ns(&a, &b);
+	c = remote_pair(type, a, b, PORT);
+	/* Client bound to ANY: its local node is a's device node. */
+	x = twin_name(c.cli);
+	ASSERT_EQ(x.stw_node, NODE);
+	ASSERT_GE(x.stw_port, TWIN_PORT_EPHEMERAL_MIN);
+	ASSERT_EQ(peer_name(c.cli).stw_node, NODE_B);
+	ASSERT_EQ(peer_name(c.cli).stw_port, PORT);
+	ASSERT_EQ(twin_name(c.srv).stw_node, NODE_B);
+	ASSERT_EQ(twin_name(c.srv).stw_port, PORT);
+	ASSERT_EQ(peer_name(c.srv).stw_node, NODE);
+	ASSERT_EQ(peer_name(c.srv).stw_port, x.stw_port);
+	exchange(&c);
+}
+
+BOTH(connect_bad_address)
+{
+	struct sockaddr_twin sa;
+	int fd;
+
+	local_dev();
+	listener(type, TWIN_NODE_ANY, PORT, 4);
+	fd = client(type);
+	ASSERT_ERRNO(twin_connect(fd, TWIN_NODE_ANY, PORT), EINVAL);
+	ASSERT_ERRNO(twin_connect(fd, NODE, 0), EINVAL);
+	ASSERT_ERRNO(twin_connect(fd, TWIN_NODE_BROADCAST, PORT), ENETUNREACH);
+	sa = twin_addr(NODE, PORT);
+	sa.stw_family = AF_UNSPEC;
+	ASSERT_ERRNO(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), EINVAL);
+	sa.stw_family = AF_INET;
+	ASSERT_ERRNO(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), EINVAL);
+	sa = twin_addr(NODE, PORT);
+	ASSERT_ERRNO(connect(fd, (struct sockaddr *)&sa, 8), EINVAL);
+	sa.stw_reserved = 1;
+	ASSERT_ERRNO(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), EINVAL);
+	/* None of that left a mark: the socket still connects. */
+	ASSERT_EQ(info_of(fd).state, ST_CLOSE);
+	ASSERT_OK(twin_connect(fd, NODE, PORT));
+}
+
+BOTH(connect_no_address_enetunreach)
+{
+	int fd = client(type);
+
+	ASSERT_ERRNO(twin_connect(fd, NODE, PORT), ENETUNREACH);
+	/* A device without an address changes nothing. */
+	fast_dev(NULL, "tw0", 0);
+	ASSERT_ERRNO(twin_connect(fd, NODE, PORT), ENETUNREACH);
+	ASSERT_ERRNO(twin_connect(fd, NOBODY, PORT), ENETUNREACH);
+}
+
+BOTH(connect_twice_eisconn)
+{
+	struct conn c = local_pair(type);
+
+	ASSERT_ERRNO(twin_connect(c.cli, NODE, PORT), EISCONN);
+	ASSERT_ERRNO(twin_connect(c.cli, NODE, PORT + 1), EISCONN);
+	ASSERT_ERRNO(twin_connect(c.srv, NODE, PORT), EISCONN);
+	exchange(&c);
+}
+
+BOTH(connect_nonblock)
+{
+	int lis, fd, srv;
+	short ev;
+
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
+	ASSERT_OK(fd = socket(twin_family(), type | SOCK_NONBLOCK, 0));
+	ASSERT_ERRNO(twin_connect(fd, NODE, PORT), EINPROGRESS);
+	ev = wait_ev(fd, POLLOUT, WAIT_MS);
+	ASSERT_TRUE(ev & POLLOUT);
+	ASSERT_EQ(ev & (POLLERR | POLLHUP), 0);
+	ASSERT_EQ(so_error(fd), 0);
+	ASSERT_OK(twin_connect(fd, NODE, PORT));
+	ASSERT_ERRNO(twin_connect(fd, NODE, PORT), EISCONN);
+	srv = accept_one(lis);
+	ASSERT_EQ(send(fd, "nb", 2, 0), 2);
+	recv_exact(srv, "nb", 2);
+}
+
+/* The SYN goes out to a peer that stopped answering: ETIMEDOUT. */
+BOTH_T(connect_timeout_silent_peer, 30)
+{
+	const char *a = silent_peer(type);
+	int fd;
+	double t;
+
+	ns_enter(a);
+	fd = client(type);
+	ns_enter(NULL);
+	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 500);
+	t = now_s();
+	ASSERT_ERRNO(twin_connect(fd, NODE_B, PORT), ETIMEDOUT);
+	t = now_s() - t;
+	diag("connect gave up after %.3f s", t);
+	ASSERT_GE(t, 0.4);
+	ASSERT_LT(t, 3.0);
+	ASSERT_ERRNO(getpeername_ret(fd), ENOTCONN);
+}
+
+/*
+ * A node nobody has never answers: the spec's connect() lists ETIMEDOUT
+ * for that, after TWIN_USER_TIMEOUT, and no EHOSTUNREACH. The timeout
+ * (1.5 s) is longer than one neighbour discovery (about 0.75 s), so this
+ * also checks that a failed discovery does not end the handshake early.
+ */
+BOTH_T(connect_timeout_unknown_node, 30)
+{
+	int fd;
+	double t;
+
+	local_dev();
+	fd = client(type);
+	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 1500);
+	t = now_s();
+	ASSERT_ERRNO(twin_connect(fd, NOBODY, PORT), ETIMEDOUT);
+	t = now_s() - t;
+	diag("connect gave up after %.3f s", t);
+	ASSERT_GE(t, 1.3);
+	ASSERT_LT(t, 5.0);
+}
+
+BOTH_T(connect_nonblock_timeout, 30)
+{
+	const char *a = silent_peer(type);
+	int fd;
+	short ev;
+	double t;
+
+	ns_enter(a);
+	ASSERT_OK(fd = socket(twin_family(), type | SOCK_NONBLOCK, 0));
+	ns_enter(NULL);
+	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 500);
+	t = now_s();
+	ASSERT_ERRNO(twin_connect(fd, NODE_B, PORT), EINPROGRESS);
+	ASSERT_ERRNO(twin_connect(fd, NODE_B, PORT), EALREADY);
+	ASSERT_ERRNO(getpeername_ret(fd), ENOTCONN);
+	ASSERT_ERRNO(listen(fd, 4), EINVAL);	/* connecting */
+	ASSERT_EQ(revents(fd, POLLOUT) & POLLOUT, 0);
+	ev = wait_ev(fd, POLLOUT, WAIT_MS);
+	t = now_s() - t;
+	diag("POLLOUT after %.3f s, revents 0x%x", t, ev);
+	ASSERT_TRUE(ev & POLLOUT);
+	ASSERT_TRUE(ev & POLLERR);
+	ASSERT_GE(t, 0.4);
+	ASSERT_EQ(so_error(fd), ETIMEDOUT);
+	ASSERT_EQ(so_error(fd), 0);
+}
+
+/* Blocking connect bounded by SO_SNDTIMEO: EINPROGRESS, then EALREADY. */
+BOTH(connect_sndtimeo_einprogress)
+{
+	int fd;
+	double t;
+
+	local_dev();
+	fd = twin_socket(type);
+	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 5000);
+	set_timeo(fd, SO_SNDTIMEO, 300);
+	t = now_s();
+	ASSERT_ERRNO(twin_connect(fd, NOBODY, PORT), EINPROGRESS);
+	t = now_s() - t;
+	ASSERT_GE(t, 0.25);
+	ASSERT_LT(t, 3.0);
+	ASSERT_ERRNO(getpeername_ret(fd), ENOTCONN);
+	ASSERT_ERRNO(listen(fd, 4), EINVAL);
+	set_nonblock(fd);
+	ASSERT_ERRNO(twin_connect(fd, NOBODY, PORT), EALREADY);
+}
+
+/* A signal interrupts a blocking connect; the handshake goes on. */
+BOTH(connect_eintr)
+{
+	int fd;
+	double t;
+
+	local_dev();
+	fd = twin_socket(type);
+	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 5000);
+	alarm_in(200);
+	t = now_s();
+	ASSERT_ERRNO(twin_connect(fd, NOBODY, PORT), EINTR);
+	t = now_s() - t;
+	ASSERT_EQ(signals_seen, 1);
+	ASSERT_GE(t, 0.15);
+	ASSERT_LT(t, 3.0);
+	set_nonblock(fd);
+	ASSERT_ERRNO(twin_connect(fd, NOBODY, PORT), EALREADY);
+}
+
+/* ------------------------------------------------------------ errors */
+
+BOTH(unconnected_errors)
+{
+	int fds[3], lis, i, n = 0;
+	char b[8];
+
+	local_dev();
+	fds[0] = client(type);
+	fds[1] = client(type);
+	ASSERT_OK(twin_bind(fds[1], TWIN_NODE_ANY, PORT + 1));
+	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
+	fds[2] = lis;
+	for (i = 0; i < 3; i++) {
+		diag("socket %d of 3", i + 1);
+		if (fds[i] != lis) {
+			ASSERT_ERRNO(send(fds[i], "x", 1, 0), ENOTCONN);
+			ASSERT_ERRNO(write(fds[i], "x", 1), ENOTCONN);
+		}
+		ASSERT_ERRNO(recv(fds[i], b, sizeof(b), MSG_DONTWAIT), ENOTCONN);
+		ASSERT_ERRNO(recv(fds[i], b, sizeof(b), 0), ENOTCONN);
+		ASSERT_ERRNO(read(fds[i], b, sizeof(b)), ENOTCONN);
+		ASSERT_ERRNO(getpeername_ret(fds[i]), ENOTCONN);
+	}
+	ASSERT_ERRNO(ioctl(lis, SIOCINQ, &n), EINVAL);
+	/*
+	 * Last: as in TCP, shutdown() on an unconnected socket answers
+	 * ENOTCONN but still marks the socket shut (send is then EPIPE).
+	 */
+	for (i = 0; i < 2; i++) {
+		ASSERT_ERRNO(shutdown(fds[i], SHUT_WR), ENOTCONN);
+		ASSERT_ERRNO(shutdown(fds[i], SHUT_RDWR), ENOTCONN);
+	}
+}
+
+BOTH(send_after_shutdown_epipe)
+{
+	struct conn c = local_pair(type);
+
+	catch_signal(SIGPIPE);
+	ASSERT_OK(shutdown(c.cli, SHUT_WR));
+	ASSERT_ERRNO(send(c.cli, "x", 1, 0), EPIPE);
+	ASSERT_EQ(signals_seen, 1);
+	ASSERT_ERRNO(write(c.cli, "x", 1), EPIPE);
+	ASSERT_EQ(signals_seen, 2);
+	ASSERT_ERRNO(send(c.cli, "x", 1, MSG_NOSIGNAL), EPIPE);
+	ASSERT_EQ(signals_seen, 2);
+	/* The peer sees EOF; the other direction still works. */
+	expect_eof(c.srv);
+	ASSERT_EQ(send(c.srv, "back", 4, 0), 4);
+	recv_exact(c.cli, "back", 4);
+	ASSERT_EQ(signals_seen, 2);
+}
+
+BOTH(msg_oob_eopnotsupp)
+{
+	struct conn c = local_pair(type);
+	char b[8];
+
+	ASSERT_ERRNO(send(c.cli, "x", 1, MSG_OOB), EOPNOTSUPP);
+	ASSERT_ERRNO(recv(c.srv, b, sizeof(b), MSG_OOB), EOPNOTSUPP);
+	ASSERT_ERRNO(recv(c.srv, b, sizeof(b), MSG_OOB | MSG_DONTWAIT),
+		     EOPNOTSUPP);
+	/* Nothing was sent; the connection is unharmed. */
+	ASSERT_ERRNO(recv(c.srv, b, sizeof(b), MSG_DONTWAIT), EAGAIN);
+	exchange(&c);
+	/* MSG_EOR and MSG_MORE are accepted and ignored. */
+	ASSERT_EQ(send(c.cli, "eor", 3, MSG_EOR), 3);
+	recv_exact(c.srv, "eor", 3);
+	ASSERT_EQ(send(c.cli, "more", 4, MSG_MORE), 4);
+	recv_exact(c.srv, "more", 4);
+}
+
+/* ------------------------------------------------------------ closing */
+
+BOTH(orderly_shutdown)
+{
+	struct conn c = local_pair(type);
+	char b[64];
+
+	ASSERT_EQ(send(c.cli, "one", 3, 0), 3);
+	ASSERT_EQ(send(c.cli, "two", 3, 0), 3);
+	ASSERT_EQ(send(c.cli, "three", 5, 0), 5);
+	ASSERT_OK(shutdown(c.cli, SHUT_WR));
+	if (type == SOCK_SEQPACKET) {
+		ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 3);
+		ASSERT_MEMEQ(b, "one", 3);
+		ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 3);
+		ASSERT_MEMEQ(b, "two", 3);
+		ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 5);
+		ASSERT_MEMEQ(b, "three", 5);
+	} else {
+		recv_exact(c.srv, "onetwothree", 11);
+	}
+	expect_eof(c.srv);
+	expect_eof(c.srv);
+	/* The other direction is still open. */
+	ASSERT_EQ(send(c.srv, "reply", 5, 0), 5);
+	ASSERT_OK(shutdown(c.srv, SHUT_WR));
+	recv_exact(c.cli, "reply", 5);
+	expect_eof(c.cli);
+	expect_eof(c.cli);
+}
+
+struct writer_arg {
+	int fd, type;
+	const char *buf;
+	size_t len;
+};
+
+static void write_then_close(void *p)
+{
+	struct writer_arg *w = p;
+
+	send_all(w->fd, w->type, w->buf, w->len, 8192);
+	ASSERT_OK(close(w->fd));
+}
+
+/* close() right after a large write: every byte arrives, then EOF. */
+BOTH_T(close_while_writing, 30)
+{
+	enum { LEN = 200 * 1024 };
+	struct conn c = local_pair(type);
+	struct writer_arg w;
+	static char big[LEN];
+	pid_t pid;
+
+	fill_pattern(big, LEN, 42);
+	w = (struct writer_arg){ c.cli, type, big, LEN };
+	pid = ns_spawn(NULL, write_then_close, &w);
+	ASSERT_OK(close(c.cli));	/* the writer's close is the last */
+	recv_exact(c.srv, big, LEN);
+	expect_eof(c.srv);
+	ns_wait(pid);
+}
+
+BOTH(close_wait_eof)
+{
+	struct conn c = local_pair(type);
+
+	exchange(&c);
+	ASSERT_EQ(send(c.cli, "last", 4, 0), 4);
+	ASSERT_OK(close(c.cli));
+	recv_exact(c.srv, "last", 4);
+	expect_eof(c.srv);
+}
+
+/* vsock_test: the client closes, the server sees EOF. */
+BOTH(client_close)
+{
+	struct conn c = local_pair(type);
+
+	exchange(&c);
+	ASSERT_OK(close(c.cli));
+	expect_eof(c.srv);
+	expect_eof(c.srv);
+}
+
+/* vsock_test: the server closes, the client sees EOF. */
+BOTH(server_close)
+{
+	struct conn c = local_pair(type);
+
+	exchange(&c);
+	ASSERT_OK(close(c.srv));
+	expect_eof(c.cli);
+	expect_eof(c.cli);
+}
+
+/* ------------------------------------------------------------ resets */
+
+BOTH(linger0_reset)
+{
+	struct conn c = local_pair(type);
+	char b[8];
+
+	exchange(&c);
+	set_linger0(c.cli);
+	ASSERT_OK(close(c.cli));
+	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
+	ASSERT_ERRNO(recv(c.srv, b, sizeof(b), 0), ECONNRESET);
+	ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 0);
+	ASSERT_ERRNO(send(c.srv, "x", 1, MSG_NOSIGNAL), EPIPE);
+}
+
+/* After a reset the first send reports ECONNRESET, the next EPIPE. */
+BOTH(linger0_reset_send)
+{
+	struct conn c = local_pair(type);
+	char b[8];
+
+	set_linger0(c.srv);
+	ASSERT_OK(close(c.srv));
+	ASSERT_TRUE(wait_ev(c.cli, POLLERR, WAIT_MS) & POLLERR);
+	ASSERT_ERRNO(send(c.cli, "x", 1, MSG_NOSIGNAL), ECONNRESET);
+	ASSERT_ERRNO(send(c.cli, "x", 1, MSG_NOSIGNAL), EPIPE);
+	ASSERT_EQ(recv(c.cli, b, sizeof(b), 0), 0);
+}
+
+/* SO_ERROR holds the reset too. */
+BOTH(reset_so_error)
+{
+	struct conn c = local_pair(type);
+
+	set_linger0(c.cli);
+	ASSERT_OK(close(c.cli));
+	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
+	ASSERT_EQ(so_error(c.srv), ECONNRESET);
+	ASSERT_EQ(so_error(c.srv), 0);
+}
+
+BOTH(close_unread_reset)
+{
+	struct conn c = local_pair(type);
+	char b[8];
+
+	ASSERT_EQ(send(c.cli, "unread", 6, 0), 6);
+	ASSERT_TRUE(wait_ev(c.srv, POLLIN, WAIT_MS) & POLLIN);
+	ASSERT_OK(close(c.srv));
+	ASSERT_ERRNO(recv(c.cli, b, sizeof(b), 0), ECONNRESET);
+	ASSERT_EQ(recv(c.cli, b, sizeof(b), 0), 0);
+}
+
+/* Closing a listener resets every connection not yet accepted. */
+BOTH(listener_close_resets_pending)
+{
+	int lis, cli[3], i;
+	char b[8];
+
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 8);
+	for (i = 0; i < 3; i++) {
+		cli[i] = client(type);
+		ASSERT_OK(twin_connect(cli[i], NODE, PORT));
+	}
+	ASSERT_EQ(send(cli[0], "queued", 6, 0), 6);
+	ASSERT_OK(close(lis));
+	for (i = 0; i < 3; i++) {
+		diag("client %d", i);
+		ASSERT_ERRNO(recv(cli[i], b, sizeof(b), 0), ECONNRESET);
+	}
+	/* The port is free again: a new connect is refused. */
+	i = client(type);
+	ASSERT_ERRNO(twin_connect(i, NODE, PORT), ECONNREFUSED);
+}
+
+/* A connection reset before accept() is still returned. */
+BOTH(reset_before_accept)
+{
+	int lis, cli, srv;
+	char b[8];
+
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
+	cli = client(type);
+	ASSERT_OK(twin_connect(cli, NODE, PORT));
+	set_linger0(cli);
+	ASSERT_OK(close(cli));
+	sleep_ms(200);
+	srv = accept_one(lis);
+	ASSERT_ERRNO(recv(srv, b, sizeof(b), 0), ECONNRESET);
+	ASSERT_EQ(recv(srv, b, sizeof(b), 0), 0);
+}
+
+/* vsock_test-like: 100 connections to one listener at once. */
+BOTH_T(many_connections, 60)
+{
+	enum { N = 100 };
+	int lis, cli[N], srv[N], i, j, v;
+	uint32_t port[N];
+	struct sockaddr_twin pa;
+	socklen_t len;
+
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 128);
+	for (i = 0; i < N; i++) {
+		cli[i] = client(type);
+		if (twin_connect(cli[i], NODE, PORT) < 0)
+			harness_fail(__FILE__, __LINE__, "connect %d failed "
+				     TWIN_ERRFMT, i, TWIN_ERRARG(errno));
+		port[i] = twin_name(cli[i]).stw_port;
+	}
+	for (i = 0; i < N; i++) {
+		len = sizeof(pa);
+		srv[i] = accept(lis, (struct sockaddr *)&pa, &len);
+		if (srv[i] < 0)
+			harness_fail(__FILE__, __LINE__, "accept %d failed "
+				     TWIN_ERRFMT, i, TWIN_ERRARG(errno));
+		set_timeo(srv[i], SO_RCVTIMEO, WAIT_MS);
+		for (j = 0; j < N && port[j] != pa.stw_port; j++)
+			;
+		ASSERT_LT(j, N);	/* the peer is one of ours */
+		/* Each client sends its index; the server checks it. */
+		ASSERT_EQ(send(cli[j], &j, sizeof(j), 0), sizeof(j));
+		ASSERT_EQ(recv(srv[i], &v, sizeof(v), 0), sizeof(v));
+		ASSERT_EQ(v, j);
+		v += 1000;
+		ASSERT_EQ(send(srv[i], &v, sizeof(v), 0), sizeof(v));
+		ASSERT_EQ(recv(cli[j], &v, sizeof(v), 0), sizeof(v));
+		ASSERT_EQ(v, j + 1000);
+	}
+	ASSERT_EQ(proc_count(type_name(type), "ESTABLISHED"), 2 * N);
+	for (i = 0; i < N; i++) {
+		ASSERT_OK(close(cli[i]));
+		expect_eof(srv[i]);
+	}
+}
+
+/* ------------------------------------------------------------ poll */
+
+BOTH(poll_connected)
+{
+	struct conn c = local_pair(type);
+	short all = POLLIN | POLLOUT | POLLRDHUP;
+	char b[8];
+
+	ASSERT_EQ(revents(c.cli, all), POLLOUT);
+	ASSERT_EQ(revents(c.srv, all), POLLOUT);
+	ASSERT_EQ(send(c.srv, "x", 1, 0), 1);
+	ASSERT_TRUE(wait_ev(c.cli, POLLIN, WAIT_MS) & POLLIN);
+	ASSERT_EQ(revents(c.cli, all), POLLIN | POLLOUT);
+	ASSERT_EQ(recv(c.cli, b, sizeof(b), 0), 1);
+	ASSERT_EQ(revents(c.cli, all), POLLOUT);
+}
+
+BOTH(poll_rdhup)
+{
+	struct conn c = local_pair(type);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP }, out;
+	short all = POLLIN | POLLOUT | POLLRDHUP;
+	int ep;
+
+	ASSERT_OK(ep = epoll_create1(EPOLL_CLOEXEC));
+	ASSERT_OK(epoll_ctl(ep, EPOLL_CTL_ADD, c.cli, &ev));
+	ASSERT_EQ(epoll_wait(ep, &out, 1, 0), 0);
+	ASSERT_OK(shutdown(c.srv, SHUT_WR));
+	ASSERT_TRUE(wait_ev(c.cli, POLLRDHUP, WAIT_MS) & POLLRDHUP);
+	ASSERT_EQ(revents(c.cli, all), POLLIN | POLLOUT | POLLRDHUP);
+	ASSERT_EQ(epoll_wait(ep, &out, 1, 0), 1);
+	ASSERT_EQ(out.events, EPOLLIN | EPOLLRDHUP);
+	expect_eof(c.cli);
+	ASSERT_EQ(revents(c.cli, all), POLLIN | POLLOUT | POLLRDHUP);
+	/* Both directions shut: POLLHUP, on both ends. */
+	ASSERT_OK(shutdown(c.cli, SHUT_WR));
+	ASSERT_TRUE(revents(c.cli, all) & POLLHUP);
+	ASSERT_TRUE(wait_ev(c.srv, POLLRDHUP, WAIT_MS) & POLLRDHUP);
+	ASSERT_TRUE(wait_ev(c.srv, POLLHUP, WAIT_MS) & POLLHUP);
+	ASSERT_EQ(revents(c.srv, all) & (POLLIN | POLLRDHUP | POLLERR),
+		  POLLIN | POLLRDHUP);
+}
+
+BOTH(poll_reset)
+{
+	struct conn c = local_pair(type);
+	short ev;
+
+	set_linger0(c.cli);
+	ASSERT_OK(close(c.cli));
+	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
+	/* poll() reports POLLIN only when asked for, as for TCP. */
+	ev = revents(c.srv, POLLIN | POLLOUT | POLLRDHUP);
+	diag("after the reset: revents 0x%x", ev);
+	ASSERT_TRUE(ev & POLLERR);
+	ASSERT_TRUE(ev & POLLHUP);
+	ASSERT_TRUE(ev & POLLIN);
+	ASSERT_TRUE(ev & POLLRDHUP);
+}
+
+BOTH(poll_fresh_and_listener)
+{
+	int fresh = twin_socket(type), lis, cli;
+	short ev;
+
+	/* As TCP: a fresh socket is POLLOUT|POLLHUP. */
+	ASSERT_EQ(revents(fresh, POLLIN | POLLOUT), POLLOUT | POLLHUP);
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
+	ASSERT_EQ(revents(lis, POLLIN | POLLOUT), 0);
+	cli = client(type);
+	ASSERT_OK(twin_connect(cli, NODE, PORT));
+	ev = wait_ev(lis, POLLIN, WAIT_MS);
+	ASSERT_EQ(ev, POLLIN);
+	accept_one(lis);
+	ASSERT_EQ(revents(lis, POLLIN | POLLOUT), 0);
+}
+
+/* ------------------------------------------------------------ options */
+
+BOTH_T(keepalive_dead_peer, 40)
+{
+	struct twin_info before, after;
+	const char *a, *b;
+	struct conn c;
+	char buf[8];
+	short ev;
+	double t;
+
+	two_ns(&a, &b);
+	c = remote_pair(type, a, b, PORT);
+	set_int(c.cli, SOL_SOCKET, SO_KEEPALIVE, 1);
+	set_int(c.cli, SOL_TWIN, TWIN_KEEPIDLE, 1);
+	set_int(c.cli, SOL_TWIN, TWIN_KEEPINTVL, 1);
+	set_int(c.cli, SOL_TWIN, TWIN_KEEPCNT, 2);
+	ASSERT_EQ(get_int(c.cli, SOL_TWIN, TWIN_KEEPIDLE), 1);
+	ASSERT_EQ(get_int(c.cli, SOL_TWIN, TWIN_KEEPINTVL), 1);
+	ASSERT_EQ(get_int(c.cli, SOL_TWIN, TWIN_KEEPCNT), 2);
+	exchange(&c);
+	/* A live peer answers the probes: frames go both ways, no error. */
+	before = info_of(c.cli);
+	ev = wait_ev(c.cli, POLLIN | POLLERR, 1800);
+	ASSERT_EQ(ev, 0);
+	after = info_of(c.cli);
+	diag("idle 1.8 s: frames out %llu -> %llu, in %llu -> %llu",
+	     (unsigned long long)before.frames_out,
+	     (unsigned long long)after.frames_out,
+	     (unsigned long long)before.frames_in,
+	     (unsigned long long)after.frames_in);
+	ASSERT_GT(after.frames_out, before.frames_out);
+	ASSERT_GT(after.frames_in, before.frames_in);
+	ASSERT_EQ(after.state, ST_ESTABLISHED);
+	ASSERT_EQ(so_error(c.cli), 0);
+	/* Now b goes silent. */
+	RUN_NS(b, "ip link set tw0 down");
+	set_timeo(c.cli, SO_RCVTIMEO, 15000);
+	t = now_s();
+	ASSERT_ERRNO(recv(c.cli, buf, sizeof(buf), 0), ETIMEDOUT);
+	t = now_s() - t;
+	diag("keepalive gave up after %.3f s", t);
+	ASSERT_GE(t, 1.5);
+	ASSERT_LT(t, 8.0);
+	ASSERT_EQ(recv(c.cli, buf, sizeof(buf), 0), 0);
+	abort_conn(&c);
+}
+
+BOTH(options)
+{
+	static const struct { int opt, lo, hi, def; } r[] = {
+		{ TWIN_KEEPIDLE, 1, 32767, TWIN_KEEPIDLE_DEFAULT },
+		{ TWIN_KEEPINTVL, 1, 32767, TWIN_KEEPINTVL_DEFAULT },
+		{ TWIN_KEEPCNT, 1, 127, TWIN_KEEPCNT_DEFAULT },
+	};
+	struct twin_info ti;
+	socklen_t len;
+	int fd = twin_socket(type), dg = twin_socket(SOCK_DGRAM), v = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		diag("option %d", r[i].opt);
+		ASSERT_EQ(get_int(fd, SOL_TWIN, r[i].opt), r[i].def);
+		ASSERT_ERRNO(set_int_ret(fd, SOL_TWIN, r[i].opt, 0), EINVAL);
+		ASSERT_ERRNO(set_int_ret(fd, SOL_TWIN, r[i].opt, -1), EINVAL);
+		ASSERT_ERRNO(set_int_ret(fd, SOL_TWIN, r[i].opt, r[i].hi + 1),
+			     EINVAL);
+		ASSERT_EQ(get_int(fd, SOL_TWIN, r[i].opt), r[i].def);
+		set_int(fd, SOL_TWIN, r[i].opt, r[i].lo);
+		ASSERT_EQ(get_int(fd, SOL_TWIN, r[i].opt), r[i].lo);
+		set_int(fd, SOL_TWIN, r[i].opt, r[i].hi);
+		ASSERT_EQ(get_int(fd, SOL_TWIN, r[i].opt), r[i].hi);
+	}
+	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 500);
+	ASSERT_EQ(get_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT), 500);
+	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 0);
+	/* TWIN_INFO is get-only: set is an unknown option, as TCP_INFO. */
+	memset(&ti, 0, sizeof(ti));
+	EXPECT_ERRNO(setsockopt(fd, SOL_TWIN, TWIN_INFO, &ti, sizeof(ti)),
+		     ENOPROTOOPT);
+	ASSERT_ERRNO(set_int_ret(fd, SOL_TWIN, 99, 1), ENOPROTOOPT);
+	len = sizeof(v);
+	ASSERT_ERRNO(getsockopt(fd, SOL_TWIN, 99, &v, &len), ENOPROTOOPT);
+	/* Not on datagram sockets. */
+	ASSERT_ERRNO(set_int_ret(dg, SOL_TWIN, TWIN_USER_TIMEOUT, 500),
+		     ENOPROTOOPT);
+	ASSERT_ERRNO(set_int_ret(dg, SOL_TWIN, TWIN_KEEPCNT, 2), ENOPROTOOPT);
+	len = sizeof(ti);
+	ASSERT_ERRNO(getsockopt(dg, SOL_TWIN, TWIN_INFO, &ti, &len),
+		     ENOPROTOOPT);
+	len = sizeof(v);
+	ASSERT_ERRNO(getsockopt(dg, SOL_TWIN, TWIN_KEEPIDLE, &v, &len),
+		     ENOPROTOOPT);
+}
+
+BOTH(twin_info)
+{
+	enum { LEN = 1000 };
+	struct conn c = local_pair(type);
+	struct twin_info ti, si;
+	static char buf[LEN];
+	socklen_t len;
+	double end;
+	uint8_t st;
+
+	ASSERT_EQ(info_of(c.lis).state, ST_LISTEN);
+	fill_pattern(buf, LEN, 3);
+	ASSERT_EQ(send(c.cli, buf, LEN, 0), LEN);
+	recv_exact(c.srv, buf, LEN);
+	end = now_s() + WAIT_MS / 1000.0;
+	do {
+		ti = info_of(c.cli);
+		if (ti.bytes_acked == LEN)
+			break;
+		sleep_ms(20);
+	} while (now_s() < end);
+	diag("state %u mss %u rtt_us %u rto_ms %u cwnd %u ssthresh %u "
+	     "snd_wnd %u rcv_wnd %u sent %llu acked %llu out %llu in %llu",
+	     ti.state, ti.mss, ti.rtt_us, ti.rto_ms, ti.cwnd, ti.ssthresh,
+	     ti.snd_wnd, ti.rcv_wnd, (unsigned long long)ti.bytes_sent,
+	     (unsigned long long)ti.bytes_acked,
+	     (unsigned long long)ti.frames_out,
+	     (unsigned long long)ti.frames_in);
+	ASSERT_EQ(ti.state, ST_ESTABLISHED);
+	ASSERT_GT(ti.mss, 0);
+	ASSERT_LE(ti.mss, 65535);
+	ASSERT_GE(ti.rto_ms, 50);
+	ASSERT_LE(ti.rto_ms, 10000);
+	ASSERT_GT(ti.cwnd, 0);
+	ASSERT_GT(ti.snd_wnd, 0);
+	ASSERT_EQ(ti.bytes_sent, LEN);
+	ASSERT_EQ(ti.bytes_acked, LEN);
+	ASSERT_EQ(ti.unacked, 0);
+	ASSERT_EQ(ti.notsent, 0);
+	ASSERT_GT(ti.frames_out, 0);
+	ASSERT_GT(ti.frames_in, 0);
+	si = info_of(c.srv);
+	ASSERT_EQ(si.state, ST_ESTABLISHED);
+	ASSERT_EQ(si.bytes_received, LEN);
+	ASSERT_EQ(si.bytes_sent, 0);
+	ASSERT_GT(si.rcv_wnd, 0);
+	/* A short buffer gets a prefix; a long one the struct's size. */
+	st = 0xff;
+	len = 1;
+	ASSERT_OK(getsockopt(c.cli, SOL_TWIN, TWIN_INFO, &st, &len));
+	ASSERT_EQ(len, 1);
+	ASSERT_EQ(st, ST_ESTABLISHED);
+	{
+		char big[sizeof(struct twin_info) + 16];
+
+		len = sizeof(big);
+		ASSERT_OK(getsockopt(c.cli, SOL_TWIN, TWIN_INFO, big, &len));
+		ASSERT_EQ(len, sizeof(struct twin_info));
+	}
+}
+
+/* ------------------------------------------------------------ signals */
+
+BOTH(eintr_accept)
+{
+	int lis;
+	double t;
+
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
+	set_timeo(lis, SO_RCVTIMEO, 0);		/* no timeout at all */
+	alarm_in(200);
+	t = now_s();
+	ASSERT_ERRNO(accept(lis, NULL, NULL), EINTR);
+	t = now_s() - t;
+	ASSERT_EQ(signals_seen, 1);
+	ASSERT_GE(t, 0.15);
+	ASSERT_LT(t, 3.0);
+}
+
+BOTH(eintr_recv)
+{
+	struct conn c = local_pair(type);
+	char b[8];
+	double t;
+
+	set_timeo(c.cli, SO_RCVTIMEO, 0);
+	alarm_in(200);
+	t = now_s();
+	ASSERT_ERRNO(recv(c.cli, b, sizeof(b), 0), EINTR);
+	t = now_s() - t;
+	ASSERT_EQ(signals_seen, 1);
+	ASSERT_GE(t, 0.15);
+	ASSERT_LT(t, 3.0);
+	exchange(&c);	/* unharmed */
+}
+
+/* ------------------------------------------------------------ /proc */
+
+BOTH(proc_established)
+{
+	struct conn c = local_pair(type);
+	uint32_t cport = twin_name(c.cli).stw_port;
+	struct proc_line e;
+
+	ASSERT_TRUE(proc_find(inode_of(c.srv), &e));
+	ASSERT_STREQ(e.type, type_name(type));
+	ASSERT_STREQ(e.state, "ESTABLISHED");
+	ASSERT_EQ(e.lnode, NODE);
+	ASSERT_EQ(e.lport, PORT);
+	ASSERT_EQ(e.pnode, NODE);
+	ASSERT_EQ(e.pport, cport);
+	ASSERT_TRUE(proc_find(inode_of(c.cli), &e));
+	ASSERT_STREQ(e.type, type_name(type));
+	ASSERT_STREQ(e.state, "ESTABLISHED");
+	ASSERT_EQ(e.lnode, NODE);
+	ASSERT_EQ(e.lport, cport);
+	ASSERT_EQ(e.pnode, NODE);
+	ASSERT_EQ(e.pport, PORT);
+	ASSERT_TRUE(proc_find(inode_of(c.lis), &e));
+	ASSERT_STREQ(e.type, type_name(type));
+	ASSERT_STREQ(e.state, "LISTEN");
+	ASSERT_EQ(e.lnode, 0);
+	ASSERT_EQ(e.lport, PORT);
+	ASSERT_EQ(proc_count(type_name(type), "ESTABLISHED"), 2);
+	/* Unread data shows in rx_queue. */
+	ASSERT_EQ(send(c.cli, "12345", 5, 0), 5);
+	ASSERT_TRUE(wait_ev(c.srv, POLLIN, WAIT_MS) & POLLIN);
+	ASSERT_TRUE(proc_find(inode_of(c.srv), &e));
+	ASSERT_EQ(e.rxq, 5);
+}
+
+/* Lines of a type and state with this local port. */
+static int proc_count_port(const char *type, const char *state,
+			   unsigned long lport)
+{
+	static char buf[1 << 17];
+	char *line, *save = NULL, t[32], s[32];
+	unsigned long ln, lp;
+	int n = 0;
+
+	ASSERT_GE(read_file("/proc/net/twin", buf, sizeof(buf)), 0);
+	line = strtok_r(buf, "\n", &save);
+	while ((line = strtok_r(NULL, "\n", &save)))
+		if (sscanf(line, "%31s %31s %lu:%lu", t, s, &ln, &lp) == 4 &&
+		    !strcmp(t, type) && !strcmp(s, state) && lp == lport)
+			n++;
+	return n;
+}
+
+/*
+ * The side that closes first waits 1 s in TIME_WAIT, shown in
+ * /proc/net/twin, holding its port; then the port is free.
+ */
+BOTH_T(time_wait, 30)
+{
+	struct conn c = local_pair(type);
+	uint32_t cport = twin_name(c.cli).stw_port;
+	double t, end;
+	int fd, n = 0;
+
+	exchange(&c);
+	ASSERT_OK(close(c.cli));
+	expect_eof(c.srv);
+	ASSERT_OK(close(c.srv));
+	t = now_s();
+	end = t + 2.0;
+	while (now_s() < end &&
+	       !(n = proc_count_port(type_name(type), "TIME_WAIT", cport)))
+		sleep_ms(10);
+	ASSERT_EQ(n, 1);
+	fd = twin_socket(type);
+	ASSERT_ERRNO(twin_bind(fd, NODE, cport), EADDRINUSE);
+	end = t + 4.0;
+	while (now_s() < end &&
+	       proc_count_port(type_name(type), "TIME_WAIT", cport))
+		sleep_ms(50);
+	t = now_s() - t;
+	diag("TIME_WAIT lasted about %.2f s", t);
+	ASSERT_EQ(proc_count_port(type_name(type), "TIME_WAIT", cport), 0);
+	ASSERT_GE(t, 0.8);
+	ASSERT_OK(twin_bind(fd, NODE, cport));
+}
