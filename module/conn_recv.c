@@ -54,10 +54,17 @@ static void twin_conn_rtt_sample(struct sock *sk, u64 sent_us)
 			 TWIN_RTO_MIN, TWIN_RTO_MAX);
 }
 
-/* Free the frames @ack covers. Returns the payload bytes they carried. */
+/*
+ * Free the frames @ack covers. Returns the payload bytes they carried.
+ * The RTT is sampled from the newest of them, and only when none was
+ * sent twice: an ack that fills a hole also covers frames that waited in
+ * the peer's reorder queue, and their age is not a round trip (Karn, and
+ * tcp_clean_rtx_queue()'s FLAG_RETRANS_DATA_ACKED).
+ */
 static u32 twin_conn_clean_acked(struct sock *sk, u32 ack)
 {
 	struct twin_conn *c = twin_conn(sk);
+	bool retransmitted = false;
 	struct sk_buff *skb;
 	u64 sample = 0;
 	u32 bytes = 0;
@@ -67,7 +74,9 @@ static u32 twin_conn_clean_acked(struct sock *sk, u32 ack)
 
 		if (twin_after(cb->end_seq, ack))
 			break;
-		if (cb->sent_us && !cb->retransmitted)
+		if (cb->retransmitted)
+			retransmitted = true;
+		else if (cb->sent_us)
 			sample = cb->sent_us;
 		if (skb == c->send_head)
 			c->send_head = NULL;
@@ -75,7 +84,7 @@ static u32 twin_conn_clean_acked(struct sock *sk, u32 ack)
 		__skb_unlink(skb, &sk->sk_write_queue);
 		kfree_skb(skb);
 	}
-	if (sample)
+	if (sample && !retransmitted)
 		twin_conn_rtt_sample(sk, sample);
 	/* After a go-back the peer may acknowledge past snd_nxt. */
 	if (twin_before(c->snd_nxt, ack)) {
