@@ -223,10 +223,10 @@ static void twin_conn_child_inherit(struct sock *child, struct sock *sk)
 
 /*
  * A SYN reached listener @sk (locked, BH off): make the child, hash it,
- * queue it and answer SYN|ACK. NULL when the backlog is full or memory
+ * queue it and answer SYN|ACK. Nothing when the backlog is full or memory
  * is short; the client then retransmits its SYN.
  */
-struct sock *twin_conn_child(struct sock *sk, const struct sk_buff *skb)
+void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 {
 	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
 	struct twin_conn *lc = twin_conn(sk), *c;
@@ -235,11 +235,11 @@ struct sock *twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 	long timeo = 0;
 
 	if (sk_acceptq_is_full(sk))
-		return NULL;
+		return;
 	child = sk_alloc(sock_net(sk), sk->sk_family, GFP_ATOMIC, sk->sk_prot,
 			 0);
 	if (!child)
-		return NULL;
+		return;
 	sock_init_data(NULL, child);
 	twin_conn_child_inherit(child, sk);
 	child->sk_destruct = twin_conn_destruct;
@@ -249,7 +249,7 @@ struct sock *twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 	if (twin_route_lookup(sock_net(sk), twin_sk(child)->node,
 			      twin_sk(child)->peer_node, &timeo, &rt)) {
 		sk_free(child);
-		return NULL;
+		return;
 	}
 	c->mss = rt.mtu - TWIN_HLEN;
 	c->cwnd = TWIN_INIT_CWND * c->mss;
@@ -265,8 +265,10 @@ struct sock *twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 	if (twin_table_conn_add(child)) {
 		bh_unlock_sock(child);
 		sk_free(child);
-		return NULL;
+		return;
 	}
+	/* Ours until the unlock: a failed SYN|ACK drops all the others. */
+	sock_hold(child);
 	twin_table_add(child);
 	twin_conn_set_state(child, TCP_SYN_RECV);
 	spin_lock(&lc->accept_lock);
@@ -276,7 +278,7 @@ struct sock *twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 	if (twin_conn_send_syn(child))
 		twin_conn_done(child);
 	bh_unlock_sock(child);
-	return child;
+	sock_put(child);
 }
 
 static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa)

@@ -126,7 +126,7 @@ int twin_conn_getsockopt(struct sock *sk, int optname, char __user *optval,
 			 int __user *optlen);
 void twin_conn_keepalive(struct sock *sk, int valbool);
 unsigned long twin_conn_user_timeout(const struct sock *sk);
-struct sock *twin_conn_child(struct sock *listener, const struct sk_buff *skb);
+void twin_conn_child(struct sock *listener, const struct sk_buff *skb);
 
 /* conn_send.c */
 int twin_conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);

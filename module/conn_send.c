@@ -435,8 +435,13 @@ static int twin_conn_send_stream(struct sock *sk, struct msghdr *msg,
 		}
 		if (!n) {
 			n = min_t(size_t, len - copied, c->mss);
-			/* Room for a full frame, so later small writes fit. */
-			skb = twin_conn_alloc(sk, c->mss, sk->sk_allocation);
+			/*
+			 * Room for more than a small write, so the next ones
+			 * can be appended, but not a whole 64 KiB MSS each.
+			 */
+			skb = twin_conn_alloc(sk, max_t(u32, n,
+							min(c->mss, 2048U)),
+					      sk->sk_allocation);
 			if (!skb) {
 				err = -ENOBUFS;
 				break;
