@@ -304,24 +304,73 @@ void twin_check_reserved(const struct sockaddr_twin *a, const char *what)
 			     a->stw_zero[2], a->stw_zero[3]);
 }
 
-struct sockaddr_twin twin_name(int fd)
+/* getsockname() or getpeername(): 16 bytes, our family, reserved zero. */
+static struct sockaddr_twin twin_sockname(int fd, bool peer)
 {
+	const char *what = peer ? "getpeername" : "getsockname";
 	struct sockaddr_twin a;
 	socklen_t len = sizeof(a);
+	int r;
 
 	memset(&a, 0xa5, sizeof(a));
-	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
-		harness_fail(__FILE__, __LINE__, "getsockname " TWIN_ERRFMT,
+	r = peer ? getpeername(fd, (struct sockaddr *)&a, &len) :
+		   getsockname(fd, (struct sockaddr *)&a, &len);
+	if (r < 0)
+		harness_fail(__FILE__, __LINE__, "%s " TWIN_ERRFMT, what,
 			     TWIN_ERRARG(errno));
 	if (len != sizeof(a))
 		harness_fail(__FILE__, __LINE__,
-			     "getsockname: expected length 16, got %u", len);
+			     "%s: expected length 16, got %u", what, len);
 	if (a.stw_family != twin_family())
 		harness_fail(__FILE__, __LINE__,
-			     "getsockname: expected family %d, got %u",
+			     "%s: expected family %d, got %u", what,
 			     twin_family(), a.stw_family);
-	twin_check_reserved(&a, "getsockname");
+	twin_check_reserved(&a, what);
 	return a;
+}
+
+struct sockaddr_twin twin_name(int fd)
+{
+	return twin_sockname(fd, false);
+}
+
+struct sockaddr_twin twin_peer_name(int fd)
+{
+	return twin_sockname(fd, true);
+}
+
+void twin_set_int(int fd, int level, int opt, int val)
+{
+	if (setsockopt(fd, level, opt, &val, sizeof(val)) < 0)
+		harness_fail(__FILE__, __LINE__,
+			     "setsockopt(level %d, opt %d, %d) " TWIN_ERRFMT,
+			     level, opt, val, TWIN_ERRARG(errno));
+}
+
+int twin_get_int(int fd, int level, int opt)
+{
+	socklen_t len = sizeof(int);
+	int val = -1;
+
+	if (getsockopt(fd, level, opt, &val, &len) < 0)
+		harness_fail(__FILE__, __LINE__,
+			     "getsockopt(level %d, opt %d) " TWIN_ERRFMT,
+			     level, opt, TWIN_ERRARG(errno));
+	if (len != sizeof(int))
+		harness_fail(__FILE__, __LINE__,
+			     "getsockopt(level %d, opt %d): length %u, not %zu",
+			     level, opt, len, sizeof(int));
+	return val;
+}
+
+void twin_set_timeo(int fd, int opt, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)) < 0)
+		harness_fail(__FILE__, __LINE__,
+			     "setsockopt(SOL_SOCKET, %d, %d ms) " TWIN_ERRFMT,
+			     opt, ms, TWIN_ERRARG(errno));
 }
 
 ssize_t twin_recv_wait(int fd, void *buf, size_t len, int flags,

@@ -198,6 +198,12 @@ ssize_t twin_sendto(int fd, const void *buf, size_t len, int flags,
 		    uint32_t node, uint32_t port);
 /* getsockname; asserts success, a 16-byte answer and zeroed reserved bytes. */
 struct sockaddr_twin twin_name(int fd);
+/* getpeername(), checked the same way as twin_name(). */
+struct sockaddr_twin twin_peer_name(int fd);
+/* int socket options and SO_RCVTIMEO/SO_SNDTIMEO; failures end the test. */
+void twin_set_int(int fd, int level, int opt, int val);
+int twin_get_int(int fd, int level, int opt);
+void twin_set_timeo(int fd, int opt, int ms);
 /* Assert the reserved bytes of an output address are zero. */
 void twin_check_reserved(const struct sockaddr_twin *a, const char *what);
 /*

@@ -99,36 +99,14 @@ static const char *type_name(int type)
 
 /* ------------------------------------------------------------ helpers */
 
-static void set_int(int fd, int level, int opt, int val)
-{
-	ASSERT_OK(setsockopt(fd, level, opt, &val, sizeof(val)));
-}
-
 static int set_int_ret(int fd, int level, int opt, int val)
 {
 	return setsockopt(fd, level, opt, &val, sizeof(val));
 }
 
-static int get_int(int fd, int level, int opt)
-{
-	socklen_t len = sizeof(int);
-	int val = -12345;
-
-	ASSERT_OK(getsockopt(fd, level, opt, &val, &len));
-	ASSERT_EQ(len, sizeof(int));
-	return val;
-}
-
-static void set_timeo(int fd, int opt, int ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	ASSERT_OK(setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)));
-}
-
 static int so_error(int fd)
 {
-	return get_int(fd, SOL_SOCKET, SO_ERROR);
+	return twin_get_int(fd, SOL_SOCKET, SO_ERROR);
 }
 
 static void set_linger0(int fd)
@@ -144,19 +122,6 @@ static void set_nonblock(int fd)
 
 	ASSERT_OK(fl = fcntl(fd, F_GETFL));
 	ASSERT_OK(fcntl(fd, F_SETFL, fl | O_NONBLOCK));
-}
-
-static struct sockaddr_twin peer_name(int fd)
-{
-	struct sockaddr_twin a;
-	socklen_t len = sizeof(a);
-
-	memset(&a, 0xa5, sizeof(a));
-	ASSERT_OK(getpeername(fd, (struct sockaddr *)&a, &len));
-	ASSERT_EQ(len, sizeof(a));
-	ASSERT_EQ(a.stw_family, twin_family());
-	twin_check_reserved(&a, "getpeername");
-	return a;
 }
 
 static int getpeername_ret(int fd)
@@ -234,7 +199,7 @@ static int listener(int type, uint32_t node, uint32_t port, int backlog)
 
 	ASSERT_OK(twin_bind(fd, node, port));
 	ASSERT_OK(listen(fd, backlog));
-	set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
+	twin_set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
 	return fd;
 }
 
@@ -243,8 +208,8 @@ static int client(int type)
 {
 	int fd = twin_socket(type);
 
-	set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
-	set_timeo(fd, SO_SNDTIMEO, WAIT_MS);
+	twin_set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
+	twin_set_timeo(fd, SO_SNDTIMEO, WAIT_MS);
 	return fd;
 }
 
@@ -255,8 +220,8 @@ static int accept_one(int lis)
 	if (fd < 0)
 		harness_fail(__FILE__, __LINE__, "accept failed " TWIN_ERRFMT,
 			     TWIN_ERRARG(errno));
-	set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
-	set_timeo(fd, SO_SNDTIMEO, WAIT_MS);
+	twin_set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
+	twin_set_timeo(fd, SO_SNDTIMEO, WAIT_MS);
 	return fd;
 }
 
@@ -539,8 +504,8 @@ BOTH(socket_create)
 	int fd;
 
 	ASSERT_OK(fd = socket(twin_family(), type, 0));
-	ASSERT_EQ(get_int(fd, SOL_SOCKET, SO_TYPE), type);
-	ASSERT_EQ(get_int(fd, SOL_SOCKET, SO_ERROR), 0);
+	ASSERT_EQ(twin_get_int(fd, SOL_SOCKET, SO_TYPE), type);
+	ASSERT_EQ(twin_get_int(fd, SOL_SOCKET, SO_ERROR), 0);
 	ASSERT_ERRNO(socket(twin_family(), type, 1), EPROTONOSUPPORT);
 	ASSERT_ERRNO(socket(twin_family(), type, 6), EPROTONOSUPPORT);
 	ASSERT_OK(fd = socket(twin_family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -572,11 +537,11 @@ BOTH(listen_autobind)
 	/* Bound by listen(): bind() now is "bound twice". */
 	ASSERT_ERRNO(twin_bind(lis, TWIN_NODE_ANY, PORT), EINVAL);
 	/* The ephemeral port is reachable. */
-	set_timeo(lis, SO_RCVTIMEO, WAIT_MS);
+	twin_set_timeo(lis, SO_RCVTIMEO, WAIT_MS);
 	cli = client(type);
 	ASSERT_OK(twin_connect(cli, NODE, a.stw_port));
 	srv = accept_one(lis);
-	ASSERT_EQ(peer_name(cli).stw_port, a.stw_port);
+	ASSERT_EQ(twin_peer_name(cli).stw_port, a.stw_port);
 	ASSERT_EQ(twin_name(srv).stw_port, a.stw_port);
 }
 
@@ -632,7 +597,7 @@ BOTH(accept_rcvtimeo_eagain)
 
 	lis = twin_socket(type);
 	ASSERT_OK(listen(lis, 4));
-	set_timeo(lis, SO_RCVTIMEO, 300);
+	twin_set_timeo(lis, SO_RCVTIMEO, 300);
 	t = now_s();
 	ASSERT_ERRNO(accept(lis, NULL, NULL), EAGAIN);
 	t = now_s() - t;
@@ -668,7 +633,7 @@ BOTH(accept4_flags)
 	ASSERT_TRUE(wait_ev(s1, POLLIN, WAIT_MS) & POLLIN);
 	recv_exact(s1, "1", 1);
 	ASSERT_EQ(send(c2, "2", 1, 0), 1);
-	set_timeo(s2, SO_RCVTIMEO, WAIT_MS);
+	twin_set_timeo(s2, SO_RCVTIMEO, WAIT_MS);
 	recv_exact(s2, "2", 1);
 }
 
@@ -697,14 +662,14 @@ BOTH(accept_peer_address)
 	ASSERT_GE(cn.stw_port, TWIN_PORT_EPHEMERAL_MIN);
 	ASSERT_EQ(pa.stw_node, NODE);
 	ASSERT_EQ(pa.stw_port, cn.stw_port);
-	x = peer_name(cli);
+	x = twin_peer_name(cli);
 	ASSERT_EQ(x.stw_node, NODE);
 	ASSERT_EQ(x.stw_port, PORT);
 	/* The accepted socket: local node is the one the client asked for. */
 	x = twin_name(srv);
 	ASSERT_EQ(x.stw_node, NODE);
 	ASSERT_EQ(x.stw_port, PORT);
-	x = peer_name(srv);
+	x = twin_peer_name(srv);
 	ASSERT_EQ(x.stw_node, NODE);
 	ASSERT_EQ(x.stw_port, cn.stw_port);
 	/* A bound client shows its own port; a short buffer is truncated
@@ -718,7 +683,7 @@ BOTH(accept_peer_address)
 	ASSERT_EQ(len, sizeof(pa));
 	ASSERT_EQ(pa.stw_port, 6001);
 	ASSERT_EQ(pa.stw_node, 0);	/* not copied: past the 8 bytes */
-	ASSERT_EQ(peer_name(srv2).stw_port, 6001);
+	ASSERT_EQ(twin_peer_name(srv2).stw_port, 6001);
 }
 
 /* ------------------------------------------------------------ connect() */
@@ -792,12 +757,12 @@ BOTH_T(connect_remote_names, 30)
 	x = twin_name(c.cli);
 	ASSERT_EQ(x.stw_node, NODE);
 	ASSERT_GE(x.stw_port, TWIN_PORT_EPHEMERAL_MIN);
-	ASSERT_EQ(peer_name(c.cli).stw_node, NODE_B);
-	ASSERT_EQ(peer_name(c.cli).stw_port, PORT);
+	ASSERT_EQ(twin_peer_name(c.cli).stw_node, NODE_B);
+	ASSERT_EQ(twin_peer_name(c.cli).stw_port, PORT);
 	ASSERT_EQ(twin_name(c.srv).stw_node, NODE_B);
 	ASSERT_EQ(twin_name(c.srv).stw_port, PORT);
-	ASSERT_EQ(peer_name(c.srv).stw_node, NODE);
-	ASSERT_EQ(peer_name(c.srv).stw_port, x.stw_port);
+	ASSERT_EQ(twin_peer_name(c.srv).stw_node, NODE);
+	ASSERT_EQ(twin_peer_name(c.srv).stw_port, x.stw_port);
 	exchange(&c);
 }
 
@@ -877,7 +842,7 @@ BOTH_T(connect_timeout_silent_peer, 30)
 	ns_enter(a);
 	fd = client(type);
 	ns_enter(NULL);
-	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 500);
+	twin_set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 500);
 	t = now_s();
 	ASSERT_ERRNO(twin_connect(fd, NODE_B, PORT), ETIMEDOUT);
 	t = now_s() - t;
@@ -900,7 +865,7 @@ BOTH_T(connect_timeout_unknown_node, 30)
 
 	local_dev();
 	fd = client(type);
-	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 1500);
+	twin_set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 1500);
 	t = now_s();
 	ASSERT_ERRNO(twin_connect(fd, NOBODY, PORT), ETIMEDOUT);
 	t = now_s() - t;
@@ -919,7 +884,7 @@ BOTH_T(connect_nonblock_timeout, 30)
 	ns_enter(a);
 	ASSERT_OK(fd = socket(twin_family(), type | SOCK_NONBLOCK, 0));
 	ns_enter(NULL);
-	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 500);
+	twin_set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 500);
 	t = now_s();
 	ASSERT_ERRNO(twin_connect(fd, NODE_B, PORT), EINPROGRESS);
 	ASSERT_ERRNO(twin_connect(fd, NODE_B, PORT), EALREADY);
@@ -944,8 +909,8 @@ BOTH(connect_sndtimeo_einprogress)
 
 	local_dev();
 	fd = twin_socket(type);
-	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 5000);
-	set_timeo(fd, SO_SNDTIMEO, 300);
+	twin_set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 5000);
+	twin_set_timeo(fd, SO_SNDTIMEO, 300);
 	t = now_s();
 	ASSERT_ERRNO(twin_connect(fd, NOBODY, PORT), EINPROGRESS);
 	t = now_s() - t;
@@ -965,7 +930,7 @@ BOTH(connect_eintr)
 
 	local_dev();
 	fd = twin_socket(type);
-	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 5000);
+	twin_set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 5000);
 	alarm_in(200);
 	t = now_s();
 	ASSERT_ERRNO(twin_connect(fd, NOBODY, PORT), EINTR);
@@ -1265,7 +1230,7 @@ BOTH_T(many_connections, 60)
 		if (srv[i] < 0)
 			harness_fail(__FILE__, __LINE__, "accept %d failed "
 				     TWIN_ERRFMT, i, TWIN_ERRARG(errno));
-		set_timeo(srv[i], SO_RCVTIMEO, WAIT_MS);
+		twin_set_timeo(srv[i], SO_RCVTIMEO, WAIT_MS);
 		for (j = 0; j < N && port[j] != pa.stw_port; j++)
 			;
 		ASSERT_LT(j, N);	/* the peer is one of ours */
@@ -1376,13 +1341,13 @@ BOTH_T(keepalive_dead_peer, 40)
 
 	two_ns(&a, &b);
 	c = remote_pair(type, a, b, PORT);
-	set_int(c.cli, SOL_SOCKET, SO_KEEPALIVE, 1);
-	set_int(c.cli, SOL_TWIN, TWIN_KEEPIDLE, 1);
-	set_int(c.cli, SOL_TWIN, TWIN_KEEPINTVL, 1);
-	set_int(c.cli, SOL_TWIN, TWIN_KEEPCNT, 2);
-	ASSERT_EQ(get_int(c.cli, SOL_TWIN, TWIN_KEEPIDLE), 1);
-	ASSERT_EQ(get_int(c.cli, SOL_TWIN, TWIN_KEEPINTVL), 1);
-	ASSERT_EQ(get_int(c.cli, SOL_TWIN, TWIN_KEEPCNT), 2);
+	twin_set_int(c.cli, SOL_SOCKET, SO_KEEPALIVE, 1);
+	twin_set_int(c.cli, SOL_TWIN, TWIN_KEEPIDLE, 1);
+	twin_set_int(c.cli, SOL_TWIN, TWIN_KEEPINTVL, 1);
+	twin_set_int(c.cli, SOL_TWIN, TWIN_KEEPCNT, 2);
+	ASSERT_EQ(twin_get_int(c.cli, SOL_TWIN, TWIN_KEEPIDLE), 1);
+	ASSERT_EQ(twin_get_int(c.cli, SOL_TWIN, TWIN_KEEPINTVL), 1);
+	ASSERT_EQ(twin_get_int(c.cli, SOL_TWIN, TWIN_KEEPCNT), 2);
 	exchange(&c);
 	/* A live peer answers the probes: frames go both ways, no error. */
 	before = info_of(c.cli);
@@ -1400,7 +1365,7 @@ BOTH_T(keepalive_dead_peer, 40)
 	ASSERT_EQ(so_error(c.cli), 0);
 	/* Now b goes silent. */
 	RUN_NS(b, "ip link set tw0 down");
-	set_timeo(c.cli, SO_RCVTIMEO, 15000);
+	twin_set_timeo(c.cli, SO_RCVTIMEO, 15000);
 	t = now_s();
 	ASSERT_ERRNO(recv(c.cli, buf, sizeof(buf), 0), ETIMEDOUT);
 	t = now_s() - t;
@@ -1425,20 +1390,20 @@ BOTH(options)
 
 	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
 		diag("option %d", r[i].opt);
-		ASSERT_EQ(get_int(fd, SOL_TWIN, r[i].opt), r[i].def);
+		ASSERT_EQ(twin_get_int(fd, SOL_TWIN, r[i].opt), r[i].def);
 		ASSERT_ERRNO(set_int_ret(fd, SOL_TWIN, r[i].opt, 0), EINVAL);
 		ASSERT_ERRNO(set_int_ret(fd, SOL_TWIN, r[i].opt, -1), EINVAL);
 		ASSERT_ERRNO(set_int_ret(fd, SOL_TWIN, r[i].opt, r[i].hi + 1),
 			     EINVAL);
-		ASSERT_EQ(get_int(fd, SOL_TWIN, r[i].opt), r[i].def);
-		set_int(fd, SOL_TWIN, r[i].opt, r[i].lo);
-		ASSERT_EQ(get_int(fd, SOL_TWIN, r[i].opt), r[i].lo);
-		set_int(fd, SOL_TWIN, r[i].opt, r[i].hi);
-		ASSERT_EQ(get_int(fd, SOL_TWIN, r[i].opt), r[i].hi);
+		ASSERT_EQ(twin_get_int(fd, SOL_TWIN, r[i].opt), r[i].def);
+		twin_set_int(fd, SOL_TWIN, r[i].opt, r[i].lo);
+		ASSERT_EQ(twin_get_int(fd, SOL_TWIN, r[i].opt), r[i].lo);
+		twin_set_int(fd, SOL_TWIN, r[i].opt, r[i].hi);
+		ASSERT_EQ(twin_get_int(fd, SOL_TWIN, r[i].opt), r[i].hi);
 	}
-	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 500);
-	ASSERT_EQ(get_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT), 500);
-	set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 0);
+	twin_set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 500);
+	ASSERT_EQ(twin_get_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT), 500);
+	twin_set_int(fd, SOL_TWIN, TWIN_USER_TIMEOUT, 0);
 	/* TWIN_INFO is get-only: set is an unknown option, as TCP_INFO. */
 	memset(&ti, 0, sizeof(ti));
 	EXPECT_ERRNO(setsockopt(fd, SOL_TWIN, TWIN_INFO, &ti, sizeof(ti)),
@@ -1528,7 +1493,7 @@ BOTH(eintr_accept)
 
 	local_dev();
 	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
-	set_timeo(lis, SO_RCVTIMEO, 0);		/* no timeout at all */
+	twin_set_timeo(lis, SO_RCVTIMEO, 0);		/* no timeout at all */
 	alarm_in(200);
 	t = now_s();
 	ASSERT_ERRNO(accept(lis, NULL, NULL), EINTR);
@@ -1544,7 +1509,7 @@ BOTH(eintr_recv)
 	char b[8];
 	double t;
 
-	set_timeo(c.cli, SO_RCVTIMEO, 0);
+	twin_set_timeo(c.cli, SO_RCVTIMEO, 0);
 	alarm_in(200);
 	t = now_s();
 	ASSERT_ERRNO(recv(c.cli, b, sizeof(b), 0), EINTR);

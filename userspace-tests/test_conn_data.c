@@ -60,28 +60,6 @@ static const char *type_name(int type)
 	return type == SOCK_STREAM ? "stream" : "seqpacket";
 }
 
-static void set_int(int fd, int level, int opt, int v)
-{
-	ASSERT_OK(setsockopt(fd, level, opt, &v, sizeof(v)));
-}
-
-static int get_int(int fd, int level, int opt)
-{
-	socklen_t len = sizeof(int);
-	int v = -1;
-
-	ASSERT_OK(getsockopt(fd, level, opt, &v, &len));
-	ASSERT_EQ(len, sizeof(int));
-	return v;
-}
-
-static void set_timeo(int fd, int opt, int ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	ASSERT_OK(setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)));
-}
-
 static int ioctl_int(int fd, unsigned long req)
 {
 	int v = -1;
@@ -114,25 +92,25 @@ static struct pair pair_connect(int type, const char *cns, const char *sns,
 
 	lst = ns_socket(sns, type);
 	if (o && o->srv_rcvbuf)
-		set_int(lst, SOL_SOCKET, SO_RCVBUF, o->srv_rcvbuf);
+		twin_set_int(lst, SOL_SOCKET, SO_RCVBUF, o->srv_rcvbuf);
 	ASSERT_OK(twin_bind(lst, TWIN_NODE_ANY, PORT));
 	ASSERT_OK(listen(lst, 4));
-	set_timeo(lst, SO_RCVTIMEO, safety);
+	twin_set_timeo(lst, SO_RCVTIMEO, safety);
 
 	p.cli = ns_socket(cns, type);
 	if (o && o->cli_sndbuf)
-		set_int(p.cli, SOL_SOCKET, SO_SNDBUF, o->cli_sndbuf);
-	set_timeo(p.cli, SO_SNDTIMEO, safety);	/* bounds the handshake */
+		twin_set_int(p.cli, SOL_SOCKET, SO_SNDBUF, o->cli_sndbuf);
+	twin_set_timeo(p.cli, SO_SNDTIMEO, safety);	/* bounds the handshake */
 	ASSERT_OK(twin_connect(p.cli, node, PORT));
 	p.srv = accept(lst, (struct sockaddr *)&peer, &len);
 	ASSERT_OK(p.srv);
 	close(lst);
 
 	if (o && o->srv_rcvbuf)
-		set_int(p.srv, SOL_SOCKET, SO_RCVBUF, o->srv_rcvbuf);
-	set_timeo(p.cli, SO_RCVTIMEO, safety);
-	set_timeo(p.srv, SO_RCVTIMEO, safety);
-	set_timeo(p.srv, SO_SNDTIMEO, safety);
+		twin_set_int(p.srv, SOL_SOCKET, SO_RCVBUF, o->srv_rcvbuf);
+	twin_set_timeo(p.cli, SO_RCVTIMEO, safety);
+	twin_set_timeo(p.srv, SO_RCVTIMEO, safety);
+	twin_set_timeo(p.srv, SO_SNDTIMEO, safety);
 	last_pair = p;
 	return p;
 }
@@ -607,7 +585,7 @@ static void rcvtimeo_body(int type)
 	char buf[16];
 	double t;
 
-	set_timeo(p.srv, SO_RCVTIMEO, 300);
+	twin_set_timeo(p.srv, SO_RCVTIMEO, 300);
 	t = now_s();
 	ASSERT_ERRNO(recv(p.srv, buf, sizeof(buf), 0), EAGAIN);
 	t = now_s() - t;
@@ -641,8 +619,8 @@ TEST(stream_rcvlowat_poll)
 	pat_fill(buf, 0, 1000, 7);
 	send_all(p.cli, buf, 999);
 	wait_queued(p.srv, 999, 2000);
-	set_int(p.srv, SOL_SOCKET, SO_RCVLOWAT, 1000);
-	ASSERT_EQ(get_int(p.srv, SOL_SOCKET, SO_RCVLOWAT), 1000);
+	twin_set_int(p.srv, SOL_SOCKET, SO_RCVLOWAT, 1000);
+	ASSERT_EQ(twin_get_int(p.srv, SOL_SOCKET, SO_RCVLOWAT), 1000);
 	ASSERT_EQ(poll(&pf, 1, 300), 0);
 
 	send_all(p.cli, buf + 999, 1);
@@ -672,7 +650,7 @@ TEST(stream_rcvlowat_blocking_read)
 	double t;
 	pid_t pid;
 
-	set_int(p.srv, SOL_SOCKET, SO_RCVLOWAT, 1000);
+	twin_set_int(p.srv, SOL_SOCKET, SO_RCVLOWAT, 1000);
 	pid = ns_spawn(NULL, send_300_then_700, &p.cli);
 	t = now_s();
 	ASSERT_EQ(recv(p.srv, buf, sizeof(buf), 0), 1000);
@@ -902,8 +880,8 @@ static void sndbuf_nonblock_body(int type)
 		.expect = UINT64_MAX, .count = shared_counter(),
 	};
 	unsigned char buf[1000];
-	int sndbuf = get_int(p.cli, SOL_SOCKET, SO_SNDBUF);
-	int rcvbuf = get_int(p.srv, SOL_SOCKET, SO_RCVBUF);
+	int sndbuf = twin_get_int(p.cli, SOL_SOCKET, SO_SNDBUF);
+	int rcvbuf = twin_get_int(p.srv, SOL_SOCKET, SO_RCVBUF);
 	uint64_t off = 0, full;
 	int resumed = 0, outq;
 	ssize_t n;
@@ -994,8 +972,8 @@ TEST_TIMEOUT(stream_slow_reader_fast_writer, 40)
 		.pause_ms = 10, .expect = UINT64_MAX,
 		.count = shared_counter(),
 	};
-	int sndbuf = get_int(p.cli, SOL_SOCKET, SO_SNDBUF);
-	int rcvbuf = get_int(p.srv, SOL_SOCKET, SO_RCVBUF);
+	int sndbuf = twin_get_int(p.cli, SOL_SOCKET, SO_SNDBUF);
+	int rcvbuf = twin_get_int(p.srv, SOL_SOCKET, SO_RCVBUF);
 	unsigned char buf[4096];
 	int outq, maxq = 0;
 	double t, floor_s;
@@ -1048,7 +1026,7 @@ static void sndtimeo_body(int type)
 	int i;
 
 	ASSERT_TRUE(buf != NULL);
-	set_timeo(p.cli, SO_SNDTIMEO, 300);
+	twin_set_timeo(p.cli, SO_SNDTIMEO, 300);
 	for (i = 0; i < 10000; i++) {
 		pat_fill(buf, off, big, 16);
 		t = now_s();

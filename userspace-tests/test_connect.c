@@ -23,19 +23,6 @@ static int disconnect(int fd)
 	return connect(fd, &sa, sizeof(sa));
 }
 
-static struct sockaddr_twin peer_name(int fd)
-{
-	struct sockaddr_twin a;
-	socklen_t len = sizeof(a);
-
-	memset(&a, 0xa5, sizeof(a));
-	ASSERT_OK(getpeername(fd, (struct sockaddr *)&a, &len));
-	ASSERT_EQ(len, sizeof(a));
-	ASSERT_EQ(a.stw_family, twin_family());
-	twin_check_reserved(&a, "getpeername");
-	return a;
-}
-
 TEST(getpeername_unconnected)
 {
 	struct sockaddr_twin a;
@@ -73,7 +60,7 @@ TEST(connect_sets_peer)
 	setup();
 	fd = twin_socket(SOCK_DGRAM);
 	ASSERT_OK(twin_connect(fd, NODE, 5000));
-	p = peer_name(fd);
+	p = twin_peer_name(fd);
 	ASSERT_EQ(p.stw_node, NODE);
 	ASSERT_EQ(p.stw_port, 5000);
 }
@@ -182,7 +169,7 @@ TEST(reconnect_changes_peer)
 	b2 = twin_bound(TWIN_NODE_ANY, 6002);
 	ASSERT_OK(twin_connect(a, NODE, 6001));
 	ASSERT_OK(twin_connect(a, NODE, 6002));
-	ASSERT_EQ(peer_name(a).stw_port, 6002);
+	ASSERT_EQ(twin_peer_name(a).stw_port, 6002);
 	ASSERT_EQ(send(a, "x", 1, 0), 1);
 	ASSERT_EQ(twin_recv_wait(b2, buf, sizeof(buf), 0, NULL, 2000), 1);
 	twin_expect_silence(b1, 100, "old peer");

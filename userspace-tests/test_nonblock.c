@@ -24,13 +24,6 @@ static void setup(void)
 	tx = twin_bound(TWIN_NODE_ANY, 6000);
 }
 
-static void set_timeo(int fd, int opt, int ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	ASSERT_OK(setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)));
-}
-
 /* A helper process: sleep, then send one byte to PORT. */
 static int delay_ms;
 static void send_later(void *arg)
@@ -134,7 +127,7 @@ TEST(rcvtimeo_eagain)
 	double t;
 
 	setup();
-	set_timeo(rx, SO_RCVTIMEO, 300);
+	twin_set_timeo(rx, SO_RCVTIMEO, 300);
 	t = now_s();
 	ASSERT_ERRNO(recv(rx, buf, sizeof(buf), 0), EAGAIN);
 	t = now_s() - t;
@@ -150,7 +143,7 @@ TEST(rcvtimeo_datagram_in_time)
 	pid_t pid;
 
 	setup();
-	set_timeo(rx, SO_RCVTIMEO, 5000);
+	twin_set_timeo(rx, SO_RCVTIMEO, 5000);
 	delay_ms = 200;
 	pid = ns_spawn(NULL, send_later, NULL);
 	t = now_s();
@@ -165,8 +158,8 @@ TEST(timeo_getsockopt_roundtrip)
 	socklen_t len = sizeof(tv);
 	int fd = twin_socket(SOCK_DGRAM);
 
-	set_timeo(fd, SO_RCVTIMEO, 1500);
-	set_timeo(fd, SO_SNDTIMEO, 2500);
+	twin_set_timeo(fd, SO_RCVTIMEO, 1500);
+	twin_set_timeo(fd, SO_SNDTIMEO, 2500);
 	ASSERT_OK(getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len));
 	ASSERT_EQ(tv.tv_sec, 1);
 	ASSERT_GE(tv.tv_usec, 499000);
@@ -230,7 +223,7 @@ TEST(sa_restart_with_rcvtimeo_gives_eintr)
 	char buf[8];
 
 	setup();
-	set_timeo(rx, SO_RCVTIMEO, 5000);
+	twin_set_timeo(rx, SO_RCVTIMEO, 5000);
 	handle_alarm(SA_RESTART);
 	timer_ms(200);
 	ASSERT_ERRNO(recv(rx, buf, sizeof(buf), 0), EINTR);
