@@ -15,6 +15,8 @@
 #include "input.h"
 #include "msg.h"
 #include "neigh.h"
+#include "route.h"
+#include "sock.h"
 
 /* Callers hold RCU or RTNL. */
 struct twin_bearer *twin_bearer_by_node(struct twin_net *tn, u32 node)
@@ -90,6 +92,9 @@ int twin_bearer_add(struct net *net, struct net_device *dev, u32 node,
 	b->pt.af_packet_priv = b;
 	list_add_tail_rcu(&b->list, &tn->bearers);
 	dev_add_pack(&b->pt);
+	/* Whoever knew the node at another MAC learns this one now. */
+	if (netif_running(dev))
+		twin_neigh_announce(b);
 	return 0;
 }
 
@@ -199,7 +204,8 @@ int twin_bearer_send(struct twin_bearer *b, struct sk_buff *skb,
 	}
 	if (!hdr->src_node)
 		hdr->src_node = htonl(b->node);
-	twin_hdr_set_csum(skb);
+	if (!TWIN_OUT_CB(skb)->keep_csum)
+		twin_hdr_set_csum(skb);
 	if (!dst_mac)
 		return twin_bearer_loop(b, skb);
 	return twin_bearer_xmit(b, skb, dst_mac);
@@ -212,15 +218,24 @@ static int twin_netdev_event(struct notifier_block *nb, unsigned long event,
 	struct twin_net *tn = twin_net(dev_net(dev));
 	struct twin_bearer *b;
 
+	/* Any device: sockets may be bound to one without an address. */
+	if (event == NETDEV_UNREGISTER)
+		twin_table_dev_gone(tn, dev->ifindex);
 	b = twin_bearer_by_dev(tn, dev);
 	if (!b)
 		return NOTIFY_DONE;
 
 	switch (event) {
 	case NETDEV_DOWN:
-	case NETDEV_CHANGEADDR:
-		/* Peers learn our new state by discovery; forget theirs. */
+		/* What we knew of the segment may be stale when it is back. */
 		twin_neigh_flush(tn, dev->ifindex);
+		break;
+	case NETDEV_CHANGEADDR:
+		twin_neigh_flush(tn, dev->ifindex);
+		twin_neigh_announce(b);
+		break;
+	case NETDEV_UP:
+		twin_neigh_announce(b);
 		break;
 	case NETDEV_UNREGISTER:
 		twin_bearer_del(b);

@@ -49,6 +49,19 @@
 #define twin_accept_flags() (flags)
 #endif
 
+/*
+ * 6.6 added register_net_sysctl_sz(), which takes the table's size; 6.11
+ * dropped the empty entry that used to end a table. twin's tables keep
+ * the entry (6.1 needs it) and pass the size without it.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define twin_register_net_sysctl(net, path, table, n)			\
+	register_net_sysctl_sz(net, path, table, n)
+#else
+#define twin_register_net_sysctl(net, path, table, n)			\
+	register_net_sysctl(net, path, table)
+#endif
+
 /* Renamed in 6.16; the old name was removed later. */
 #ifndef timer_container_of
 #define timer_container_of(var, timer, field) from_timer(var, timer, field)

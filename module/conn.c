@@ -27,6 +27,7 @@ void twin_conn_init(struct sock *sk)
 	struct twin_conn *c = twin_conn(sk);
 
 	skb_queue_head_init(&c->ooo_queue);
+	c->last_oow_ack = jiffies - HZ;
 	spin_lock_init(&c->accept_lock);
 	INIT_LIST_HEAD(&c->accept_list);
 	INIT_LIST_HEAD(&c->accept_node);
@@ -211,6 +212,7 @@ static void twin_conn_child_inherit(struct sock *child, struct sock *sk)
 	child->sk_lingertime = READ_ONCE(sk->sk_lingertime);
 	child->sk_mark = READ_ONCE(sk->sk_mark);
 	child->sk_priority = READ_ONCE(sk->sk_priority);
+	child->sk_bound_dev_if = READ_ONCE(sk->sk_bound_dev_if);
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		sock_set_flag(child, SOCK_KEEPOPEN);
 	if (sock_flag(sk, SOCK_LINGER))
@@ -247,7 +249,8 @@ void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 	twin_conn_child_addr(child, sk, skb);
 	c = twin_conn(child);
 	if (twin_route_lookup(sock_net(sk), twin_sk(child)->node,
-			      twin_sk(child)->peer_node, &timeo, &rt)) {
+			      twin_sk(child)->peer_node, child->sk_bound_dev_if,
+			      &timeo, &rt)) {
 		sk_free(child);
 		return;
 	}
@@ -255,6 +258,7 @@ void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 	c->cwnd = TWIN_INIT_CWND * c->mss;
 	c->irs = cb->seq;
 	c->rcv_nxt = cb->seq + 1;
+	c->rcv_edge = c->rcv_nxt;
 	c->snd_wnd = cb->wnd;
 	c->last_rcv = jiffies;
 	c->retrans_start = jiffies;
@@ -289,11 +293,20 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa)
 	long timeo = 0;
 	int err;
 
+	/* As IPv6's scope id: the peer's device binds the socket to it. */
+	if (sa->stw_ifindex) {
+		if (!twin_sk_bound_dev_ok(sk, sa->stw_ifindex))
+			return -EINVAL;
+		err = twin_dev_check(sock_net(sk), sa->stw_ifindex);
+		if (err)
+			return err;
+		WRITE_ONCE(sk->sk_bound_dev_if, sa->stw_ifindex);
+	}
 	err = twin_sock_autobind(sk);
 	if (err)
 		return err;
-	err = twin_route_lookup(sock_net(sk), t->node, sa->stw_node, &timeo,
-				&rt);
+	err = twin_route_lookup(sock_net(sk), t->node, sa->stw_node,
+				READ_ONCE(sk->sk_bound_dev_if), &timeo, &rt);
 	if (err)
 		return err;
 	if (rt.local_node == TWIN_NODE_ANY)

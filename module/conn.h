@@ -75,11 +75,14 @@ struct twin_conn {
 	unsigned long rto;
 	unsigned long retrans_start;	/* jiffies: first unanswered resend */
 	unsigned long last_rcv;		/* jiffies: last frame from the peer */
+	unsigned long neigh_confirmed;	/* jiffies: last twin_neigh_confirm() */
 
 	/* Receiving. */
 	u32 irs;		/* the peer's initial sequence number */
 	u32 rcv_nxt;
 	u32 rcv_adv;		/* right edge of the window last advertised */
+	u32 rcv_edge;		/* the furthest right edge ever advertised */
+	unsigned long last_oow_ack;	/* jiffies: last rate-limited ACK */
 	u32 ack_pending;	/* in-order frames not yet acknowledged */
 	u32 rcv_records;	/* SEQPACKET: complete records queued */
 	u32 rcv_bytes;		/* payload bytes in sk_receive_queue */
@@ -133,6 +136,7 @@ int twin_conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 int twin_conn_send_syn(struct sock *sk);
 void twin_conn_push(struct sock *sk);
 void twin_conn_send_ack(struct sock *sk);
+void twin_conn_send_ack_limited(struct sock *sk);
 void twin_conn_send_probe(struct sock *sk);
 void twin_conn_send_fin(struct sock *sk);
 void twin_conn_send_rst(struct sock *sk);

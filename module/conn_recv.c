@@ -12,6 +12,7 @@
 #include "bearer.h"
 #include "conn.h"
 #include "msg.h"
+#include "neigh.h"
 #include "sock.h"
 
 /* Received frames are accepted while the receive buffer has room. */
@@ -157,6 +158,20 @@ static void twin_conn_dupack(struct sock *sk)
 	twin_conn_retransmit_head(sk);
 }
 
+/*
+ * New data acknowledged: the peer's neighbour entry is right. At most a
+ * few times a second, as the confirmation takes the neighbour lock.
+ */
+static void twin_conn_confirm_neigh(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	if (time_before(jiffies, c->neigh_confirmed + HZ / 4))
+		return;
+	c->neigh_confirmed = jiffies;
+	twin_neigh_confirm(twin_net(sock_net(sk)), twin_sk(sk)->peer_node);
+}
+
 /* The acknowledgment and window of a frame. False: drop the frame. */
 static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 {
@@ -168,7 +183,7 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 	if (twin_before(cb->ack, c->snd_una))
 		return true;		/* old: says nothing new */
 	if (twin_after(cb->ack, c->snd_max)) {
-		twin_conn_send_ack(sk);
+		twin_conn_send_ack_limited(sk);
 		return false;
 	}
 	if (twin_after(cb->ack, c->snd_una)) {
@@ -179,6 +194,7 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 		c->backoff = 0;
 		c->retrans_start = 0;
 		c->dupacks = 0;
+		twin_conn_confirm_neigh(sk);
 		if (c->in_recovery) {
 			if (!twin_before(cb->ack, c->recover)) {
 				c->in_recovery = 0;
@@ -320,6 +336,19 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 		twin_conn_send_ack(sk);
 		return;
 	}
+	/* Beyond every window we offered: a forgery or a broken peer. */
+	if (twin_after(cb->seq, c->rcv_edge)) {
+		kfree_skb(skb);
+		twin_conn_send_ack_limited(sk);
+		return;
+	}
+	if (!twin_conn_rmem_ok(sk) && !twin_after(cb->seq, c->rcv_nxt)) {
+		/*
+		 * In-order data first: what waits beyond a hole can be sent
+		 * again (tcp_prune_ofo_queue), a stalled stream cannot.
+		 */
+		skb_queue_purge(&c->ooo_queue);
+	}
 	if (!twin_conn_rmem_ok(sk)) {
 		atomic_inc(&sk->sk_drops);
 		kfree_skb(skb);
@@ -359,10 +388,13 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 static void twin_conn_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	u16 flags = cb->flags & (TWIN_F_SYN | TWIN_F_ACK | TWIN_F_RST |
+				 TWIN_F_FIN);
 
-	if ((cb->flags & (TWIN_F_SYN | TWIN_F_ACK | TWIN_F_RST)) == TWIN_F_SYN)
+	/* As TCP in LISTEN: a SYN|FIN is nonsense and gets no answer. */
+	if (flags == TWIN_F_SYN)
 		twin_conn_child(sk, skb);
-	else
+	else if (flags != (TWIN_F_SYN | TWIN_F_FIN))
 		twin_conn_reply_rst(sock_net(sk), skb);
 	kfree_skb(skb);
 }
@@ -382,6 +414,7 @@ static void twin_conn_syn_sent_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	c->irs = cb->seq;
 	c->rcv_nxt = cb->seq + 1;
+	c->rcv_edge = c->rcv_nxt;
 	twin_conn_clean_acked(sk, cb->ack);
 	c->snd_una = cb->ack;
 	c->snd_wnd = cb->wnd;
@@ -423,7 +456,7 @@ static void twin_conn_synced_rcv(struct sock *sk, struct sk_buff *skb)
 		if (sk->sk_state == TCP_SYN_RECV && cb->seq == c->irs)
 			twin_conn_retransmit_head(sk);
 		else
-			twin_conn_send_ack(sk);
+			twin_conn_send_ack_limited(sk);
 		goto drop;
 	}
 	if (!(cb->flags & TWIN_F_ACK))
@@ -445,7 +478,7 @@ static void twin_conn_synced_rcv(struct sock *sk, struct sk_buff *skb)
 	if (cb->seq == cb->end_seq) {
 		/* No payload: a probe sits below rcv_nxt and wants an ACK. */
 		if (twin_before(cb->seq, c->rcv_nxt))
-			twin_conn_send_ack(sk);
+			twin_conn_send_ack_limited(sk);
 		goto drop;
 	}
 	if (sk->sk_shutdown & RCV_SHUTDOWN && sock_flag(sk, SOCK_DONE) &&
@@ -549,6 +582,10 @@ void twin_conn_rcv(struct twin_bearer *b, struct sk_buff *skb)
 			sock_put(sk);
 			sk = NULL;
 		}
+	}
+	if (sk && !twin_sk_bound_dev_ok(sk, b->dev->ifindex)) {
+		sock_put(sk);
+		sk = NULL;
 	}
 	if (!sk) {
 		twin_conn_reply_rst(tn->net, skb);
@@ -781,7 +818,7 @@ int twin_conn_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	if (ret >= 0 && msg->msg_name)
 		msg->msg_namelen = twin_sockaddr_put(msg->msg_name,
 						     t->peer_node,
-						     t->peer_port);
+						     t->peer_port, 0);
 	release_sock(sk);
 	return ret;
 }

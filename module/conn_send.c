@@ -82,6 +82,8 @@ static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
 		hdr->ack = htonl(c->rcv_nxt);
 		hdr->window = htonl(wnd);
 		c->rcv_adv = c->rcv_nxt + wnd;
+		if (twin_after(c->rcv_adv, c->rcv_edge))
+			c->rcv_edge = c->rcv_adv;
 		if (c->ack_pending) {
 			c->ack_pending = 0;
 			sk_stop_timer(sk, &c->delack_timer);
@@ -89,8 +91,8 @@ static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
 	}
 	c->frames_out++;
 
-	err = twin_route_lookup(sock_net(sk), t->node, t->peer_node, &timeo,
-				&rt);
+	err = twin_route_lookup(sock_net(sk), t->node, t->peer_node,
+				READ_ONCE(sk->sk_bound_dev_if), &timeo, &rt);
 	if (err) {
 		kfree_skb(skb);
 		return err;
@@ -113,6 +115,22 @@ static int twin_conn_send_ctl(struct sock *sk, u32 seq, u16 flags)
 void twin_conn_send_ack(struct sock *sk)
 {
 	twin_conn_send_ctl(sk, twin_conn(sk)->snd_nxt, 0);
+}
+
+/*
+ * The answer to a frame that makes no sense here (outside the window, an
+ * ack for data never sent, a SYN on a synchronized connection): at most
+ * two a second, as TCP's tcp_invalid_ratelimit, so that two ends that
+ * disagree, or a forger, cannot make the connection ping-pong ACKs.
+ */
+void twin_conn_send_ack_limited(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	if (time_before(jiffies, c->last_oow_ack + HZ / 2))
+		return;
+	c->last_oow_ack = jiffies;
+	twin_conn_send_ack(sk);
 }
 
 /* An already acknowledged sequence number makes the peer answer. */
@@ -146,7 +164,7 @@ void twin_conn_reply_rst(struct net *net, const struct sk_buff *skb)
 
 	if (cb->flags & TWIN_F_RST)
 		return;
-	if (twin_route_lookup(net, a.src_node, a.dst_node, &timeo, &rt))
+	if (twin_route_lookup(net, a.src_node, a.dst_node, 0, &timeo, &rt))
 		return;
 	out = alloc_skb(TWIN_CONN_HEADROOM, GFP_ATOMIC);
 	if (!out)

@@ -9,6 +9,7 @@
 #include <net/sock.h>
 
 #include "conn.h"
+#include "neigh.h"
 #include "sock.h"
 
 void twin_conn_rto_arm(struct sock *sk)
@@ -90,6 +91,8 @@ static void twin_conn_rto_expired(struct sock *sk)
 
 	/* RFC 5681: one frame, half the flight as threshold, RTO doubled. */
 	c->timeouts++;
+	/* The peer may have moved (a new MAC): have its entry re-confirmed. */
+	twin_neigh_suspect(twin_net(sock_net(sk)), twin_sk(sk)->peer_node);
 	c->ssthresh = max(in_flight / 2, 2 * c->mss);
 	c->cwnd = c->mss;
 	c->in_recovery = 0;

@@ -21,6 +21,7 @@
 #include "proc.h"
 #include "proof.h"
 #include "sock.h"
+#include "sysctl.h"
 #include "vdev.h"
 
 int twin_family = AF_TWIN;
@@ -54,12 +55,22 @@ static int __net_init twin_net_init(struct net *net)
 	spin_lock_init(&tn->neigh_lock);
 	init_waitqueue_head(&tn->neigh_wait);
 	tn->ephemeral_next = get_random_u32();
+	INIT_HLIST_HEAD(&tn->raw_socks);
 	tn->stats = alloc_percpu(struct twin_stats);
 	if (!tn->stats)
 		return -ENOMEM;
+	err = twin_sysctl_init_net(net);
+	if (err)
+		goto err_stats;
 	err = twin_proc_init_net(net);
 	if (err)
-		free_percpu(tn->stats);
+		goto err_sysctl;
+	return 0;
+
+err_sysctl:
+	twin_sysctl_exit_net(net);
+err_stats:
+	free_percpu(tn->stats);
 	return err;
 }
 
@@ -74,6 +85,7 @@ static void __net_exit twin_net_exit(struct net *net)
 	rtnl_unlock();
 	twin_neigh_flush(tn, 0);
 	WARN_ON_ONCE(!hlist_empty(&tn->socks));
+	twin_sysctl_exit_net(net);
 	free_percpu(tn->stats);
 }
 

@@ -21,6 +21,9 @@ static int twin_dest_check(struct sock *sk, const struct sockaddr_twin *sa)
 {
 	if (sa->stw_node == TWIN_NODE_ANY || sa->stw_port == TWIN_PORT_ANY)
 		return -EINVAL;
+	/* A device in the destination must agree with the binding. */
+	if (!twin_sk_bound_dev_ok(sk, sa->stw_ifindex) && sa->stw_ifindex)
+		return -EINVAL;
 	if (sa->stw_node == TWIN_NODE_BROADCAST && !sock_flag(sk, SOCK_BROADCAST))
 		return -EACCES;
 	return 0;
@@ -49,11 +52,16 @@ static int twin_dgram_connect(struct socket *sock,
 	if (err)
 		return err;
 	err = twin_dest_check(sk, sa);
+	if (!err)
+		err = twin_dev_check(sock_net(sk), sa->stw_ifindex);
 	if (err)
 		return err;
 
 	lock_sock(sk);
 	err = twin_sock_autobind(sk);
+	/* As IPv6's scope id: the peer's device binds the socket to it. */
+	if (!err && sa->stw_ifindex)
+		WRITE_ONCE(sk->sk_bound_dev_if, sa->stw_ifindex);
 	if (!err) {
 		t->peer_node = sa->stw_node;
 		t->peer_port = sa->stw_port;
@@ -73,18 +81,22 @@ static int twin_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 	struct twin_sock *t = twin_sk(sk);
 	struct twin_route rt;
 	struct sk_buff *skb;
+	int oif, err;
 	long timeo;
-	int err;
 
 	if (msg->msg_flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_CONFIRM |
 			       MSG_CMSG_COMPAT))
 		return -EOPNOTSUPP;
+	oif = READ_ONCE(sk->sk_bound_dev_if);
 	if (sa) {
 		err = twin_sockaddr_get(msg->msg_name, msg->msg_namelen, &sa);
 		if (!err)
 			err = twin_dest_check(sk, sa);
 		if (err)
 			return err;
+		/* A reply to recvfrom()'s address leaves where it came in. */
+		if (sa->stw_ifindex)
+			oif = sa->stw_ifindex;
 	}
 
 	lock_sock(sk);
@@ -104,8 +116,8 @@ static int twin_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 		return err;
 
 	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
-	err = twin_route_lookup(sock_net(sk), a.src_node, a.dst_node, &timeo,
-				&rt);
+	err = twin_route_lookup(sock_net(sk), a.src_node, a.dst_node, oif,
+				&timeo, &rt);
 	if (err)
 		return err;
 	if (rt.mtu <= TWIN_HLEN || len > rt.mtu - TWIN_HLEN)
@@ -127,8 +139,12 @@ static int twin_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 	return err ? err : len;
 }
 
-static int twin_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
-			      size_t size, int flags)
+/*
+ * One frame per call, for DGRAM (payload) and RAW (whole frame) alike: the
+ * header stays reachable through the network header either way.
+ */
+int twin_dgram_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
+		       int flags)
 {
 	struct sock *sk = sock->sk;
 	const struct twinhdr *hdr;
@@ -157,7 +173,8 @@ static int twin_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
 	if (msg->msg_name)
 		msg->msg_namelen = twin_sockaddr_put(msg->msg_name,
 						     ntohl(hdr->src_node),
-						     ntohl(hdr->src_port));
+						     ntohl(hdr->src_port),
+						     skb->skb_iif);
 	sock_recv_cmsgs(msg, sk, skb);
 	err = (flags & MSG_TRUNC) ? skb->len : copied;
 out:
@@ -165,8 +182,7 @@ out:
 	return err;
 }
 
-static int twin_dgram_ioctl(struct socket *sock, unsigned int cmd,
-			    unsigned long arg)
+int twin_dgram_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
 	struct sk_buff *skb;
@@ -217,9 +233,10 @@ void twin_dgram_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		goto drop;
 	}
 	t = twin_sk(sk);
-	/* A connected socket hears only its peer. */
-	if (sk->sk_state == TCP_ESTABLISHED &&
-	    (t->peer_node != src || t->peer_port != sport)) {
+	/* A connected socket hears only its peer; a bound one its device. */
+	if ((sk->sk_state == TCP_ESTABLISHED &&
+	     (t->peer_node != src || t->peer_port != sport)) ||
+	    !twin_sk_bound_dev_ok(sk, b->dev->ifindex)) {
 		sock_put(sk);
 		reason = TWIN_STAT_DROP_NO_SOCKET;
 		goto drop;

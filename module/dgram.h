@@ -11,5 +11,8 @@ struct twin_bearer;
 extern const struct proto_ops twin_dgram_ops;
 
 void twin_dgram_rcv(struct twin_bearer *b, struct sk_buff *skb);
+int twin_dgram_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
+		       int flags);
+int twin_dgram_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
 
 #endif /* _TWIN_DGRAM_H */

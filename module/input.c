@@ -2,7 +2,8 @@
 /*
  * Receive path. Nothing from the wire is trusted: the frame is validated
  * (length, version, checksum, type, addresses) before any socket sees it,
- * and every frame that is dropped is counted under its reason.
+ * and every frame that is dropped is counted under its reason. Raw sockets
+ * get their copy once the frame is known to be well formed.
  */
 #include <linux/netdevice.h>
 
@@ -12,6 +13,7 @@
 #include "input.h"
 #include "msg.h"
 #include "neigh.h"
+#include "raw.h"
 
 int twin_rcv(struct sk_buff *skb, struct net_device *dev,
 	     struct packet_type *pt, struct net_device *orig_dev)
@@ -38,6 +40,7 @@ int twin_rcv(struct sk_buff *skb, struct net_device *dev,
 	reason = twin_validate(skb);
 	if (reason)
 		goto drop;
+	twin_raw_rcv(b, skb);
 	hdr = twin_hdr(skb);
 	src = ntohl(hdr->src_node);
 	if (src == TWIN_NODE_ANY || src == TWIN_NODE_BROADCAST) {

@@ -3,6 +3,13 @@
  * Neighbour cache. Entries are found under tn->neigh_lock (BH-safe: the
  * receive path learns from softirq). Work that transmits or frees frames is
  * done after the lock is dropped, on a private list.
+ *
+ * States follow the kernel's NUD machine, reduced: INCOMPLETE (discovery,
+ * frames wait), REACHABLE (confirmed lately), STALE (used but suspect),
+ * PROBE (used while solicitations re-confirm it), FAILED. One timer per
+ * entry drives every transition and the garbage collection of entries
+ * nobody uses; no reference is ever held outside the lock, so the timer
+ * may free its own entry.
  */
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
@@ -12,6 +19,7 @@
 #include "compat.h"
 #include "msg.h"
 #include "neigh.h"
+#include "route.h"
 
 struct twin_neigh {
 	struct hlist_node hnode;
@@ -22,9 +30,33 @@ struct twin_neigh {
 	bool dead;
 	u8 mac[ETH_ALEN];
 	int ifindex;
+	unsigned long confirmed;	/* jiffies of the last confirmation */
+	unsigned long updated;		/* jiffies of the last state change */
 	struct timer_list timer;
 	struct sk_buff_head pending;
 };
+
+static unsigned long twin_neigh_reachable(const struct twin_net *tn)
+{
+	return msecs_to_jiffies(READ_ONCE(tn->neigh_reachable_ms));
+}
+
+static unsigned long twin_neigh_gc(const struct twin_net *tn)
+{
+	return msecs_to_jiffies(READ_ONCE(tn->neigh_gc_ms));
+}
+
+/* Entries whose MAC may be used to send. */
+static bool twin_neigh_usable(const struct twin_neigh *n)
+{
+	return twin_neigh_state_has_mac(n->state);
+}
+
+static void twin_neigh_set_state(struct twin_neigh *n, u8 state)
+{
+	n->state = state;
+	n->updated = jiffies;
+}
 
 static struct hlist_head *twin_neigh_bucket(struct twin_net *tn, u32 node)
 {
@@ -56,7 +88,7 @@ static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node)
 		return NULL;
 	n->tn = tn;
 	n->node = node;
-	n->state = TWIN_NEIGH_FAILED;
+	twin_neigh_set_state(n, TWIN_NEIGH_FAILED);
 	timer_setup(&n->timer, twin_neigh_timer, 0);
 	skb_queue_head_init(&n->pending);
 	hlist_add_head(&n->hnode, twin_neigh_bucket(tn, node));
@@ -64,13 +96,32 @@ static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node)
 }
 
 /* Solicitations go out from the timer, never under the lock. */
-static void twin_neigh_start(struct twin_neigh *n)
+static void twin_neigh_probe(struct twin_neigh *n, u8 state)
 {
-	if (n->state == TWIN_NEIGH_INCOMPLETE)
-		return;
-	n->state = TWIN_NEIGH_INCOMPLETE;
+	twin_neigh_set_state(n, state);
 	n->probes = 0;
 	mod_timer(&n->timer, jiffies);
+}
+
+static void twin_neigh_start(struct twin_neigh *n)
+{
+	if (n->state != TWIN_NEIGH_INCOMPLETE)
+		twin_neigh_probe(n, TWIN_NEIGH_INCOMPLETE);
+}
+
+/*
+ * About to send through @n: a STALE entry is still used, and re-confirmed
+ * meanwhile; an unusable one starts discovery. Returns whether the MAC may
+ * be used.
+ */
+static bool twin_neigh_use(struct twin_neigh *n)
+{
+	if (n->state == TWIN_NEIGH_STALE)
+		twin_neigh_probe(n, TWIN_NEIGH_PROBE);
+	if (twin_neigh_usable(n))
+		return true;
+	twin_neigh_start(n);
+	return false;
 }
 
 /*
@@ -124,27 +175,60 @@ static void twin_neigh_solicit(struct twin_net *tn, u32 node)
 	rcu_read_unlock();
 }
 
+/*
+ * The one timer of an entry: a discovery or probe step, the end of
+ * REACHABLE, or the garbage collection of an entry unused since it went
+ * STALE or FAILED.
+ */
 static void twin_neigh_timer(struct timer_list *t)
 {
 	struct twin_neigh *n = timer_container_of(n, t, timer);
 	struct twin_net *tn = n->tn;
+	bool solicit = false, failed = false, gone = false;
+	unsigned long now = jiffies, due;
 	struct sk_buff_head drop;
-	bool solicit = false, failed = false;
 	u32 node = n->node;
 
 	__skb_queue_head_init(&drop);
 	spin_lock_bh(&tn->neigh_lock);
-	if (!n->dead && n->state == TWIN_NEIGH_INCOMPLETE) {
-		if (n->probes >= TWIN_NEIGH_PROBES) {
-			n->state = TWIN_NEIGH_FAILED;
-			skb_queue_splice_init(&n->pending, &drop);
-			failed = true;
-		} else {
+	if (n->dead)
+		goto unlock;
+	switch (n->state) {
+	case TWIN_NEIGH_INCOMPLETE:
+	case TWIN_NEIGH_PROBE:
+		if (n->probes < TWIN_NEIGH_PROBES) {
 			n->probes++;
-			mod_timer(&n->timer, jiffies + TWIN_NEIGH_PROBE_INTERVAL);
+			mod_timer(&n->timer, now + TWIN_NEIGH_PROBE_INTERVAL);
 			solicit = true;
+			break;
 		}
+		twin_neigh_set_state(n, TWIN_NEIGH_FAILED);
+		skb_queue_splice_init(&n->pending, &drop);
+		failed = true;
+		mod_timer(&n->timer, now + twin_neigh_gc(tn));
+		break;
+	case TWIN_NEIGH_REACHABLE:
+		due = n->confirmed + twin_neigh_reachable(tn);
+		if (time_before(now, due)) {
+			mod_timer(&n->timer, due);
+			break;
+		}
+		twin_neigh_set_state(n, TWIN_NEIGH_STALE);
+		mod_timer(&n->timer, now + twin_neigh_gc(tn));
+		break;
+	default:	/* STALE, FAILED */
+		due = n->updated + twin_neigh_gc(tn);
+		if (time_before(now, due)) {
+			mod_timer(&n->timer, due);
+			break;
+		}
+		n->dead = true;
+		hlist_del(&n->hnode);
+		skb_queue_splice_init(&n->pending, &drop);
+		gone = true;
+		break;
 	}
+unlock:
 	spin_unlock_bh(&tn->neigh_lock);
 
 	if (failed) {
@@ -153,6 +237,11 @@ static void twin_neigh_timer(struct timer_list *t)
 	}
 	if (solicit)
 		twin_neigh_solicit(tn, node);
+	if (gone) {
+		twin_neigh_drop_list(tn, &drop, false);
+		/* Unhashed and dead: no one else can reach it any more. */
+		kfree(n);
+	}
 }
 
 /* State of @node's entry; a missing entry counts as failed. */
@@ -189,12 +278,11 @@ int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
 		spin_unlock_bh(&tn->neigh_lock);
 		return -ENOMEM;
 	}
-	if (n->state == TWIN_NEIGH_REACHABLE) {
+	if (twin_neigh_use(n)) {
 		*ifindex = n->ifindex;
 		spin_unlock_bh(&tn->neigh_lock);
 		return 0;
 	}
-	twin_neigh_start(n);
 	spin_unlock_bh(&tn->neigh_lock);
 
 	if (!*timeo)
@@ -206,14 +294,15 @@ int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
 		return sock_intr_errno(*timeo);
 	*timeo = rem;
 	state = twin_neigh_state(tn, node, ifindex);
-	if (state == TWIN_NEIGH_REACHABLE)
-		return 0;
-	return state == TWIN_NEIGH_FAILED ? -EHOSTUNREACH : -EINPROGRESS;
+	if (state == TWIN_NEIGH_FAILED)
+		return -EHOSTUNREACH;
+	return state == TWIN_NEIGH_INCOMPLETE ? -EINPROGRESS : 0;
 }
 
 /*
  * Send a frame (twin header at skb->data) to @node over the neighbour that
- * reaches it, or queue it behind discovery. Consumes @skb.
+ * reaches it, or queue it behind discovery. A frame bound to a device
+ * (TWIN_OUT_CB) leaves by no other. Consumes @skb.
  */
 int twin_neigh_output(struct twin_net *tn, struct sk_buff *skb, u32 node)
 {
@@ -230,10 +319,9 @@ int twin_neigh_output(struct twin_net *tn, struct sk_buff *skb, u32 node)
 		kfree_skb(skb);
 		return -ENOMEM;
 	}
-	if (n->state != TWIN_NEIGH_REACHABLE) {
+	if (!twin_neigh_use(n)) {
 		struct sk_buff *old = NULL;
 
-		twin_neigh_start(n);
 		if (skb_queue_len(&n->pending) >= TWIN_NEIGH_PENDING_MAX)
 			old = __skb_dequeue(&n->pending);
 		__skb_queue_tail(&n->pending, skb);
@@ -250,7 +338,11 @@ int twin_neigh_output(struct twin_net *tn, struct sk_buff *skb, u32 node)
 
 	rcu_read_lock();
 	b = twin_bearer_by_ifindex(tn, ifindex);
-	if (b) {
+	if (b && TWIN_OUT_CB(skb)->oif && TWIN_OUT_CB(skb)->oif != ifindex) {
+		twin_stats_add(tn->stats, TWIN_STAT_DROP_NEIGH, 1);
+		kfree_skb(skb);
+		err = -ENETUNREACH;
+	} else if (b) {
 		err = twin_bearer_send(b, skb, mac);
 	} else {
 		twin_stats_add(tn->stats, TWIN_STAT_DROP_NEIGH, 1);
@@ -261,31 +353,85 @@ int twin_neigh_output(struct twin_net *tn, struct sk_buff *skb, u32 node)
 	return err;
 }
 
-/* Record that @node is reachable through @b at @mac; send what waited. */
-static void twin_neigh_learn(struct twin_bearer *b, u32 node, const u8 *mac)
+/*
+ * Record that @node is reachable through @b at @mac and send what waited.
+ * @create: make an entry for an unknown node (not for an unsolicited
+ * advertisement, which only updates what is known, as ARP does).
+ */
+static void twin_neigh_learn(struct twin_bearer *b, u32 node, const u8 *mac,
+			     bool create)
 {
 	struct twin_net *tn = b->tn;
+	int ifindex = b->dev->ifindex;
 	struct sk_buff_head ready;
 	struct twin_neigh *n;
 	struct sk_buff *skb;
 
 	__skb_queue_head_init(&ready);
 	spin_lock_bh(&tn->neigh_lock);
-	n = twin_neigh_create(tn, node);
+	n = create ? twin_neigh_create(tn, node) : twin_neigh_lookup(tn, node);
 	if (!n) {
 		spin_unlock_bh(&tn->neigh_lock);
-		twin_count(b, tn, TWIN_STAT_DROP_NOMEM, 1);
+		if (create)
+			twin_count(b, tn, TWIN_STAT_DROP_NOMEM, 1);
 		return;
 	}
-	n->state = TWIN_NEIGH_REACHABLE;
-	n->ifindex = b->dev->ifindex;
+	if (n->state != TWIN_NEIGH_REACHABLE)
+		twin_neigh_set_state(n, TWIN_NEIGH_REACHABLE);
+	n->confirmed = jiffies;
+	n->ifindex = ifindex;
 	ether_addr_copy(n->mac, mac);
+	mod_timer(&n->timer, jiffies + twin_neigh_reachable(tn));
 	skb_queue_splice_init(&n->pending, &ready);
 	spin_unlock_bh(&tn->neigh_lock);
 
 	wake_up_all(&tn->neigh_wait);
-	while ((skb = __skb_dequeue(&ready)))
+	while ((skb = __skb_dequeue(&ready))) {
+		if (TWIN_OUT_CB(skb)->oif && TWIN_OUT_CB(skb)->oif != ifindex) {
+			twin_count(b, tn, TWIN_STAT_DROP_NEIGH, 1);
+			kfree_skb(skb);
+			continue;
+		}
 		twin_bearer_send(b, skb, mac);
+	}
+}
+
+/*
+ * A connection's peer acknowledged new data: the path works, as TCP's
+ * dst_confirm() says of an ARP entry.
+ */
+void twin_neigh_confirm(struct twin_net *tn, u32 node)
+{
+	struct twin_neigh *n;
+
+	spin_lock_bh(&tn->neigh_lock);
+	n = twin_neigh_lookup(tn, node);
+	if (n && twin_neigh_usable(n)) {
+		n->confirmed = jiffies;
+		if (n->state != TWIN_NEIGH_REACHABLE) {
+			twin_neigh_set_state(n, TWIN_NEIGH_REACHABLE);
+			mod_timer(&n->timer,
+				  jiffies + twin_neigh_reachable(tn));
+		}
+	}
+	spin_unlock_bh(&tn->neigh_lock);
+}
+
+/*
+ * A connection to @node timed out: the entry may be wrong (the node moved
+ * to another MAC or device), so re-confirm it now rather than when it
+ * would go STALE.
+ */
+void twin_neigh_suspect(struct twin_net *tn, u32 node)
+{
+	struct twin_neigh *n;
+
+	spin_lock_bh(&tn->neigh_lock);
+	n = twin_neigh_lookup(tn, node);
+	if (n && (n->state == TWIN_NEIGH_REACHABLE ||
+		  n->state == TWIN_NEIGH_STALE))
+		twin_neigh_probe(n, TWIN_NEIGH_PROBE);
+	spin_unlock_bh(&tn->neigh_lock);
 }
 
 static void twin_neigh_advertise(struct twin_bearer *b, u32 self, u32 to,
@@ -305,6 +451,17 @@ static void twin_neigh_advertise(struct twin_bearer *b, u32 self, u32 to,
 	twin_bearer_send(b, skb, mac);
 }
 
+/*
+ * Tell the segment that @b's node is at its (new) MAC: a broadcast
+ * advertisement, as a gratuitous ARP. Called under RTNL when the device
+ * comes up or changes its address, and when the address is added.
+ */
+void twin_neigh_announce(struct twin_bearer *b)
+{
+	twin_neigh_advertise(b, b->node, TWIN_NODE_BROADCAST,
+			     b->dev->broadcast);
+}
+
 /* A validated SOLICIT or ADVERT frame arrived on @b. Consumes @skb. */
 void twin_neigh_rcv(struct twin_bearer *b, struct sk_buff *skb)
 {
@@ -320,12 +477,18 @@ void twin_neigh_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
+	/* An unsolicited advertisement: a node announces its (new) MAC. */
+	if (dst == TWIN_NODE_BROADCAST && hdr->type == TWIN_T_ADVERT) {
+		twin_neigh_learn(b, src, mac, false);
+		consume_skb(skb);
+		return;
+	}
 	/* Solicitations for other hosts' nodes are ordinary traffic. */
 	if (!twin_node_is_local(tn, dst)) {
 		consume_skb(skb);
 		return;
 	}
-	twin_neigh_learn(b, src, mac);
+	twin_neigh_learn(b, src, mac, true);
 	if (hdr->type == TWIN_T_SOLICIT)
 		twin_neigh_advertise(b, dst, src, mac);
 	consume_skb(skb);
@@ -376,6 +539,8 @@ int twin_neigh_get(struct twin_net *tn, unsigned int idx,
 			info->node = n->node;
 			info->ifindex = n->ifindex;
 			info->state = n->state;
+			info->confirmed_ms = twin_neigh_usable(n) ?
+				jiffies_to_msecs(jiffies - n->confirmed) : 0;
 			ether_addr_copy(info->mac, n->mac);
 			err = 0;
 			goto out;

@@ -24,13 +24,24 @@ int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
 int twin_neigh_output(struct twin_net *tn, struct sk_buff *skb, u32 node);
 void twin_neigh_rcv(struct twin_bearer *b, struct sk_buff *skb);
 void twin_neigh_flush(struct twin_net *tn, int ifindex);
+void twin_neigh_confirm(struct twin_net *tn, u32 node);
+void twin_neigh_suspect(struct twin_net *tn, u32 node);
+void twin_neigh_announce(struct twin_bearer *b);
 
 struct twin_neigh_info {
 	u32 node;
 	int ifindex;
 	u8 state;
 	u8 mac[ETH_ALEN];
+	u32 confirmed_ms;	/* since the last confirmation */
 };
+
+/* States in which an entry holds a MAC that frames are sent to. */
+static inline bool twin_neigh_state_has_mac(u8 state)
+{
+	return state == TWIN_NEIGH_REACHABLE || state == TWIN_NEIGH_STALE ||
+	       state == TWIN_NEIGH_PROBE;
+}
 
 int twin_neigh_get(struct twin_net *tn, unsigned int idx,
 		   struct twin_neigh_info *info);

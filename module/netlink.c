@@ -275,8 +275,10 @@ static int twin_nl_neigh_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		    nla_put_u8(skb, TWIN_A_NEIGH_STATE, n.state) ||
 		    (dev && (nla_put_u32(skb, TWIN_A_IFINDEX, dev->ifindex) ||
 			     nla_put_string(skb, TWIN_A_IFNAME, dev->name))) ||
-		    (n.state == TWIN_NEIGH_REACHABLE &&
-		     nla_put(skb, TWIN_A_LLADDR, ETH_ALEN, n.mac))) {
+		    (twin_neigh_state_has_mac(n.state) &&
+		     (nla_put(skb, TWIN_A_LLADDR, ETH_ALEN, n.mac) ||
+		      nla_put_u32(skb, TWIN_A_NEIGH_CONFIRMED,
+				  n.confirmed_ms)))) {
 			rcu_read_unlock();
 			genlmsg_cancel(skb, hdr);
 			break;
@@ -325,6 +327,8 @@ static int twin_nl_sock_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		    nla_put_u32(skb, TWIN_A_SOCK_RQUEUE, s.rqueue) ||
 		    nla_put_u32(skb, TWIN_A_SOCK_WQUEUE, s.wqueue) ||
 		    nla_put_u32(skb, TWIN_A_SOCK_DROPS, s.drops) ||
+		    (s.ifindex &&
+		     nla_put_u32(skb, TWIN_A_SOCK_IFINDEX, s.ifindex)) ||
 		    nla_put_u64_64bit(skb, TWIN_A_SOCK_INODE, s.ino, TWIN_A_PAD)) {
 			genlmsg_cancel(skb, hdr);
 			break;

@@ -43,6 +43,13 @@ struct twin_net {
 	spinlock_t neigh_lock;
 	struct hlist_head neigh_hash[1 << TWIN_NEIGH_HASH_BITS];
 	wait_queue_head_t neigh_wait;
+	/* Raw sockets, RCU; written under sk_lock. */
+	struct hlist_head raw_socks;
+	/* sysctl net.twin.*, milliseconds. */
+	unsigned int neigh_reachable_ms;
+	unsigned int neigh_gc_ms;
+	struct ctl_table_header *sysctl;
+	struct ctl_table *sysctl_table;
 
 	struct twin_stats __percpu *stats;
 };

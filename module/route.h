@@ -22,10 +22,24 @@ struct twin_route {
 	u32 src_node;		/* TWIN_NODE_ANY: the bearer's, at send time */
 	u32 dst_node;
 	u32 local_node;		/* the node of the device it leaves by */
+	int oif;		/* the only device it may leave by, 0: any */
 	unsigned int mtu;
+	bool keep_csum;		/* raw frames: the user's checksum stands */
 };
 
-int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node,
+/*
+ * What travels with an outgoing frame from twin_route_output() on: a frame
+ * that waits for discovery must still leave by the device its socket is
+ * bound to. Nothing else uses the cb of a frame being sent.
+ */
+struct twin_out_cb {
+	int oif;
+	bool keep_csum;
+};
+
+#define TWIN_OUT_CB(skb) ((struct twin_out_cb *)((skb)->cb))
+
+int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node, int oif,
 		      long *timeo, struct twin_route *rt);
 int twin_route_output(struct net *net, struct sk_buff *skb,
 		      const struct twin_route *rt);

@@ -2,8 +2,8 @@
 /*
  * What all twin socket types share: create(), release(), bind(),
  * getname(), shutdown(), and the one struct proto they are allocated from.
- * Each type has its own proto_ops table (dgram.c, conn.c, later raw.c);
- * an operation a type does not support is sock_no_*().
+ * Each type has its own proto_ops table (dgram.c, conn.c, raw.c); an
+ * operation a type does not support is sock_no_*().
  */
 #include <linux/capability.h>
 #include <linux/module.h>
@@ -12,6 +12,7 @@
 
 #include "bearer.h"
 #include "dgram.h"
+#include "raw.h"
 #include "sock.h"
 
 /*
@@ -58,13 +59,14 @@ int twin_sockaddr_get(const void *uaddr, int len,
 		return -EINVAL;
 	if (sa->stw_family != twin_family)
 		return -EINVAL;
-	if (sa->stw_reserved || memchr_inv(sa->stw_zero, 0, sizeof(sa->stw_zero)))
+	if (sa->stw_reserved || sa->stw_ifindex < 0)
 		return -EINVAL;
 	*out = sa;
 	return 0;
 }
 
-int twin_sockaddr_put(struct sockaddr *uaddr, u32 node, u32 port)
+int twin_sockaddr_put(struct sockaddr *uaddr, u32 node, u32 port,
+		      int ifindex)
 {
 	struct sockaddr_twin *sa = (struct sockaddr_twin *)uaddr;
 
@@ -72,7 +74,27 @@ int twin_sockaddr_put(struct sockaddr *uaddr, u32 node, u32 port)
 	sa->stw_family = twin_family;
 	sa->stw_node = node;
 	sa->stw_port = port;
+	sa->stw_ifindex = ifindex;
 	return sizeof(*sa);
+}
+
+/*
+ * A device a socket may be bound to: 0 for none, else one of the
+ * namespace's devices (ENODEV) that carries a twin address (EADDRNOTAVAIL).
+ */
+int twin_dev_check(struct net *net, int ifindex)
+{
+	int err = 0;
+
+	if (!ifindex)
+		return 0;
+	rcu_read_lock();
+	if (!dev_get_by_index_rcu(net, ifindex))
+		err = -ENODEV;
+	else if (!twin_bearer_by_ifindex(twin_net(net), ifindex))
+		err = -EADDRNOTAVAIL;
+	rcu_read_unlock();
+	return err;
 }
 
 static void twin_sk_destruct(struct sock *sk)
@@ -96,12 +118,20 @@ int twin_sock_create(struct net *net, struct socket *sock, int protocol,
 	case SOCK_SEQPACKET:
 		ops = &twin_seqpacket_ops;
 		break;
+	case SOCK_RAW:
+		ops = &twin_raw_ops;
+		break;
 	default:
-		/* RAW arrives with its own issue. */
 		return -ESOCKTNOSUPPORT;
 	}
-	if (protocol)
+	if (sock->type == SOCK_RAW) {
+		int err = twin_raw_create_check(net, protocol, kern);
+
+		if (err)
+			return err;
+	} else if (protocol) {
 		return -EPROTONOSUPPORT;
+	}
 
 	sk = sk_alloc(net, twin_family, GFP_KERNEL, &twin_proto, kern);
 	if (!sk)
@@ -117,6 +147,8 @@ int twin_sock_create(struct net *net, struct socket *sock, int protocol,
 		twin_conn_init(sk);
 	}
 	twin_table_add(sk);
+	if (sk->sk_type == SOCK_RAW)
+		twin_raw_hash(sk);
 	return 0;
 }
 
@@ -131,6 +163,8 @@ int twin_sock_release(struct socket *sock)
 	sk->sk_shutdown = SHUTDOWN_MASK;
 	sk->sk_state = TCP_CLOSE;
 	release_sock(sk);
+	if (sk->sk_type == SOCK_RAW)
+		twin_raw_unhash(sk);
 	twin_table_remove(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
 	sock->sk = NULL;
@@ -138,14 +172,29 @@ int twin_sock_release(struct socket *sock)
 	return 0;
 }
 
-static int twin_bind_check(struct sock *sk, u32 node, u32 port)
+static int twin_bind_check(struct sock *sk, u32 node, u32 port, int ifindex)
 {
 	struct net *net = sock_net(sk);
+	struct twin_bearer *b;
+	int err;
 
 	if (node == TWIN_NODE_BROADCAST)
 		return -EADDRNOTAVAIL;
 	if (node != TWIN_NODE_ANY && !twin_node_is_local(twin_net(net), node))
 		return -EADDRNOTAVAIL;
+	err = twin_dev_check(net, ifindex);
+	if (err)
+		return err;
+	if (ifindex && node != TWIN_NODE_ANY) {
+		/* The node must be the address of that very device. */
+		rcu_read_lock();
+		b = twin_bearer_by_ifindex(twin_net(net), ifindex);
+		if (!b || b->node != node)
+			err = -EADDRNOTAVAIL;
+		rcu_read_unlock();
+		if (err)
+			return err;
+	}
 	if (port != TWIN_PORT_ANY && port < TWIN_PORT_RESERVED &&
 	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
 		return -EACCES;
@@ -162,7 +211,7 @@ int twin_sock_bind(struct socket *sock, struct twin_sockaddr_arg *uaddr,
 	err = twin_sockaddr_get(uaddr, len, &sa);
 	if (err)
 		return err;
-	err = twin_bind_check(sk, sa->stw_node, sa->stw_port);
+	err = twin_bind_check(sk, sa->stw_node, sa->stw_port, sa->stw_ifindex);
 	if (err)
 		return err;
 
@@ -171,6 +220,9 @@ int twin_sock_bind(struct socket *sock, struct twin_sockaddr_arg *uaddr,
 		err = -EINVAL;
 	else
 		err = twin_table_bind(sk, sa->stw_node, sa->stw_port);
+	/* As SO_BINDTODEVICE; an ifindex of 0 leaves that binding alone. */
+	if (!err && sa->stw_ifindex)
+		WRITE_ONCE(sk->sk_bound_dev_if, sa->stw_ifindex);
 	release_sock(sk);
 	return err;
 }
@@ -207,9 +259,10 @@ int twin_sock_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 			release_sock(sk);
 			return -ENOTCONN;
 		}
-		len = twin_sockaddr_put(uaddr, t->peer_node, t->peer_port);
+		len = twin_sockaddr_put(uaddr, t->peer_node, t->peer_port, 0);
 	} else {
-		len = twin_sockaddr_put(uaddr, t->node, t->port);
+		len = twin_sockaddr_put(uaddr, t->node, t->port,
+					READ_ONCE(sk->sk_bound_dev_if));
 	}
 	release_sock(sk);
 	return len;
@@ -250,5 +303,6 @@ void twin_sock_get_info(struct sock *sk, struct twin_sock_info *info)
 		info->wqueue = sk_wmem_alloc_get(sk);
 	}
 	info->drops = atomic_read(&sk->sk_drops);
+	info->ifindex = READ_ONCE(sk->sk_bound_dev_if);
 	info->ino = sock_i_ino(sk);
 }

@@ -20,6 +20,7 @@ struct twin_sock {
 	u32 port;		/* bound port, 0 while unbound */
 	u32 peer_node;		/* connected peer */
 	u32 peer_port;
+	struct hlist_node raw_node;	/* SOCK_RAW: twin_net.raw_socks */
 	struct twin_conn conn;	/* SOCK_STREAM and SOCK_SEQPACKET only */
 };
 
@@ -43,12 +44,22 @@ static inline bool twin_sk_is_conn(const struct sock *sk)
 	return sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET;
 }
 
+/* A socket bound to a device hears only frames that came in on it. */
+static inline bool twin_sk_bound_dev_ok(const struct sock *sk, int ifindex)
+{
+	int bound = READ_ONCE(sk->sk_bound_dev_if);
+
+	return !bound || bound == ifindex;
+}
+
 extern int twin_family;
 extern struct proto twin_proto;
 
 int twin_sockaddr_get(const void *uaddr, int len,
 		      const struct sockaddr_twin **out);
-int twin_sockaddr_put(struct sockaddr *uaddr, u32 node, u32 port);
+int twin_sockaddr_put(struct sockaddr *uaddr, u32 node, u32 port,
+		      int ifindex);
+int twin_dev_check(struct net *net, int ifindex);
 
 int twin_sock_create(struct net *net, struct socket *sock, int protocol,
 		     int kern);
@@ -65,6 +76,7 @@ struct twin_sock_info {
 	u8 state;
 	u32 node, port, peer_node, peer_port;
 	u32 rqueue, wqueue, drops;
+	int ifindex;
 	u64 ino;
 };
 
@@ -82,5 +94,6 @@ struct sock *twin_table_conn_lookup(struct twin_net *tn, int type, u32 node,
 				    u32 port, u32 peer_node, u32 peer_port);
 int twin_table_get_info(struct twin_net *tn, unsigned int idx,
 			struct twin_sock_info *info);
+void twin_table_dev_gone(struct twin_net *tn, int ifindex);
 
 #endif /* _TWIN_SOCK_H */

@@ -220,3 +220,23 @@ int twin_table_get_info(struct twin_net *tn, unsigned int idx,
 	spin_unlock_bh(&tn->sk_lock);
 	return err;
 }
+
+/*
+ * Device @ifindex unregisters: datagram and raw sockets bound to it learn
+ * of it as a packet socket does (ENODEV, EPOLLERR); their sends fail with
+ * ENODEV from now on. Connections end through their node's address.
+ */
+void twin_table_dev_gone(struct twin_net *tn, int ifindex)
+{
+	struct sock *sk;
+
+	spin_lock_bh(&tn->sk_lock);
+	sk_for_each(sk, &tn->socks) {
+		if (twin_sk_is_conn(sk) ||
+		    READ_ONCE(sk->sk_bound_dev_if) != ifindex)
+			continue;
+		WRITE_ONCE(sk->sk_err, ENODEV);
+		sk_error_report(sk);
+	}
+	spin_unlock_bh(&tn->sk_lock);
+}

@@ -204,7 +204,9 @@ TEST(connect_bad_addresses)
 	int fd = twin_socket(SOCK_DGRAM);
 
 	ASSERT_ERRNO(connect(fd, (struct sockaddr *)&a, 8), EINVAL);
-	a.stw_zero[0] = 0xff;
+	a.stw_ifindex = 0xff;		/* no such device */
+	ASSERT_ERRNO(connect(fd, (struct sockaddr *)&a, sizeof(a)), ENODEV);
+	a.stw_ifindex = -1;
 	ASSERT_ERRNO(connect(fd, (struct sockaddr *)&a, sizeof(a)), EINVAL);
 	a = twin_addr(NODE, 5000);
 	a.stw_reserved = 0x100;

@@ -105,10 +105,17 @@ TEST(seqpacket_create)
 	check_conn_socket(SOCK_SEQPACKET);
 }
 
-/* RAW is not in this slice yet. */
-TEST(raw_not_supported_yet)
+/* RAW takes a frame type as protocol (test_raw checks the rest). */
+TEST(raw_create)
 {
-	ASSERT_ERRNO(socket(twin_family(), SOCK_RAW, 0), ESOCKTNOSUPPORT);
+	int fd = socket(twin_family(), SOCK_RAW, 0);
+
+	ASSERT_OK(fd);
+	close(fd);
+	fd = socket(twin_family(), SOCK_RAW, TWIN_T_DGRAM);
+	ASSERT_OK(fd);
+	close(fd);
+	ASSERT_ERRNO(socket(twin_family(), SOCK_RAW, 256), EPROTONOSUPPORT);
 }
 
 /* Every other type below SOCK_MAX reaches twin's create(). */

@@ -13,6 +13,8 @@ static const char *state_name(const struct nlattr *attr, char *buf, size_t len)
 		[TWIN_NEIGH_INCOMPLETE]	= "INCOMPLETE",
 		[TWIN_NEIGH_REACHABLE]	= "REACHABLE",
 		[TWIN_NEIGH_FAILED]	= "FAILED",
+		[TWIN_NEIGH_STALE]	= "STALE",
+		[TWIN_NEIGH_PROBE]	= "PROBE",
 	};
 	uint8_t state = mnl_attr_get_u8(attr);
 
@@ -46,6 +48,10 @@ static int neigh_show_msg(const struct nlmsghdr *nlh, void *arg)
 		print_lladdr("lladdr", " lladdr ", mnl_attr_get_payload(tb[TWIN_A_LLADDR]));
 	if (tb[TWIN_A_NEIGH_STATE])
 		print_str("state", " ", state_name(tb[TWIN_A_NEIGH_STATE], buf, sizeof(buf)));
+	/* As ip -s neigh: how long ago the entry was last confirmed. */
+	if (opt_stats && tb[TWIN_A_NEIGH_CONFIRMED])
+		print_u64("confirmed_ms", " confirmed_ms ",
+			  mnl_attr_get_u32(tb[TWIN_A_NEIGH_CONFIRMED]));
 	print_close_object();
 	print_end_line();
 	return MNL_CB_OK;

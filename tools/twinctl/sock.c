@@ -81,6 +81,7 @@ static int sock_show_msg(const struct nlmsghdr *nlh, void *arg)
 	print_u32_attr(tb[TWIN_A_SOCK_RQUEUE], "rqueue", " rqueue ");
 	print_u32_attr(tb[TWIN_A_SOCK_WQUEUE], "wqueue", " wqueue ");
 	print_u32_attr(tb[TWIN_A_SOCK_DROPS], "drops", " drops ");
+	print_u32_attr(tb[TWIN_A_SOCK_IFINDEX], "ifindex", " ifindex ");
 	if (tb[TWIN_A_SOCK_INODE])
 		print_u64("inode", " inode ", mnl_attr_get_u64(tb[TWIN_A_SOCK_INODE]));
 	print_close_object();

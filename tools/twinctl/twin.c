@@ -7,7 +7,7 @@
 #include "twinctl.h"
 
 /* A new attribute needs a policy entry and a name below. */
-_Static_assert(TWIN_A_MAX == TWIN_A_SOCK_DROPS, "uapi grew: update twin.c");
+_Static_assert(TWIN_A_MAX == TWIN_A_SOCK_IFINDEX, "uapi grew: update twin.c");
 _Static_assert(TWIN_STAT_MAX == TWIN_STAT_NEIGH_ADVERT, "uapi grew: update twin.c");
 
 static const char *const attr_names[TWIN_A_MAX + 1] = {
@@ -31,6 +31,8 @@ static const char *const attr_names[TWIN_A_MAX + 1] = {
 	[TWIN_A_SOCK_WQUEUE]	= "SOCK_WQUEUE",
 	[TWIN_A_SOCK_INODE]	= "SOCK_INODE",
 	[TWIN_A_SOCK_DROPS]	= "SOCK_DROPS",
+	[TWIN_A_NEIGH_CONFIRMED] = "NEIGH_CONFIRMED",
+	[TWIN_A_SOCK_IFINDEX]	= "SOCK_IFINDEX",
 };
 
 static const struct nl_family twin_family = {
@@ -62,6 +64,8 @@ static const struct nl_policy attr_policy[TWIN_A_MAX + 1] = {
 	[TWIN_A_SOCK_WQUEUE]	= { MNL_TYPE_U32, 0 },
 	[TWIN_A_SOCK_INODE]	= { MNL_TYPE_U64, 0 },
 	[TWIN_A_SOCK_DROPS]	= { MNL_TYPE_U32, 0 },
+	[TWIN_A_NEIGH_CONFIRMED] = { MNL_TYPE_U32, 0 },
+	[TWIN_A_SOCK_IFINDEX]	= { MNL_TYPE_U32, 0 },
 };
 
 /* Every counter is a u64; PAD only aligns them and is skipped. */

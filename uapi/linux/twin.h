@@ -39,13 +39,19 @@
  * 16 bytes, like struct sockaddr_in, so generic tools (socat's accept)
  * that pass a 16-byte buffer see the whole address. Reserved bytes must
  * be zero on input (EINVAL otherwise) and are zero on output.
+ *
+ * stw_ifindex names a device, as sll_ifindex and can_ifindex do: in bind()
+ * it binds the socket to the device (0: any; the same binding as
+ * SO_BINDTODEVICE), in getsockname() it is the bound device, in recvmsg()
+ * of SOCK_DGRAM and SOCK_RAW the device the frame arrived on, and in a
+ * destination the device to send through (as sin6_scope_id).
  */
 struct sockaddr_twin {
 	__kernel_sa_family_t	stw_family;
 	__u16			stw_reserved;
 	__u32			stw_port;
 	__u32			stw_node;
-	__u8			stw_zero[4];
+	__s32			stw_ifindex;
 };
 
 /* Socket option level for twin's own options. */
@@ -188,15 +194,20 @@ enum twin_attr {
 	TWIN_A_SOCK_WQUEUE,	/* u32, bytes */
 	TWIN_A_SOCK_INODE,	/* u64 */
 	TWIN_A_SOCK_DROPS,	/* u32 */
+	TWIN_A_NEIGH_CONFIRMED,	/* u32, ms since the entry was last confirmed */
+	TWIN_A_SOCK_IFINDEX,	/* u32, bound device, 0 for none */
 	__TWIN_A_MAX,
 };
 
 #define TWIN_A_MAX		(__TWIN_A_MAX - 1)
 
+/* As the kernel's NUD_* states, reduced to what twin needs. */
 enum twin_neigh_state {
-	TWIN_NEIGH_INCOMPLETE,
-	TWIN_NEIGH_REACHABLE,
-	TWIN_NEIGH_FAILED,
+	TWIN_NEIGH_INCOMPLETE,	/* discovery running, frames wait */
+	TWIN_NEIGH_REACHABLE,	/* confirmed within neigh_reachable_ms */
+	TWIN_NEIGH_FAILED,	/* discovery got no answer */
+	TWIN_NEIGH_STALE,	/* not confirmed lately, still used */
+	TWIN_NEIGH_PROBE,	/* used while solicitations re-confirm it */
 };
 
 /* Counters, per namespace and per attached device (u64 attributes). */

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-namespace tunables under /proc/sys/net/twin/, as net.ipv4.neigh.*:
+ * each namespace gets its own copy of the table pointing at its own
+ * struct twin_net.
+ */
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+
+#include "compat.h"
+#include "sysctl.h"
+
+static unsigned int twin_sysctl_min_ms = 100;
+static unsigned int twin_sysctl_max_ms = 3600 * 1000;
+
+static const struct ctl_table twin_sysctl_template[] = {
+	{
+		.procname = "neigh_reachable_ms",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = proc_douintvec_minmax,
+		.extra1 = &twin_sysctl_min_ms,
+		.extra2 = &twin_sysctl_max_ms,
+	},
+	{
+		.procname = "neigh_gc_ms",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = proc_douintvec_minmax,
+		.extra1 = &twin_sysctl_min_ms,
+		.extra2 = &twin_sysctl_max_ms,
+	},
+	{ }	/* 6.1 ends the table here; newer kernels take its size */
+};
+
+#define TWIN_SYSCTL_ENTRIES (ARRAY_SIZE(twin_sysctl_template) - 1)
+
+int twin_sysctl_init_net(struct net *net)
+{
+	struct twin_net *tn = twin_net(net);
+	struct ctl_table *table;
+
+	tn->neigh_reachable_ms = TWIN_NEIGH_REACHABLE_MS;
+	tn->neigh_gc_ms = TWIN_NEIGH_GC_MS;
+	table = kmemdup(twin_sysctl_template, sizeof(twin_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	table[0].data = &tn->neigh_reachable_ms;
+	table[1].data = &tn->neigh_gc_ms;
+	tn->sysctl = twin_register_net_sysctl(net, "net/twin", table,
+					      TWIN_SYSCTL_ENTRIES);
+	if (!tn->sysctl) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	tn->sysctl_table = table;
+	return 0;
+}
+
+void twin_sysctl_exit_net(struct net *net)
+{
+	struct twin_net *tn = twin_net(net);
+
+	unregister_net_sysctl_table(tn->sysctl);
+	kfree(tn->sysctl_table);
+}

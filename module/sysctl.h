@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* /proc/sys/net/twin/: the neighbour cache's timers, per namespace. */
+#ifndef _TWIN_SYSCTL_H
+#define _TWIN_SYSCTL_H
+
+#include "netns.h"
+
+/* As ARP's base_reachable_time and gc_staletime. */
+#define TWIN_NEIGH_REACHABLE_MS	30000
+#define TWIN_NEIGH_GC_MS	60000
+
+int twin_sysctl_init_net(struct net *net);
+void twin_sysctl_exit_net(struct net *net);
+
+#endif /* _TWIN_SYSCTL_H */
