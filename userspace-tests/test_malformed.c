@@ -13,8 +13,8 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
-#include <sys/ioctl.h>
 
+#include "frame.h"
 #include "harness.h"
 
 #define NODE_B		2
@@ -28,43 +28,9 @@ struct frame {
 	unsigned char payload[64];
 } __attribute__((packed));
 
-/* CRC-32C (Castagnoli), bitwise: the same value as the kernel's crc32c(). */
-static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	while (len--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78U & -(crc & 1));
-	}
-	return crc;
-}
-
 static void frame_csum(struct frame *f, size_t payload_len)
 {
-	uint32_t crc;
-
-	f->hdr.csum = 0;
-	crc = crc32c(~0U, &f->hdr, sizeof(f->hdr));
-	crc = crc32c(crc, f->payload, payload_len);
-	f->hdr.csum = htonl(~crc);
-}
-
-static void mac_of(const char *ns, const char *dev, unsigned char *mac)
-{
-	struct ifreq ifr;
-	int fd;
-
-	ns_enter(ns);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	ASSERT_OK(fd);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	ASSERT_OK(ioctl(fd, SIOCGIFHWADDR, &ifr));
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	close(fd);
-	ns_enter(NULL);
+	twin_frame_csum(&f->hdr, f->payload, payload_len);
 }
 
 struct rig {
@@ -85,8 +51,8 @@ static void rig_up(struct rig *r)
 	RUN_NS(r->a, "ip link set veth-a up");
 	RUN_NS(r->b, "ip link set veth-b up");
 	RUN_NS(r->b, "twinctl addr add %u dev veth-b", NODE_B);
-	mac_of(r->a, "veth-a", mac_a);
-	mac_of(r->b, "veth-b", mac_b);
+	twin_mac_of(r->a, "veth-a", mac_a);
+	twin_mac_of(r->b, "veth-b", mac_b);
 
 	ns_enter(r->b);
 	r->sock = twin_bound(TWIN_NODE_ANY, PORT_B);

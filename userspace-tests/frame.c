@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Crafting twin frames in the tests: see frame.h. */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+
+#include "frame.h"
+#include "harness.h"
+
+uint32_t twin_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78U & -(crc & 1));
+	}
+	return crc;
+}
+
+__be32 twin_frame_csum_of(const void *hdr, const void *payload, size_t len)
+{
+	struct twinhdr h;
+	uint32_t crc;
+
+	memcpy(&h, hdr, sizeof(h));
+	h.csum = 0;
+	crc = twin_crc32c(~0U, &h, sizeof(h));
+	crc = twin_crc32c(crc, payload, len);
+	return htonl(~crc);
+}
+
+void twin_frame_csum(void *hdr, const void *payload, size_t len)
+{
+	__be32 c = twin_frame_csum_of(hdr, payload, len);
+
+	memcpy((char *)hdr + offsetof(struct twinhdr, csum), &c, sizeof(c));
+}
+
+void twin_mac_of(const char *ns, const char *dev, unsigned char *mac)
+{
+	struct ifreq ifr;
+	int fd;
+
+	ns_enter(ns);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_OK(fd);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ASSERT_OK(ioctl(fd, SIOCGIFHWADDR, &ifr));
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	ns_enter(NULL);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Crafting twin frames in the tests: the CRC32C the wire header carries and
+ * the MAC address of a device in a namespace (for AF_PACKET injection).
+ */
+#ifndef TWIN_FRAME_H
+#define TWIN_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/twin.h>
+
+/* CRC-32C (Castagnoli), bitwise: the same value as the kernel's crc32c(). */
+uint32_t twin_crc32c(uint32_t crc, const void *buf, size_t len);
+/*
+ * The checksum of a header (a struct twinhdr, possibly unaligned, as in a
+ * packed Ethernet frame) and its payload, big-endian as on the wire.
+ */
+__be32 twin_frame_csum_of(const void *hdr, const void *payload, size_t len);
+/* Set the header's csum field for the payload that follows. */
+void twin_frame_csum(void *hdr, const void *payload, size_t len);
+/* The hardware address of dev in namespace ns (NULL: own); asserts. */
+void twin_mac_of(const char *ns, const char *dev, unsigned char *mac);
+
+#endif /* TWIN_FRAME_H */
