@@ -370,9 +370,11 @@ static bool twin_conn_may_send(const struct sock *sk)
 
 /*
  * Wait until the connection is up and the send buffer has room. Returns
- * 0, or the errno the caller reports.
+ * 0, or the errno the caller reports. @partial: part of the write is
+ * queued already, so the call will return that count and a pending error
+ * stays for the next call to report (as sk_stream_error()), not lost.
  */
-static int twin_conn_wait_send(struct sock *sk, long *timeo)
+static int twin_conn_wait_send(struct sock *sk, long *timeo, bool partial)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	int err;
@@ -380,7 +382,7 @@ static int twin_conn_wait_send(struct sock *sk, long *timeo)
 	add_wait_queue(sk_sleep(sk), &wait);
 	for (;;) {
 		if (sk->sk_err) {
-			err = sock_error(sk);
+			err = partial ? -READ_ONCE(sk->sk_err) : sock_error(sk);
 			break;
 		}
 		err = twin_conn_send_state(sk);
@@ -443,7 +445,7 @@ static int twin_conn_send_stream(struct sock *sk, struct msghdr *msg,
 	int n, err = 0;
 
 	while (copied < len) {
-		err = twin_conn_wait_send(sk, timeo);
+		err = twin_conn_wait_send(sk, timeo, copied > 0);
 		if (err)
 			break;
 		n = twin_conn_append(sk, msg, len - copied);
@@ -491,7 +493,7 @@ static int twin_conn_send_record(struct sock *sk, struct msghdr *msg,
 	size_t off = 0;
 	int n, err;
 
-	err = twin_conn_wait_send(sk, timeo);
+	err = twin_conn_wait_send(sk, timeo, false);
 	if (err)
 		return err;
 	__skb_queue_head_init(&frames);

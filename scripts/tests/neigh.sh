@@ -1,0 +1,559 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The neighbour cache (semantics.md "Neighbours"): what `twinctl neigh
+# show` lists after traffic, `neigh flush [dev DEV]`, the aging of entries
+# with small per-namespace sysctls (REACHABLE -> STALE -> PROBE ->
+# REACHABLE or FAILED, garbage collection), discovery of an unknown node
+# (FAILED, EHOSTUNREACH), and MAC changes: announced by a gratuitous
+# advertisement, or silent (the advertisement dropped by netem) and found
+# again by a connection's retransmission timeout.
+#
+# Topology: namespace a, node 7 on vethA, linked to namespace b, node 9 on
+# vethB. Needs the module loaded; tc and sch_netem for the tests that drop
+# frames (skipped without them).
+
+# Tests are called through run_tests.
+# shellcheck disable=SC2317
+# shellcheck source=scripts/tests/lib.bash
+source "$(dirname "$0")/lib.bash"
+TWIN_XFER=$(find_helper twin-xfer)
+TWIN_SOCK=$(find_helper twin-sock)
+require IP TWINCTL TWIN_DGRAM TWIN_SOCK TWIN_XFER
+require_module
+
+SYSCTL_DIR=/proc/sys/net/twin
+
+# ------------------------------------------------------------ topology
+
+# vethA (node 7, $NS_A) -- vethB (node 9, $NS_B).
+veth_pair() {
+	ns_new a; NS_A=$REPLY
+	ns_new b; NS_B=$REPLY
+	ok "$IP" -n "$NS_A" link add vethA type veth peer name vethB netns "$NS_B"
+	ok "$IP" -n "$NS_A" link set vethA up
+	ok "$IP" -n "$NS_B" link set vethB up
+	ok in_ns "$NS_A" "$TWINCTL" addr add 7 dev vethA
+	ok in_ns "$NS_B" "$TWINCTL" addr add 9 dev vethB
+	MAC_A=$(in_ns "$NS_A" cat /sys/class/net/vethA/address)
+	MAC_B=$(in_ns "$NS_B" cat /sys/class/net/vethB/address)
+	IFINDEX_A=$(in_ns "$NS_A" cat /sys/class/net/vethA/ifindex)
+}
+
+# A third namespace c, node 11 on vethC2, linked to a's vethC.
+add_c() {
+	ns_new c; NS_C=$REPLY
+	ok "$IP" -n "$NS_A" link add vethC type veth peer name vethC2 netns "$NS_C"
+	ok "$IP" -n "$NS_A" link set vethC up
+	ok "$IP" -n "$NS_C" link set vethC2 up
+	ok in_ns "$NS_A" "$TWINCTL" addr add 8 dev vethC
+	ok in_ns "$NS_C" "$TWINCTL" addr add 11 dev vethC2
+	MAC_C=$(in_ns "$NS_C" cat /sys/class/net/vethC2/address)
+}
+
+# sysctl NS NAME VALUE: a twin sysctl in one namespace. The spec names
+# both: a missing file is the module's failure, not the environment's.
+sysctl_set() {
+	local out
+	in_ns "$1" test -e "$SYSCTL_DIR/$2" ||
+		fail "no $SYSCTL_DIR/$2 (net.twin.$2) in the namespace"
+	out=$(in_ns "$1" "$BASH" -c "echo $3 > $SYSCTL_DIR/$2" 2>&1) ||
+		fail "setting net.twin.$2 to $3: $out"
+	[ "$(in_ns "$1" cat "$SYSCTL_DIR/$2")" = "$3" ] ||
+		fail "net.twin.$2 reads $(in_ns "$1" cat "$SYSCTL_DIR/$2") after writing $3"
+}
+
+# ------------------------------------------------------------ the cache
+
+# neigh_line NS NODE: that node's line of `twinctl neigh show` ("" if none).
+neigh_line() {
+	in_ns "$1" "$TWINCTL" neigh show 2>&1 | awk -v n="$2" '$1 == "node" && $2 == n'
+}
+
+# State names; a twinctl older than the STALE/PROBE states prints their
+# numbers (uapi: STALE 3, PROBE 4).
+line_state() {	# LINE
+	local state
+	[ -n "$1" ] || { echo NONE; return; }
+	state=${1##* }
+	case $state in
+	STATE_3) state=STALE ;;
+	STATE_4) state=PROBE ;;
+	esac
+	echo "$state"
+}
+
+neigh_state() {	# NS NODE
+	line_state "$(neigh_line "$1" "$2")"
+}
+
+line_mac() {	# LINE
+	sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p' <<< "$1"
+}
+
+neigh_mac() {	# NS NODE
+	line_mac "$(neigh_line "$1" "$2")"
+}
+
+# wait_state NS NODE REGEX SECS: until the state matches (whole word);
+# the time it took in $WAITED_MS, the line that matched in $WAITED_LINE.
+now_ms() {
+	local t=${EPOCHREALTIME/./}
+	echo $((t / 1000))
+}
+
+wait_state() {
+	local start end s
+	start=$(now_ms)
+	end=$((start + $4 * 1000))
+	while :; do
+		WAITED_LINE=$(neigh_line "$1" "$2")
+		s=$(line_state "$WAITED_LINE")
+		if [[ $s =~ ^($3)$ ]]; then
+			WAITED_MS=$(($(now_ms) - start))
+			return 0
+		fi
+		[ "$(now_ms)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+show_neigh() {	# NS...
+	local ns
+	for ns in "$@"; do
+		diag "neigh show in ${ns##*-}: $(in_ns "$ns" "$TWINCTL" neigh show 2>&1 | tr '\n' ';')"
+	done
+}
+
+# A state that lasts well under a second (PROBE) is easily missed by
+# polling from here (every sample forks ip netns exec): a recorder runs
+# `twinctl neigh show` in a loop inside the namespace into $REC.
+rec_start() {	# NS
+	REC=$(mktemp)
+	defer "rm -f $REC"
+	"$IP" netns exec "$1" "$BASH" -c "while :; do '$TWINCTL' neigh show; echo --; done" \
+		> "$REC" 2>&1 &
+	local pid=$!
+	defer "kill $pid"
+	# Recording before anything happens.
+	wait_for "$REC" "^--" 10 || fail "the neigh show recorder did not start: $(cat "$REC")"
+}
+
+state_re() {	# STATE: as twinctl prints it, old or new
+	case $1 in
+	STALE) echo '(STALE|STATE_3)' ;;
+	PROBE) echo '(PROBE|STATE_4)' ;;
+	*) echo "($1)" ;;
+	esac
+}
+
+# rec_wait NODE STATE SECS: until the recorder has seen NODE in STATE; the
+# first such line in $REPLY.
+rec_wait() {
+	local re
+	re="^node $1 .*$(state_re "$2")\$"
+	wait_for "$REC" "$re" "$3" || return 1
+	REPLY=$(grep -m1 -E -- "$re" "$REC")
+}
+
+# The states the recorder saw for NODE, in order, repeats folded.
+rec_history() {	# NODE
+	awk -v n="$1" '$1 == "node" && $2 == n && $NF != last { printf "%s ", $NF; last = $NF }' "$REC"
+}
+
+# The object of `twinctl -s -j neigh show` (-s: with confirmed_ms) for NODE, in $REPLY ("" if none).
+neigh_json() {	# NS NODE
+	local out obj
+	out=$(in_ns "$1" "$TWINCTL" -s -j neigh show 2>&1) || fail "twinctl -s -j neigh show: $out"
+	REPLY=""
+	out=${out//$'\n'/}
+	out=${out//' '/}
+	while [[ $out =~ \{([^{}]*)\} ]]; do
+		obj=${BASH_REMATCH[1]}
+		out=${out#*"${BASH_REMATCH[0]}"}
+		if [[ ,$obj, =~ ,\"node\":$2, ]]; then
+			REPLY=$obj
+			return 0
+		fi
+	done
+}
+
+# json_field OBJ KEY: a string or number member of a flat object.
+json_field() {
+	if [[ ,$1, =~ ,\"$2\":\"([^\"]*)\", ]] || [[ ,$1, =~ ,\"$2\":([0-9-]+), ]]; then
+		echo "${BASH_REMATCH[1]}"
+	fi
+}
+
+# A counter of `twinctl -s stats` in the namespace ("" if not printed).
+stat_of() {	# NS NAME
+	in_ns "$1" "$TWINCTL" -s stats 2>/dev/null | awk -v k="$2" '$1 == k { print $2; exit }'
+}
+
+# ------------------------------------------------------------ traffic
+
+# recv_start NS PORT: twin-dgram recv in the background; its output in
+# $RECV_OUT.
+recv_start() {
+	RECV_OUT=$(mktemp)
+	defer "rm -f $RECV_OUT"
+	"$IP" netns exec "$1" "$TWIN_DGRAM" recv "$2" > "$RECV_OUT" 2>&1 &
+	local pid=$!
+	defer "kill $pid"
+	wait_for "$RECV_OUT" listening 5 || fail "twin-dgram recv $2 did not start: $(cat "$RECV_OUT")"
+}
+
+# send_ok NS NODE PORT MSG: one datagram, which must arrive in $RECV_OUT.
+send_ok() {
+	ok in_ns "$1" "$TWIN_DGRAM" send "$2" "$3" "$4"
+	wait_for "$RECV_OUT" ": $4\$" 5 || {
+		show_neigh "$1"
+		fail "datagram '$4' to $2:$3 did not arrive: $(tr '\n' ';' < "$RECV_OUT")"
+	}
+}
+
+# a -> b once, so that a has an entry for node 9.
+learn_b() {
+	recv_start "$NS_B" 5000
+	send_ok "$NS_A" 9 5000 hello
+}
+
+# ------------------------------------------------------------ tests
+
+test_show_after_traffic() {
+	local line
+	veth_pair
+	[ -z "$(neigh_line "$NS_A" 9)" ] || fail "an entry for node 9 before any traffic: $(neigh_line "$NS_A" 9)"
+	learn_b
+	line=$(neigh_line "$NS_A" 9)
+	diag "a: $line"
+	[ -n "$line" ] || fail "no entry for node 9 after a datagram: $(in_ns "$NS_A" "$TWINCTL" neigh show 2>&1)"
+	[[ $line =~ \ dev\ vethA( |$) ]] || fail "entry not on vethA: $line"
+	[ "$(neigh_mac "$NS_A" 9)" = "$MAC_B" ] || fail "lladdr '$(neigh_mac "$NS_A" 9)', expected vethB's $MAC_B"
+	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] || fail "state '$(neigh_state "$NS_A" 9)', expected REACHABLE"
+	# Filtered by device.
+	in_ns "$NS_A" "$TWINCTL" neigh show dev vethA | grep -q "^node 9 " ||
+		fail "neigh show dev vethA: $(in_ns "$NS_A" "$TWINCTL" neigh show dev vethA 2>&1)"
+	in_ns "$NS_A" "$TWINCTL" neigh show dev lo | grep -q "^node 9 " &&
+		fail "neigh show dev lo lists node 9"
+	return 0
+}
+
+test_show_json() {
+	local obj confirmed c2
+	veth_pair
+	learn_b
+	neigh_json "$NS_A" 9
+	obj=$REPLY
+	diag "a: {$obj}"
+	[ -n "$obj" ] || fail "no object with \"node\":9 in: $(in_ns "$NS_A" "$TWINCTL" -j neigh show 2>&1)"
+	[ "$(json_field "$obj" ifname)" = vethA ] || fail "ifname '$(json_field "$obj" ifname)'"
+	[ "$(json_field "$obj" ifindex)" = "$IFINDEX_A" ] || fail "ifindex '$(json_field "$obj" ifindex)', vethA is $IFINDEX_A"
+	[ "$(json_field "$obj" lladdr)" = "$MAC_B" ] || fail "lladdr '$(json_field "$obj" lladdr)', expected $MAC_B"
+	[ "$(json_field "$obj" state)" = REACHABLE ] || fail "state '$(json_field "$obj" state)'"
+	# The age of the last confirmation (TWIN_A_NEIGH_CONFIRMED), when
+	# twinctl prints it: small now, and it grows while nothing confirms.
+	confirmed=$(json_field "$obj" confirmed)
+	[ -n "$confirmed" ] || confirmed=$(json_field "$obj" confirmed_ms)
+	[ -n "$confirmed" ] || { diag "twinctl prints no \"confirmed\": not checked"; return 0; }
+	[ "$confirmed" -lt 10000 ] || fail "confirmed $confirmed ms ago, just after discovery"
+	# Its growth between two samples is the time between them: at least
+	# the time from the end of the first call to the start of the second,
+	# at most from the start of the first to the end of the second.
+	local a0 a1 b0 b1 grew
+	a0=$(now_ms)
+	neigh_json "$NS_A" 9
+	a1=$(now_ms)
+	confirmed=$(json_field "$REPLY" confirmed)
+	[ -n "$confirmed" ] || confirmed=$(json_field "$REPLY" confirmed_ms)
+	sleep 1
+	b0=$(now_ms)
+	neigh_json "$NS_A" 9
+	b1=$(now_ms)
+	c2=$(json_field "$REPLY" confirmed)
+	[ -n "$c2" ] || c2=$(json_field "$REPLY" confirmed_ms)
+	[ -n "$c2" ] || fail "\"confirmed\" gone: {$REPLY}"
+	grew=$((c2 - confirmed))
+	diag "confirmed: $confirmed ms, then $c2 ms; between the samples $((b0 - a1))..$((b1 - a0)) ms"
+	if [ "$grew" -lt $((b0 - a1 - 50)) ] || [ "$grew" -gt $((b1 - a0 + 50)) ]; then
+		fail "confirmed grew by $grew ms while $((b0 - a1))..$((b1 - a0)) ms passed"
+	fi
+}
+
+# flush empties the cache (a and c both), flush dev empties one device's
+# entries; traffic then rediscovers (a new solicitation goes out).
+test_flush_all_and_dev() {
+	local s1 s2 recv_b recv_c
+	veth_pair
+	add_c
+	recv_start "$NS_B" 5000; recv_b=$RECV_OUT
+	recv_start "$NS_C" 5000; recv_c=$RECV_OUT
+	RECV_OUT=$recv_b; send_ok "$NS_A" 9 5000 one
+	RECV_OUT=$recv_c; send_ok "$NS_A" 11 5000 one
+	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] || fail "9: $(neigh_state "$NS_A" 9)"
+	[ "$(neigh_state "$NS_A" 11)" = REACHABLE ] || fail "11: $(neigh_state "$NS_A" 11)"
+	[ "$(neigh_mac "$NS_A" 11)" = "$MAC_C" ] || fail "11 lladdr $(neigh_mac "$NS_A" 11), expected $MAC_C"
+	ok in_ns "$NS_A" "$TWINCTL" neigh flush
+	[ -z "$(in_ns "$NS_A" "$TWINCTL" neigh show)" ] ||
+		fail "entries after flush: $(in_ns "$NS_A" "$TWINCTL" neigh show)"
+	s1=$(stat_of "$NS_A" neigh_solicit)
+	RECV_OUT=$recv_b; send_ok "$NS_A" 9 5000 two
+	RECV_OUT=$recv_c; send_ok "$NS_A" 11 5000 two
+	s2=$(stat_of "$NS_A" neigh_solicit)
+	diag "neigh_solicit $s1 -> $s2"
+	if [ -n "$s1" ]; then
+		[ "$s2" -ge $((s1 + 2)) ] || fail "neigh_solicit $s1 -> $s2: no rediscovery of 9 and 11"
+	fi
+	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] || fail "9 after the flush and a send: $(neigh_state "$NS_A" 9)"
+	[ "$(neigh_state "$NS_A" 11)" = REACHABLE ] || fail "11 after the flush and a send: $(neigh_state "$NS_A" 11)"
+	# Per device.
+	ok in_ns "$NS_A" "$TWINCTL" neigh flush dev vethA
+	[ -z "$(neigh_line "$NS_A" 9)" ] || fail "node 9 (vethA) after flush dev vethA: $(neigh_line "$NS_A" 9)"
+	[ "$(neigh_state "$NS_A" 11)" = REACHABLE ] ||
+		fail "node 11 (vethC) after flush dev vethA: $(neigh_state "$NS_A" 11)"
+	ok in_ns "$NS_A" "$TWINCTL" neigh flush dev vethC
+	[ -z "$(neigh_line "$NS_A" 11)" ] || fail "node 11 after flush dev vethC"
+	RECV_OUT=$recv_b; send_ok "$NS_A" 9 5000 three
+	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] || fail "9 not rediscovered after flush dev"
+	must_fail in_ns "$NS_A" "$TWINCTL" neigh flush dev nosuchdev
+}
+
+# REACHABLE -> STALE once neigh_reachable_ms pass without confirmation;
+# the entry stays usable. The sysctls are per namespace: setting a's
+# leaves b's at their defaults.
+test_reachable_to_stale() {
+	veth_pair
+	sysctl_set "$NS_A" neigh_reachable_ms 2000
+	sysctl_set "$NS_A" neigh_gc_ms 60001
+	[ "$(in_ns "$NS_B" cat "$SYSCTL_DIR"/neigh_reachable_ms)" = 30000 ] ||
+		fail "b's neigh_reachable_ms is $(in_ns "$NS_B" cat "$SYSCTL_DIR"/neigh_reachable_ms), expected the default 30000"
+	[ "$(in_ns "$NS_B" cat "$SYSCTL_DIR"/neigh_gc_ms)" = 60000 ] ||
+		fail "b's neigh_gc_ms is $(in_ns "$NS_B" cat "$SYSCTL_DIR"/neigh_gc_ms), expected the default 60000"
+	learn_b
+	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] || fail "state $(neigh_state "$NS_A" 9) right after discovery"
+	wait_state "$NS_A" 9 STALE 10 || { show_neigh "$NS_A"; fail "still $(neigh_state "$NS_A" 9) 10 s after discovery (neigh_reachable_ms 2000)"; }
+	diag "STALE after $WAITED_MS ms"
+	[ "$(line_mac "$WAITED_LINE")" = "$MAC_B" ] || fail "a STALE entry keeps its lladdr $MAC_B: $WAITED_LINE"
+}
+
+# A send through a STALE entry goes out at once (no wait) and starts
+# re-confirmation: a solicitation, answered, and REACHABLE again.
+test_stale_send_reconfirms() {
+	local s1 s2
+	veth_pair
+	sysctl_set "$NS_A" neigh_reachable_ms 1500
+	learn_b
+	wait_state "$NS_A" 9 STALE 8 || fail "not STALE: $(neigh_state "$NS_A" 9)"
+	s1=$(stat_of "$NS_A" neigh_solicit)
+	rec_start "$NS_A"
+	send_ok "$NS_A" 9 5000 stale-send
+	rec_wait 9 REACHABLE 4 || fail "not REACHABLE again within 4 s of a send through STALE; seen: $(rec_history 9)"
+	diag "seen: $(rec_history 9)"
+	[ "$(line_mac "$REPLY")" = "$MAC_B" ] || fail "REACHABLE again, but: $REPLY"
+	s2=$(stat_of "$NS_A" neigh_solicit)
+	diag "neigh_solicit $s1 -> $s2"
+	[ -z "$s1" ] || [ "$s2" -gt "$s1" ] || fail "no solicitation re-confirmed the STALE entry ($s1 -> $s2)"
+}
+
+# The same with b's answers dropped: PROBE (the frame still delivered
+# through it), then FAILED; once b answers again the next frame starts
+# discovery afresh.
+test_stale_probe_unanswered_fails() {
+	[ -n "$TC" ] || skip "tc not found"
+	veth_pair
+	sysctl_set "$NS_A" neigh_reachable_ms 1000
+	learn_b
+	wait_state "$NS_A" 9 STALE 8 || fail "not STALE: $(neigh_state "$NS_A" 9)"
+	"$TC" -n "$NS_B" qdisc add dev vethB root netem loss 100% >/dev/null 2>&1 ||
+		skip "tc qdisc add ... netem failed (no sch_netem?)"
+	rec_start "$NS_A"
+	send_ok "$NS_A" 9 5000 through-probe
+	rec_wait 9 FAILED 6 || fail "unanswered re-confirmation did not end FAILED; seen: $(rec_history 9)"
+	diag "seen: $(rec_history 9)"
+	# (The recorder may start after the send made it PROBE.)
+	[[ $(rec_history 9) =~ (^|\ )$(state_re PROBE)\ FAILED ]] ||
+		fail "expected PROBE, then FAILED; seen: $(rec_history 9)"
+	ok "$TC" -n "$NS_B" qdisc del dev vethB root
+	sysctl_set "$NS_A" neigh_reachable_ms 30000
+	send_ok "$NS_A" 9 5000 after-failed
+	wait_state "$NS_A" 9 REACHABLE 3 || fail "not rediscovered after FAILED: $(neigh_state "$NS_A" 9)"
+}
+
+# STALE entries unused for neigh_gc_ms go away.
+test_gc_removes_stale() {
+	veth_pair
+	sysctl_set "$NS_A" neigh_reachable_ms 500
+	sysctl_set "$NS_A" neigh_gc_ms 1500
+	rec_start "$NS_A"
+	learn_b
+	rec_wait 9 STALE 6 || fail "never STALE; seen: $(rec_history 9)"
+	wait_state "$NS_A" 9 NONE 10 || { show_neigh "$NS_A"; fail "STALE entry still there 10 s later (neigh_gc_ms 1500): $(neigh_state "$NS_A" 9)"; }
+	diag "seen: $(rec_history 9); gone"
+	# Traffic rediscovers it.
+	sysctl_set "$NS_A" neigh_reachable_ms 30000
+	send_ok "$NS_A" 9 5000 again
+	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] || fail "state $(neigh_state "$NS_A" 9) after rediscovery"
+}
+
+# An unknown node: the blocking send fails with EHOSTUNREACH after
+# discovery, the entry ends FAILED, and neigh_gc_ms later it is gone.
+test_unknown_node_failed() {
+	local out start took
+	veth_pair
+	sysctl_set "$NS_A" neigh_gc_ms 3000
+	start=$SECONDS
+	out=$(in_ns "$NS_A" "$TWIN_SOCK" dgram send 99 5000 2>&1)
+	took=$((SECONDS - start))
+	diag "$out (${took} s)"
+	[ "$out" = "send: EHOSTUNREACH" ] || fail "send to unknown node 99: '$out', expected EHOSTUNREACH"
+	[ "$took" -le 5 ] || fail "discovery took $took s (3 solicitations, 250 ms apart)"
+	[ "$(neigh_state "$NS_A" 99)" = FAILED ] || { show_neigh "$NS_A"; fail "entry for 99: $(neigh_state "$NS_A" 99), expected FAILED"; }
+	wait_state "$NS_A" 99 NONE 10 || fail "FAILED entry still there 10 s later (neigh_gc_ms 3000)"
+	diag "FAILED entry removed after $WAITED_MS ms"
+}
+
+# b changes its MAC: it announces it (gratuitous advertisement) and a's
+# entry shows the new MAC at once, with no traffic from a; b forgets its
+# own neighbours on that device.
+test_mac_change_gratuitous() {
+	local new=02:42:ac:11:00:99 i t0
+	veth_pair
+	learn_b
+	# b learns a too: a datagram back.
+	local recv_a recv_b=$RECV_OUT
+	recv_start "$NS_A" 5001; recv_a=$RECV_OUT
+	send_ok "$NS_B" 7 5001 back
+	[ "$(neigh_mac "$NS_B" 7)" = "$MAC_A" ] || fail "b's entry for 7: $(neigh_line "$NS_B" 7)"
+	[ "$(neigh_mac "$NS_A" 9)" = "$MAC_B" ] || fail "a's entry for 9: $(neigh_line "$NS_A" 9)"
+	ok "$IP" -n "$NS_B" link set dev vethB address "$new"
+	t0=$(now_ms)
+	for ((i = 0; i < 20; i++)); do
+		[ "$(neigh_mac "$NS_A" 9)" = "$new" ] && break
+		sleep 0.05
+	done
+	[ "$(neigh_mac "$NS_A" 9)" = "$new" ] || {
+		show_neigh "$NS_A" "$NS_B"
+		fail "a's entry for 9 has $(neigh_mac "$NS_A" 9) $(($(now_ms) - t0)) ms after vethB became $new"
+	}
+	diag "a's entry seen updated after $i polls"
+	[ -z "$(neigh_line "$NS_B" 7)" ] || fail "b still has its entry for 7 on vethB after its MAC changed: $(neigh_line "$NS_B" 7)"
+	# Traffic both ways with the new MAC.
+	RECV_OUT=$recv_b
+	send_ok "$NS_A" 9 5000 after-change
+	RECV_OUT=$recv_a
+	send_ok "$NS_B" 7 5001 back-after-change
+}
+
+# xfer_bg NS ARGS...: twin-xfer in the background, pid $XPID, stdout and
+# stderr in $XOUT, $XERR.
+xfer_bg() {
+	local ns=$1
+	shift
+	XOUT=$(mktemp)
+	XERR=$(mktemp)
+	defer "rm -f $XOUT $XERR"
+	"$IP" netns exec "$ns" "$TWIN_XFER" "$@" > "$XOUT" 2> "$XERR" &
+	XPID=$!
+	defer "kill $XPID"
+}
+
+show_xfer() {	# NAME OUT ERR
+	diag "$1 stdout: $(cat "$2")"
+	diag "$1 stderr: $(tr '\n' ';' < "$3")"
+}
+
+# Start a paced one-way STREAM transfer of $1 bytes a -> b at $2 B/s;
+# server in $S_*, client in $C_*.
+start_stream() {
+	xfer_bg "$NS_B" listen stream 6000 -e "$1" -t 60
+	S_PID=$XPID S_OUT=$XOUT S_ERR=$XERR
+	wait_for "$S_ERR" "listening on port 6000" 5 || fail "server did not start: $(cat "$S_ERR")"
+	xfer_bg "$NS_A" connect stream 9 6000 -n "$1" -r "$2" -s 7 -v -t 60
+	C_PID=$XPID C_OUT=$XOUT C_ERR=$XERR
+	wait_for "$C_ERR" established 10 || { show_xfer client "$C_OUT" "$C_ERR"; fail "no connection"; }
+}
+
+# Both ends done within $1 s, all $2 bytes delivered intact.
+finish_stream() {
+	local crc=0 src=0 end=$((SECONDS + $1)) re c s
+	wait_pid "$C_PID" $((end - SECONDS > 1 ? end - SECONDS : 1)) || crc=$?
+	wait_pid "$S_PID" $((end - SECONDS > 1 ? end - SECONDS : 1)) || src=$?
+	if [ "$crc" != 0 ] || [ "$src" != 0 ]; then
+		show_xfer client "$C_OUT" "$C_ERR"
+		show_xfer server "$S_OUT" "$S_ERR"
+		show_neigh "$NS_A" "$NS_B"
+		fail "transfer: client exit $crc, server exit $src (124: not done in time)"
+	fi
+	re='^sent ([0-9]+) sha256 ([0-9a-f]{64}) received'
+	[[ $(cat "$C_OUT") =~ $re ]] || fail "client printed '$(cat "$C_OUT")'"
+	c="${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+	re='received ([0-9]+) sha256 ([0-9a-f]{64})$'
+	[[ $(cat "$S_OUT") =~ $re ]] || fail "server printed '$(cat "$S_OUT")'"
+	s="${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+	[ "$c" = "$s" ] || fail "client sent $c, server received $s"
+	[ "${c%% *}" = "$2" ] || fail "sent ${c%% *} bytes, expected $2"
+	diag "client: $(grep -h info "$C_ERR")"
+}
+
+# A MAC change announced while a connection runs: the connection carries
+# on without a stall.
+test_mac_change_connection_continues() {
+	local new=02:42:ac:11:00:9a size=$((128 * 1024)) start
+	veth_pair
+	start_stream "$size" 65536
+	sleep 0.5
+	kill -0 "$C_PID" 2>/dev/null || { show_xfer client "$C_OUT" "$C_ERR"; fail "client ended before the change"; }
+	start=$SECONDS
+	ok "$IP" -n "$NS_B" link set dev vethB address "$new"
+	sleep 0.3
+	[ "$(neigh_mac "$NS_A" 9)" = "$new" ] || { show_neigh "$NS_A"; fail "a's entry for 9 not updated to $new"; }
+	finish_stream 20 "$size"
+	diag "done $((SECONDS - start)) s after the change"
+	[ "$(neigh_mac "$NS_A" 9)" = "$new" ] || fail "a's entry for 9 ends with $(neigh_mac "$NS_A" 9)"
+}
+
+# The same with the gratuitous advertisement lost (all of b's frames
+# dropped for a moment): a keeps sending to the old MAC, vethB drops those
+# frames (PACKET_OTHERHOST), a's retransmission timer expires and sends the
+# entry to PROBE, and the answer from the new MAC lets the connection
+# recover within a few seconds: long before neigh_reachable_ms (30 s).
+test_silent_mac_change_recovers() {
+	local new=02:42:ac:11:00:9b size=$((192 * 1024)) start
+	[ -n "$TC" ] || skip "tc not found"
+	veth_pair
+	start_stream "$size" 65536
+	sleep 0.5
+	"$TC" -n "$NS_B" qdisc add dev vethB root netem loss 100% >/dev/null 2>&1 ||
+		skip "tc qdisc add ... netem failed (no sch_netem?)"
+	ok "$IP" -n "$NS_B" link set dev vethB address "$new"
+	# Longer than b's own discovery (3 x 250 ms): should b solicit a
+	# meanwhile, that goes unanswered too, and only a's side can recover.
+	sleep 1.2
+	ok "$TC" -n "$NS_B" qdisc del dev vethB root
+	start=$SECONDS
+	diag "a's entry for 9 just after: $(neigh_line "$NS_A" 9)"
+	finish_stream 15 "$size"
+	diag "done $((SECONDS - start)) s after the advertisement was lost"
+	[ "$(neigh_mac "$NS_A" 9)" = "$new" ] || { show_neigh "$NS_A"; fail "a's entry for 9 ends with $(neigh_mac "$NS_A" 9), expected $new"; }
+}
+
+# A device that comes up announces itself (a gratuitous advertisement).
+test_link_up_announces() {
+	local a1 a2
+	veth_pair
+	a1=$(stat_of "$NS_B" neigh_advert)
+	[ -n "$a1" ] || skip "twinctl -s stats prints no neigh_advert"
+	ok "$IP" -n "$NS_B" link set vethB down
+	ok "$IP" -n "$NS_B" link set vethB up
+	sleep 0.5
+	a2=$(stat_of "$NS_B" neigh_advert)
+	diag "b's neigh_advert $a1 -> $a2 over a down/up"
+	[ "$a2" -gt "$a1" ] || fail "no advertisement sent when vethB came up ($a1 -> $a2)"
+}
+
+run_tests test_show_after_traffic test_show_json test_flush_all_and_dev \
+	test_reachable_to_stale \
+	test_stale_send_reconfirms test_stale_probe_unanswered_fails \
+	test_gc_removes_stale test_unknown_node_failed \
+	test_mac_change_gratuitous test_mac_change_connection_continues \
+	test_silent_mac_change_recovers test_link_up_announces
