@@ -84,6 +84,12 @@ static void __net_exit twin_net_exit(struct net *net)
 	twin_bearer_del_all(tn);
 	rtnl_unlock();
 	twin_neigh_flush(tn, 0);
+	/*
+	 * A neighbour timer that collected its own entry is gone from the
+	 * hash but may still be finishing (freeing it); it runs in softirq,
+	 * so a grace period sees it out before tn or the module goes.
+	 */
+	synchronize_rcu();
 	WARN_ON_ONCE(!hlist_empty(&tn->socks));
 	twin_sysctl_exit_net(net);
 	free_percpu(tn->stats);

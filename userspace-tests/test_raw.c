@@ -20,6 +20,7 @@
 
 #include <linux/capability.h>
 
+#include "frame.h"
 #include "harness.h"
 
 #define NODE		7
@@ -36,31 +37,11 @@ struct rawframe {
 	unsigned char payload[2048];
 } __attribute__((packed));
 
-/* CRC-32C (Castagnoli), bitwise: the same value as the kernel's crc32c(). */
-static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	while (len--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78U & -(crc & 1));
-	}
-	return crc;
-}
-
 /* The checksum a frame of n bytes (header included) should carry. */
 static uint32_t frame_crc(const void *frame, size_t n)
 {
-	struct twinhdr h;
-	uint32_t crc;
-
-	memcpy(&h, frame, sizeof(h));
-	h.csum = 0;
-	crc = crc32c(~0U, &h, sizeof(h));
-	crc = crc32c(crc, (const unsigned char *)frame + sizeof(h),
-		     n - sizeof(h));
-	return ~crc;
+	return ntohl(twin_frame_csum_of(frame, (const unsigned char *)frame +
+					TWIN_HLEN, n - TWIN_HLEN));
 }
 
 /* A frame with csum 0 (the kernel computes it); returns its length. */
