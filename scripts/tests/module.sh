@@ -37,12 +37,24 @@ load() {	# [PARAM=VALUE...]
 }
 
 # Whatever happens, leave the module loaded with default parameters.
+# A failed restore bails out: every script after this one would otherwise
+# find no module and skip.
 restore() {
+	local rc=$? i
 	cleanup_all
 	if loaded && [ "$(cat /sys/module/twin/parameters/family)" != 19 ]; then
-		"$RMMOD" twin 2>/dev/null
+		# Sockets of the last test may still be closing: retry.
+		for ((i = 0; i < 50; i++)); do
+			"$RMMOD" twin 2>/dev/null && break
+			sleep 0.2
+		done
 	fi
-	loaded || "$INSMOD" "$TWIN_KO" 2>/dev/null
+	loaded || "$INSMOD" "$TWIN_KO" || true
+	if ! loaded || [ "$(cat /sys/module/twin/parameters/family)" != 19 ]; then
+		echo "Bail out! module.sh could not leave twin.ko loaded with family=19"
+		rc=$KSFT_FAIL
+	fi
+	exit "$rc"
 }
 trap restore EXIT
 
@@ -121,8 +133,8 @@ test_rmmod_busy_with_socat() {
 	expect_busy
 	kill "$pid"
 	wait "$pid" 2>/dev/null
-	sleep 0.2
-	ok "$RMMOD" twin
+	# The socket's last reference may go after an RCU grace period.
+	wait_until 5 '"$RMMOD" twin' || fail "rmmod twin still fails after the socket's owner died"
 	load
 }
 
