@@ -46,6 +46,11 @@ static unsigned long twin_neigh_gc(const struct twin_net *tn)
 	return msecs_to_jiffies(READ_ONCE(tn->neigh_gc_ms));
 }
 
+static unsigned long twin_neigh_retrans(const struct twin_net *tn)
+{
+	return msecs_to_jiffies(READ_ONCE(tn->neigh_retrans_ms));
+}
+
 /* Entries whose MAC may be used to send. */
 static bool twin_neigh_usable(const struct twin_neigh *n)
 {
@@ -198,7 +203,7 @@ static void twin_neigh_timer(struct timer_list *t)
 	case TWIN_NEIGH_PROBE:
 		if (n->probes < TWIN_NEIGH_PROBES) {
 			n->probes++;
-			mod_timer(&n->timer, now + TWIN_NEIGH_PROBE_INTERVAL);
+			mod_timer(&n->timer, now + twin_neigh_retrans(tn));
 			solicit = true;
 			break;
 		}
@@ -263,7 +268,9 @@ static u8 twin_neigh_state(struct twin_net *tn, u32 node, int *ifindex)
  * Find the bearer that reaches @node, starting discovery if needed and
  * waiting for it up to *timeo. Returns 0 with *ifindex set, -EINPROGRESS if
  * discovery is still running when the wait ends, -EHOSTUNREACH when it
- * failed, or an error from the wait.
+ * failed, -ENETUNREACH when the last device with an address went away
+ * during the wait (twin_bearer_del() wakes the waiters: nothing could
+ * answer any more), or an error from the wait.
  */
 int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
 		       int *ifindex)
@@ -289,10 +296,14 @@ int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
 		return -EINPROGRESS;
 	rem = wait_event_interruptible_timeout(tn->neigh_wait,
 					       twin_neigh_state(tn, node, NULL) !=
-					       TWIN_NEIGH_INCOMPLETE, *timeo);
+					       TWIN_NEIGH_INCOMPLETE ||
+					       list_empty_careful(&tn->bearers),
+					       *timeo);
 	if (rem < 0)
 		return sock_intr_errno(*timeo);
 	*timeo = rem;
+	if (list_empty_careful(&tn->bearers))
+		return -ENETUNREACH;
 	state = twin_neigh_state(tn, node, ifindex);
 	if (state == TWIN_NEIGH_FAILED)
 		return -EHOSTUNREACH;

@@ -16,7 +16,6 @@ struct twin_bearer;
 
 /* How long discovery tries before a node is declared unreachable. */
 #define TWIN_NEIGH_PROBES		3
-#define TWIN_NEIGH_PROBE_INTERVAL	(HZ / 4)
 #define TWIN_NEIGH_PENDING_MAX		8
 
 int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,

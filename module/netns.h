@@ -48,6 +48,7 @@ struct twin_net {
 	/* sysctl net.twin.*, milliseconds. */
 	unsigned int neigh_reachable_ms;
 	unsigned int neigh_gc_ms;
+	unsigned int neigh_retrans_ms;
 	struct ctl_table_header *sysctl;
 	struct ctl_table *sysctl_table;
 

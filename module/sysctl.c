@@ -12,6 +12,7 @@
 
 static unsigned int twin_sysctl_min_ms = 100;
 static unsigned int twin_sysctl_max_ms = 3600 * 1000;
+static unsigned int twin_sysctl_max_retrans_ms = 60 * 1000;
 
 static const struct ctl_table twin_sysctl_template[] = {
 	{
@@ -30,6 +31,15 @@ static const struct ctl_table twin_sysctl_template[] = {
 		.extra1 = &twin_sysctl_min_ms,
 		.extra2 = &twin_sysctl_max_ms,
 	},
+	{
+		/* Between solicitations: discovery takes 3 of these. */
+		.procname = "neigh_retrans_ms",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = proc_douintvec_minmax,
+		.extra1 = &twin_sysctl_min_ms,
+		.extra2 = &twin_sysctl_max_retrans_ms,
+	},
 	{ }	/* 6.1 ends the table here; newer kernels take its size */
 };
 
@@ -42,12 +52,14 @@ int twin_sysctl_init_net(struct net *net)
 
 	tn->neigh_reachable_ms = TWIN_NEIGH_REACHABLE_MS;
 	tn->neigh_gc_ms = TWIN_NEIGH_GC_MS;
+	tn->neigh_retrans_ms = TWIN_NEIGH_RETRANS_MS;
 	table = kmemdup(twin_sysctl_template, sizeof(twin_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
 	table[0].data = &tn->neigh_reachable_ms;
 	table[1].data = &tn->neigh_gc_ms;
+	table[2].data = &tn->neigh_retrans_ms;
 	tn->sysctl = twin_register_net_sysctl(net, "net/twin", table,
 					      TWIN_SYSCTL_ENTRIES);
 	if (!tn->sysctl) {

@@ -5,9 +5,10 @@
 
 #include "netns.h"
 
-/* As ARP's base_reachable_time and gc_staletime. */
+/* As ARP's base_reachable_time, gc_staletime and retrans_time. */
 #define TWIN_NEIGH_REACHABLE_MS	30000
 #define TWIN_NEIGH_GC_MS	60000
+#define TWIN_NEIGH_RETRANS_MS	250
 
 int twin_sysctl_init_net(struct net *net);
 void twin_sysctl_exit_net(struct net *net);

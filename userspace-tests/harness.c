@@ -197,6 +197,20 @@ ssize_t read_file(const char *path, char *buf, size_t len)
 	return got;
 }
 
+void twin_sysctl_set(const char *name, unsigned int val)
+{
+	char path[128], text[16];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/twin/%s", name);
+	n = snprintf(text, sizeof(text), "%u\n", val);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, text, n) != n)
+		harness_fail(__FILE__, __LINE__, "%s = %u: %s", path, val,
+			     strerror(errno));
+	close(fd);
+}
+
 void fill_pattern(void *buf, size_t len, unsigned int seed)
 {
 	unsigned char *p = buf;

@@ -275,6 +275,8 @@ double now_s(void);		/* CLOCK_MONOTONIC, seconds */
 void sleep_ms(int ms);
 /* Read a whole file (NUL-terminated); returns length or -1. */
 ssize_t read_file(const char *path, char *buf, size_t len);
+/* Set /proc/sys/net/twin/NAME of the current namespace; fails the test. */
+void twin_sysctl_set(const char *name, unsigned int val);
 /* A counter from TWIN_CMD_STATS_GET in namespace ns (NULL: own). */
 uint64_t twin_stat(const char *ns, int stat);
 /* Drop a capability from the effective, permitted and inheritable sets. */

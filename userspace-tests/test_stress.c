@@ -3,9 +3,9 @@
  * Concurrency: several processes sending and receiving on one socket,
  * binds and closes racing for the same ports, devices and namespaces going
  * away under traffic and under a send blocked in neighbour discovery.
- * The checks are exact where the spec is (every datagram is received
- * exactly once or counted as dropped) and "a sane errno, no crash"
- * elsewhere; on the debug kernel KASAN and lockdep watch the rest.
+ * The checks are exact where the spec is (with room in the queue, every
+ * datagram is received exactly once; test_rcvbuf checks that what finds
+ * no room is counted as dropped) and "a sane errno, no crash" elsewhere; on the debug kernel KASAN and lockdep watch the rest.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -55,8 +55,17 @@ struct msg {
 
 static int rx;
 static uint8_t *seen;		/* shared: TOTAL counters */
-static volatile uint32_t *received_total;
+static volatile uint32_t *received_total, *sent_total;
 static const char *ns_a, *ns_b;
+
+/*
+ * At most WINDOW datagrams in flight: a sender waits for the readers
+ * before it sends more, so neither the receive queue nor the per-CPU
+ * backlog that local delivery goes through (netif_rx, 1000 frames) can
+ * overflow, however the scheduler treats senders and readers. Any
+ * datagram missing at the end was lost by twin, not dropped for space.
+ */
+#define WINDOW 128
 
 static void sender(int i)
 {
@@ -67,26 +76,33 @@ static void sender(int i)
 	memset(&m, 0, sizeof(m));
 	m.sender = i;
 	for (s = 0; s < PER_SENDER; s++) {
+		while (__atomic_load_n(sent_total, __ATOMIC_SEQ_CST) >=
+		       __atomic_load_n(received_total, __ATOMIC_SEQ_CST) + WINDOW)
+			sleep_ms(1);
 		m.seq = s;
+		__atomic_fetch_add(sent_total, 1, __ATOMIC_SEQ_CST);
 		ASSERT_EQ(twin_sendto(fd, &m, sizeof(m), 0, NODE, PORT), sizeof(m));
 	}
 }
 
-/* Read until 500 ms of silence; mark each datagram in seen[]. */
+/*
+ * Read until every datagram has been received by one reader or the other;
+ * mark each in seen[]. A lost datagram keeps both waiting until the
+ * test's timeout.
+ */
 static void reader(int i)
 {
 	struct msg m;
 	ssize_t n;
 
 	(void)i;
-	for (;;) {
-		n = twin_recv_wait(rx, &m, sizeof(m), 0, NULL, 500);
-		if (n < 0 && errno == EAGAIN)
+	while (__atomic_load_n(received_total, __ATOMIC_SEQ_CST) < TOTAL) {
+		n = twin_recv_wait(rx, &m, sizeof(m), 0, NULL, 100);
+		if (n < 0 && (errno == EAGAIN || errno == ETIMEDOUT))
 			continue;	/* the other reader was faster */
 		if (n < 0)
-			break;
-		if (n == 1)
-			continue;	/* a marker */
+			harness_fail(__FILE__, __LINE__, "recv: %s",
+				     strerror(errno));
 		ASSERT_EQ(n, sizeof(m));
 		ASSERT_LT(m.sender, SENDERS);
 		ASSERT_LT(m.seq, PER_SENDER);
@@ -94,8 +110,6 @@ static void reader(int i)
 				   __ATOMIC_SEQ_CST);
 		__atomic_fetch_add(received_total, 1, __ATOMIC_SEQ_CST);
 	}
-	if (errno != ETIMEDOUT)
-		harness_fail(__FILE__, __LINE__, "recv: %s", strerror(errno));
 }
 
 static uint32_t final_drops(void)
@@ -119,7 +133,10 @@ static uint32_t final_drops(void)
 	return drops;
 }
 
-/* Four senders, two readers on the same socket: nothing lost or doubled. */
+/*
+ * Four senders, two readers on the same socket, at most WINDOW datagrams
+ * in flight: every datagram arrives exactly once, none is dropped.
+ */
 TEST_TIMEOUT(concurrent_senders_and_readers, 60)
 {
 	int one = 1, i, dup = 0, missing = 0;
@@ -130,6 +147,7 @@ TEST_TIMEOUT(concurrent_senders_and_readers, 60)
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(seen != MAP_FAILED);
 	received_total = (volatile uint32_t *)(seen + TOTAL + 32);
+	sent_total = (volatile uint32_t *)(seen + TOTAL + 48);
 	rx = twin_bound(TWIN_NODE_ANY, PORT);
 	ASSERT_OK(setsockopt(rx, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)));
 	for (i = 0; i < 2; i++)
@@ -145,8 +163,9 @@ TEST_TIMEOUT(concurrent_senders_and_readers, 60)
 	diag("received %u, dropped %u, duplicated %d, missing %d",
 	     *received_total, drops, dup, missing);
 	ASSERT_EQ(dup, 0);
-	ASSERT_EQ(*received_total + drops, TOTAL);
-	ASSERT_EQ(missing, drops);
+	ASSERT_EQ(missing, 0);
+	ASSERT_EQ(drops, 0);
+	ASSERT_EQ(*received_total, TOTAL);
 }
 
 static void churn(int i)
@@ -259,18 +278,29 @@ static void blocked_send(int i)
 	diag("blocked send after its device went away: %zd (%s) after %.0f ms",
 	     r, errno_name(e), (now_s() - t) * 1000);
 	ASSERT_EQ(r, -1);
-	ASSERT_TRUE(e == EHOSTUNREACH || e == ENETUNREACH || e == ENODEV ||
-		    e == ENETDOWN);
-	ASSERT_LT(now_s() - t, 3.0);
+	/*
+	 * Discovery would run for 3 x 20 s and then fail EHOSTUNREACH:
+	 * ENETUNREACH says that the device's removal ended the wait.
+	 */
+	ASSERT_EQ(e, ENETUNREACH);
 }
 
-/* The only device goes away while a send waits for discovery. */
+/*
+ * The only device goes away while a send waits for discovery: the send
+ * fails at once with ENETUNREACH instead of waiting discovery out.
+ */
 TEST_TIMEOUT(device_deleted_during_discovery, 30)
 {
+	uint64_t solicits;
+
 	twin_dev_add(NULL, "tw0", 0, NODE);
+	twin_sysctl_set("neigh_retrans_ms", 20000);
 	rx = twin_socket(SOCK_DGRAM);
+	solicits = twin_stat(NULL, TWIN_STAT_NEIGH_SOLICIT);
 	spawn(blocked_send, 0);
-	sleep_ms(200);
+	/* The first solicitation is out: the send is waiting (or about to). */
+	while (twin_stat(NULL, TWIN_STAT_NEIGH_SOLICIT) == solicits)
+		sleep_ms(10);
 	RUN("ip link del tw0");
 	join_all();
 }
