@@ -7,18 +7,20 @@
  *   proof=uaf      a read after kfree()           -> KASAN
  *   proof=leak     a kmalloc() nobody frees        -> kmemleak
  *   proof=lockdep  two locks taken in both orders  -> lockdep
+ *   proof=hang     insmod sleeps uninterruptibly   -> hung task, panic
  *
  * scripts/proof loads each and expects the run to fail with that report.
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "proof.h"
 
 static char *proof = "";
 module_param(proof, charp, 0444);
-MODULE_PARM_DESC(proof, "test-only: plant a bug (uaf, leak, lockdep)");
+MODULE_PARM_DESC(proof, "test-only: plant a bug (uaf, leak, lockdep, hang)");
 
 static DEFINE_MUTEX(twin_proof_a);
 static DEFINE_MUTEX(twin_proof_b);
@@ -56,6 +58,15 @@ static noinline void twin_proof_lockdep(void)
 	pr_info("twin: proof: took a->b then b->a\n");
 }
 
+/* A task stuck in D state, as a deadlock would leave it: the test VMs
+ * boot with hung_task_panic, so the hung-task detector must end the run.
+ */
+static noinline void twin_proof_hang(void)
+{
+	pr_info("twin: proof: sleeping uninterruptibly for 10 minutes\n");
+	schedule_timeout_uninterruptible(600 * HZ);
+}
+
 void twin_proof_run(void)
 {
 	if (!strcmp(proof, "uaf"))
@@ -64,4 +75,6 @@ void twin_proof_run(void)
 		twin_proof_leak();
 	else if (!strcmp(proof, "lockdep"))
 		twin_proof_lockdep();
+	else if (!strcmp(proof, "hang"))
+		twin_proof_hang();
 }
