@@ -45,6 +45,9 @@ socat_recv_bg() {
 		STDOUT > "$out" 2>&1 &
 	SOCAT_PID=$!
 	defer "kill $SOCAT_PID"
+	# Ready once its socket is bound: /proc/net/twin lists it.
+	wait_until 5 "in_ns '$1' cat /proc/net/twin | grep -qE '^dgram +[A-Z_]+ +[0-9]+:$3 '" ||
+		fail "socat did not bind port $3: $(cat "$out"; in_ns "$1" cat /proc/net/twin)"
 	REPLY=$out
 }
 
@@ -111,7 +114,6 @@ test_twin_dgram_to_socat_receiver() {
 	ns_twin a 1; local a=$REPLY
 	ns_twin b 2; local b=$REPLY
 	socat_recv_bg "$b" 0 5004; local out=$REPLY
-	sleep 0.5	# socat has no readiness signal: give it time to bind
 	ok in_ns "$a" "$TWIN_DGRAM" send 2 5004 "to socat"
 	expect_output "$out" "^to socat$"
 }
@@ -120,7 +122,6 @@ test_socat_both_ends() {
 	ns_twin a 1; local a=$REPLY
 	ns_twin b 2; local b=$REPLY
 	socat_recv_bg "$b" 2 5005; local out=$REPLY	# bound to node 2
-	sleep 0.5
 	socat_send "$a" 2 5005 "socat to socat"
 	expect_output "$out" "^socat to socat$"
 }
@@ -128,7 +129,6 @@ test_socat_both_ends() {
 test_local_node_socat() {
 	ns_twin a 7; local a=$REPLY
 	socat_recv_bg "$a" 0 5006; local out=$REPLY
-	sleep 0.5
 	socat_send "$a" 7 5006 "local"
 	expect_output "$out" "^local$"
 }
@@ -161,7 +161,6 @@ test_veth_both_ways() {
 test_veth_socat() {
 	veth_pair
 	socat_recv_bg "$VETH_D" 0 5102; local out=$REPLY
-	sleep 0.5
 	socat_send "$VETH_C" 12 5102 "socat over veth"
 	expect_output "$out" "^socat over veth$"
 }

@@ -206,9 +206,14 @@ ns_twin() {
 	REPLY=$ns
 }
 
+# Every time bound below is a limit for a slow machine, never the thing
+# waited for, and is multiplied by TWIN_TIMEOUT_MULT (the debug lane sets
+# 3): a wait ends as soon as its condition holds.
+MULT=${TWIN_TIMEOUT_MULT:-1}
+
 # Wait until FILE contains the pattern (grep -E), up to $3 seconds.
 wait_for() {
-	local file=$1 pattern=$2 secs=${3:-5} i
+	local file=$1 pattern=$2 secs=$((${3:-5} * MULT)) i
 	for ((i = 0; i < secs * 10; i++)); do
 		grep -qE -- "$pattern" "$file" 2>/dev/null && return 0
 		sleep 0.1
@@ -216,10 +221,20 @@ wait_for() {
 	return 1
 }
 
+# Wait until the shell condition COND (eval'd) holds, up to SECS seconds.
+wait_until() {	# SECS COND
+	local secs=$(($1 * MULT)) i
+	for ((i = 0; i < secs * 10; i++)); do
+		eval "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	eval "$2" 2>/dev/null
+}
+
 # Wait up to $2 seconds for background job $1 to end; its status is
 # returned (124 if it is still running: it is then killed).
 wait_pid() {
-	local pid=$1 secs=${2:-5} i
+	local pid=$1 secs=$((${2:-5} * MULT)) i
 	for ((i = 0; i < secs * 10; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1

@@ -342,7 +342,7 @@ test_addr_del_ends_orphan() {
 		skip "tc qdisc add ... netem failed (no sch_netem?)"
 	touch "$GO"
 	sock_wait orphan 5
-	sleep 0.3
+	# The process has exited: its socket is an orphan from its close on.
 	in_ns "$NS_A" grep -q " 9:6001 " /proc/net/twin ||
 		fail "no orphan in /proc/net/twin: $(in_ns "$NS_A" cat /proc/net/twin)"
 	ok in_ns "$NS_A" "$TWINCTL" addr del 7 dev vethA
