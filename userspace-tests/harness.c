@@ -761,9 +761,9 @@ static void run_child(const struct twin_test *t)
 }
 
 /* Returns KSFT_PASS, KSFT_SKIP or KSFT_FAIL. */
-static int run_test(int num, const struct twin_test *t, unsigned int mult)
+static int run_test(int num, const struct twin_test *t)
 {
-	unsigned int timeout = (t->timeout ? t->timeout : TWIN_DEFAULT_TIMEOUT) * mult;
+	unsigned int timeout = (t->timeout ? t->timeout : TWIN_DEFAULT_TIMEOUT) * mult();
 	struct sigaction sa = { .sa_handler = on_alarm };
 	int status, result;
 	pid_t pid;
@@ -837,16 +837,20 @@ static bool selected(const struct twin_test *t, int argc, char **argv)
 	return false;
 }
 
+int mult(void)
+{
+	const char *m = getenv("TWIN_TIMEOUT_MULT");
+	int v = m ? atoi(m) : 1;
+
+	return v > 0 ? v : 1;
+}
+
 int main(int argc, char **argv)
 {
 	int i, num = 0, nsel = 0, pass = 0, fail = 0, skip = 0, opt;
-	unsigned int mult = 1;
-	const char *m = getenv("TWIN_TIMEOUT_MULT");
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	qsort(tests, ntests, sizeof(tests[0]), by_line);
-	if (m && atoi(m) > 0)
-		mult = atoi(m);
 	while ((opt = getopt(argc, argv, "lh")) != -1) {
 		switch (opt) {
 		case 'l':
@@ -888,7 +892,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < ntests; i++) {
 		if (!selected(tests[i], argc, argv))
 			continue;
-		switch (run_test(++num, tests[i], mult)) {
+		switch (run_test(++num, tests[i])) {
 		case KSFT_PASS: pass++; break;
 		case KSFT_SKIP: skip++; break;
 		default: fail++; break;

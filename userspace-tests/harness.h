@@ -275,6 +275,8 @@ double now_s(void);		/* CLOCK_MONOTONIC, seconds */
 void sleep_ms(int ms);
 /* Read a whole file (NUL-terminated); returns length or -1. */
 ssize_t read_file(const char *path, char *buf, size_t len);
+/* TWIN_TIMEOUT_MULT (>= 1): what every time bound of a test is scaled by. */
+int mult(void);
 /* Set /proc/sys/net/twin/NAME of the current namespace; fails the test. */
 void twin_sysctl_set(const char *name, unsigned int val);
 /* A counter from TWIN_CMD_STATS_GET in namespace ns (NULL: own). */

@@ -47,14 +47,6 @@ struct pair_opts {
 /* The last pair made, for dump_pair() (inherited by helper processes). */
 static struct pair last_pair = { -1, -1 };
 
-static int mult(void)
-{
-	const char *m = getenv("TWIN_TIMEOUT_MULT");
-	int v = m ? atoi(m) : 1;
-
-	return v > 0 ? v : 1;
-}
-
 static const char *type_name(int type)
 {
 	return type == SOCK_STREAM ? "stream" : "seqpacket";

@@ -69,14 +69,6 @@ struct rig {
 	uint64_t off_ab, off_ba;	/* pattern offsets of the two streams */
 };
 
-static int mult(void)
-{
-	const char *m = getenv("TWIN_TIMEOUT_MULT");
-	int v = m ? atoi(m) : 1;
-
-	return v > 0 ? v : 1;
-}
-
 static const char *via_name(enum via v)
 {
 	return v == VIA_RAW ? "raw" : "packet";
