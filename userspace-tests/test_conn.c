@@ -996,6 +996,80 @@ BOTH(send_after_shutdown_epipe)
 	ASSERT_EQ(signals_seen, 2);
 }
 
+/* As TCP: send() on a listener is EPIPE (and SIGPIPE), not ENOTCONN. */
+BOTH(listener_send_epipe)
+{
+	int lis;
+
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
+	catch_signal(SIGPIPE);
+	ASSERT_ERRNO(send(lis, "x", 1, 0), EPIPE);
+	ASSERT_EQ(signals_seen, 1);
+	ASSERT_ERRNO(send(lis, "x", 1, MSG_NOSIGNAL), EPIPE);
+	ASSERT_EQ(signals_seen, 1);
+}
+
+/*
+ * As TCP: shutdown() on a listener succeeds. SHUT_WR leaves it listening;
+ * SHUT_RD stops it, and the next connect() is refused.
+ */
+BOTH(listener_shutdown)
+{
+	int lis, fd, srv;
+
+	local_dev();
+	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
+	ASSERT_OK(shutdown(lis, SHUT_WR));
+	fd = client(type);
+	ASSERT_OK(twin_connect(fd, NODE, PORT));
+	srv = accept_one(lis);
+	set_linger0(srv);
+	ASSERT_OK(close(srv));
+	ASSERT_OK(shutdown(lis, SHUT_RD));
+	fd = client(type);
+	ASSERT_ERRNO(twin_connect(fd, NODE, PORT), ECONNREFUSED);
+}
+
+/*
+ * A reset that comes after the peer's FIN (this side in CLOSE_WAIT) is
+ * reported as EPIPE, once, by the next call, not as ECONNRESET: the peer
+ * had closed in order, as TCP reports it.
+ */
+BOTH(reset_in_close_wait_epipe)
+{
+	struct conn c = local_pair(type);
+	char b[8];
+
+	exchange(&c);
+	ASSERT_OK(shutdown(c.cli, SHUT_WR));
+	expect_eof(c.srv);
+	set_linger0(c.cli);
+	ASSERT_OK(close(c.cli));
+	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
+	ASSERT_EQ(so_error(c.srv), EPIPE);
+	ASSERT_EQ(so_error(c.srv), 0);
+	ASSERT_ERRNO(send(c.srv, "x", 1, MSG_NOSIGNAL), EPIPE);
+	ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 0);
+}
+
+/* The same reset, read first: the read reports EPIPE once, then 0. */
+BOTH(reset_in_close_wait_read)
+{
+	struct conn c = local_pair(type);
+	char b[8];
+
+	exchange(&c);
+	ASSERT_OK(shutdown(c.cli, SHUT_WR));
+	expect_eof(c.srv);
+	set_linger0(c.cli);
+	ASSERT_OK(close(c.cli));
+	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
+	ASSERT_ERRNO(recv(c.srv, b, sizeof(b), 0), EPIPE);
+	ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 0);
+	ASSERT_ERRNO(send(c.srv, "x", 1, MSG_NOSIGNAL), EPIPE);
+}
+
 BOTH(msg_oob_eopnotsupp)
 {
 	struct conn c = local_pair(type);
