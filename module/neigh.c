@@ -494,8 +494,14 @@ void twin_neigh_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		consume_skb(skb);
 		return;
 	}
-	/* Solicitations for other hosts' nodes are ordinary traffic. */
+	/*
+	 * A solicitation for another host's node still says where its sender
+	 * is: update a known entry (a MAC that changed while its gratuitous
+	 * advertisement was lost), create none, as ARP does with requests.
+	 */
 	if (!twin_node_is_local(tn, dst)) {
+		if (hdr->type == TWIN_T_SOLICIT)
+			twin_neigh_learn(b, src, mac, false);
 		consume_skb(skb);
 		return;
 	}

@@ -536,6 +536,30 @@ test_silent_mac_change_recovers() {
 	[ "$(neigh_mac "$NS_A" 9)" = "$new" ] || { show_neigh "$NS_A"; fail "a's entry for 9 ends with $(neigh_mac "$NS_A" 9), expected $new"; }
 }
 
+# A solicitation a hears for another node still tells it where its sender
+# is: b's MAC changes with its gratuitous advertisement lost, then b looks
+# for node 11 (nobody's). a's entry for 9 takes the new MAC from that
+# solicitation, without a sending anything (ARP updates a known entry from
+# any request it sees, too).
+test_foreign_solicitation_updates_entry() {
+	local new=02:42:ac:11:00:9c s1
+	veth_pair
+	learn_b
+	ok "$TC" -n "$NS_B" qdisc add dev vethB root netem loss 100%
+	ok "$IP" -n "$NS_B" link set dev vethB address "$new"
+	ok "$TC" -n "$NS_B" qdisc del dev vethB root
+	[ "$(neigh_mac "$NS_A" 9)" = "$MAC_B" ] ||
+		fail "a's entry for 9 changed before b solicited: $(neigh_line "$NS_A" 9)"
+	s1=$(stat_of "$NS_A" neigh_solicit) || fail "twinctl -s stats prints no neigh_solicit"
+	# Fails with EHOSTUNREACH once nobody answers for 11: only its
+	# solicitations matter here.
+	in_ns "$NS_B" "$TWIN_DGRAM" send 11 5000 anybody > /dev/null 2>&1
+	wait_until 5 '[ "$(neigh_mac "$NS_A" 9)" = "$new" ]' ||
+		{ show_neigh "$NS_A"; fail "a's entry for 9 kept $(neigh_mac "$NS_A" 9) after b's solicitations for 11"; }
+	[ "$(stat_of "$NS_A" neigh_solicit)" = "$s1" ] ||
+		fail "a solicited ($s1 -> $(stat_of "$NS_A" neigh_solicit)): the update was not b's doing"
+}
+
 # A device that comes up announces itself (a gratuitous advertisement).
 test_link_up_announces() {
 	local a1 a2
@@ -555,4 +579,5 @@ run_tests test_show_after_traffic test_show_json test_flush_all_and_dev \
 	test_stale_send_reconfirms test_stale_probe_unanswered_fails \
 	test_gc_removes_stale test_unknown_node_failed \
 	test_mac_change_gratuitous test_mac_change_connection_continues \
-	test_silent_mac_change_recovers test_link_up_announces
+	test_silent_mac_change_recovers test_foreign_solicitation_updates_entry \
+	test_link_up_announces
