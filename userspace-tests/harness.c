@@ -211,6 +211,22 @@ void twin_sysctl_set(const char *name, unsigned int val)
 	close(fd);
 }
 
+long twin_sysctl_get(const char *name)
+{
+	char path[128], text[32], *end;
+	long v;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/twin/%s", name);
+	if (read_file(path, text, sizeof(text)) <= 0)
+		harness_fail(__FILE__, __LINE__, "cannot read %s: %s", path,
+			     strerror(errno));
+	v = strtol(text, &end, 10);
+	if (end == text)
+		harness_fail(__FILE__, __LINE__, "%s: not a number: %s", path,
+			     text);
+	return v;
+}
+
 void fill_pattern(void *buf, size_t len, unsigned int seed)
 {
 	unsigned char *p = buf;

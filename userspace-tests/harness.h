@@ -277,6 +277,8 @@ void sleep_ms(int ms);
 ssize_t read_file(const char *path, char *buf, size_t len);
 /* Set /proc/sys/net/twin/NAME of the current namespace; fails the test. */
 void twin_sysctl_set(const char *name, unsigned int val);
+/* Read /proc/sys/net/twin/NAME of the current namespace; fails the test. */
+long twin_sysctl_get(const char *name);
 /* A counter from TWIN_CMD_STATS_GET in namespace ns (NULL: own). */
 uint64_t twin_stat(const char *ns, int stat);
 /* Drop a capability from the effective, permitted and inheritable sets. */
