@@ -750,6 +750,16 @@ uint64_t twin_stat(const char *ns, int stat)
 	return stats[stat];
 }
 
+uint64_t twin_stat_wait(const char *ns, int stat, uint64_t want, int ms)
+{
+	double end = now_s() + ms / 1000.0;
+	uint64_t v;
+
+	while ((v = twin_stat(ns, stat)) < want && now_s() < end)
+		sleep_ms(20);
+	return v;
+}
+
 /* ------------------------------------------------------------ running */
 
 static volatile sig_atomic_t timed_out;
