@@ -28,7 +28,6 @@ struct twin_bearer;
 #define TWIN_RTO_MAX		(10 * HZ)
 #define TWIN_RTO_INIT		(HZ / 4)	/* before any RTT sample */
 #define TWIN_DELACK		(HZ / 25)	/* 40 ms, as TCP's minimum */
-#define TWIN_TIMEWAIT		HZ
 #define TWIN_FIN_WAIT2		(10 * HZ)	/* orphans waiting for a FIN */
 #define TWIN_OWNED_RETRY	(HZ / 50)	/* a timer found the socket owned */
 #define TWIN_INIT_CWND		10		/* frames, as RFC 6928 */
@@ -160,5 +159,6 @@ void twin_conn_rto_arm(struct sock *sk);
 void twin_conn_delack_arm(struct sock *sk);
 void twin_conn_keepalive_arm(struct sock *sk);
 void twin_conn_state_timer_arm(struct sock *sk, unsigned long delay);
+void twin_conn_time_wait_arm(struct sock *sk);
 
 #endif /* _TWIN_CONN_H */

@@ -111,7 +111,7 @@ static void twin_conn_fin_acked(struct sock *sk)
 		break;
 	case TCP_CLOSING:
 		twin_conn_set_state(sk, TCP_TIME_WAIT);
-		twin_conn_state_timer_arm(sk, TWIN_TIMEWAIT);
+		twin_conn_time_wait_arm(sk);
 		break;
 	case TCP_LAST_ACK:
 		twin_conn_done(sk);
@@ -235,7 +235,7 @@ static void twin_conn_fin(struct sock *sk)
 		break;
 	case TCP_FIN_WAIT2:
 		twin_conn_set_state(sk, TCP_TIME_WAIT);
-		twin_conn_state_timer_arm(sk, TWIN_TIMEWAIT);
+		twin_conn_time_wait_arm(sk);
 		break;
 	}
 	if (!sock_flag(sk, SOCK_DEAD)) {
@@ -485,7 +485,7 @@ static void twin_conn_synced_rcv(struct sock *sk, struct sk_buff *skb)
 	    !twin_after(cb->end_seq, c->rcv_nxt)) {
 		/* A retransmitted FIN or data after the peer's FIN. */
 		if (sk->sk_state == TCP_TIME_WAIT)
-			twin_conn_state_timer_arm(sk, TWIN_TIMEWAIT);
+			twin_conn_time_wait_arm(sk);
 		twin_conn_send_ack(sk);
 		goto drop;
 	}

@@ -32,6 +32,15 @@ void twin_conn_state_timer_arm(struct sock *sk, unsigned long delay)
 	sk_reset_timer(sk, &twin_conn(sk)->state_timer, jiffies + delay);
 }
 
+/* TIME_WAIT lasts net.twin.time_wait_ms of the socket's namespace. */
+void twin_conn_time_wait_arm(struct sock *sk)
+{
+	const struct twin_net *tn = twin_net(sock_net(sk));
+
+	twin_conn_state_timer_arm(sk,
+				  msecs_to_jiffies(READ_ONCE(tn->time_wait_ms)));
+}
+
 void twin_conn_keepalive_arm(struct sock *sk)
 {
 	twin_conn_state_timer_arm(sk, twin_conn(sk)->keepidle * HZ);

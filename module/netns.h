@@ -49,6 +49,7 @@ struct twin_net {
 	unsigned int neigh_reachable_ms;
 	unsigned int neigh_gc_ms;
 	unsigned int neigh_retrans_ms;
+	unsigned int time_wait_ms;
 	struct ctl_table_header *sysctl;
 	struct ctl_table *sysctl_table;
 

@@ -13,6 +13,7 @@
 static unsigned int twin_sysctl_min_ms = 100;
 static unsigned int twin_sysctl_max_ms = 3600 * 1000;
 static unsigned int twin_sysctl_max_retrans_ms = 60 * 1000;
+static unsigned int twin_sysctl_max_time_wait_ms = 60 * 1000;
 
 static const struct ctl_table twin_sysctl_template[] = {
 	{
@@ -40,6 +41,15 @@ static const struct ctl_table twin_sysctl_template[] = {
 		.extra1 = &twin_sysctl_min_ms,
 		.extra2 = &twin_sysctl_max_retrans_ms,
 	},
+	{
+		/* A closed connection's TIME_WAIT, read when it starts. */
+		.procname = "time_wait_ms",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = proc_douintvec_minmax,
+		.extra1 = &twin_sysctl_min_ms,
+		.extra2 = &twin_sysctl_max_time_wait_ms,
+	},
 	{ }	/* 6.1 ends the table here; newer kernels take its size */
 };
 
@@ -53,6 +63,7 @@ int twin_sysctl_init_net(struct net *net)
 	tn->neigh_reachable_ms = TWIN_NEIGH_REACHABLE_MS;
 	tn->neigh_gc_ms = TWIN_NEIGH_GC_MS;
 	tn->neigh_retrans_ms = TWIN_NEIGH_RETRANS_MS;
+	tn->time_wait_ms = TWIN_TIME_WAIT_MS;
 	table = kmemdup(twin_sysctl_template, sizeof(twin_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
@@ -60,6 +71,7 @@ int twin_sysctl_init_net(struct net *net)
 	table[0].data = &tn->neigh_reachable_ms;
 	table[1].data = &tn->neigh_gc_ms;
 	table[2].data = &tn->neigh_retrans_ms;
+	table[3].data = &tn->time_wait_ms;
 	tn->sysctl = twin_register_net_sysctl(net, "net/twin", table,
 					      TWIN_SYSCTL_ENTRIES);
 	if (!tn->sysctl) {

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* /proc/sys/net/twin/: the neighbour cache's timers, per namespace. */
+/*
+ * /proc/sys/net/twin/: the neighbour cache's timers and the length of a
+ * connection's TIME_WAIT, per namespace.
+ */
 #ifndef _TWIN_SYSCTL_H
 #define _TWIN_SYSCTL_H
 
@@ -9,6 +12,8 @@
 #define TWIN_NEIGH_REACHABLE_MS	30000
 #define TWIN_NEIGH_GC_MS	60000
 #define TWIN_NEIGH_RETRANS_MS	250
+/* A closed connection's TIME_WAIT. */
+#define TWIN_TIME_WAIT_MS	1000
 
 int twin_sysctl_init_net(struct net *net);
 void twin_sysctl_exit_net(struct net *net);

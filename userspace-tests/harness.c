@@ -211,6 +211,22 @@ void twin_sysctl_set(const char *name, unsigned int val)
 	close(fd);
 }
 
+long twin_sysctl_get(const char *name)
+{
+	char path[128], text[32], *end;
+	long v;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/twin/%s", name);
+	if (read_file(path, text, sizeof(text)) <= 0)
+		harness_fail(__FILE__, __LINE__, "cannot read %s: %s", path,
+			     strerror(errno));
+	v = strtol(text, &end, 10);
+	if (end == text)
+		harness_fail(__FILE__, __LINE__, "%s: not a number: %s", path,
+			     text);
+	return v;
+}
+
 void fill_pattern(void *buf, size_t len, unsigned int seed)
 {
 	unsigned char *p = buf;
@@ -732,6 +748,16 @@ uint64_t twin_stat(const char *ns, int stat)
 			     "TWIN_CMD_STATS_GET failed " TWIN_ERRFMT,
 			     TWIN_ERRARG(-err));
 	return stats[stat];
+}
+
+uint64_t twin_stat_wait(const char *ns, int stat, uint64_t want, int ms)
+{
+	double end = now_s() + ms / 1000.0;
+	uint64_t v;
+
+	while ((v = twin_stat(ns, stat)) < want && now_s() < end)
+		sleep_ms(20);
+	return v;
 }
 
 /* ------------------------------------------------------------ running */

@@ -279,8 +279,15 @@ ssize_t read_file(const char *path, char *buf, size_t len);
 int mult(void);
 /* Set /proc/sys/net/twin/NAME of the current namespace; fails the test. */
 void twin_sysctl_set(const char *name, unsigned int val);
+/* Read /proc/sys/net/twin/NAME of the current namespace; fails the test. */
+long twin_sysctl_get(const char *name);
 /* A counter from TWIN_CMD_STATS_GET in namespace ns (NULL: own). */
 uint64_t twin_stat(const char *ns, int stat);
+/*
+ * Wait up to ms for that counter to reach at least want; returns its last
+ * value (compare it with what the test expects).
+ */
+uint64_t twin_stat_wait(const char *ns, int stat, uint64_t want, int ms);
 /* Drop a capability from the effective, permitted and inheritable sets. */
 void cap_drop(int cap);
 

@@ -408,7 +408,7 @@ TEST_TIMEOUT(recv_no_socket_and_discovery, 60)
 	const char *b = ns_with_twin("b", 0, 2);
 	unsigned char buf[256];
 	struct twinhdr *h = (struct twinhdr *)buf;
-	int sol_b, adv_a, adv_b, dgram_b, tx, i;
+	int sol_b, adv_a, adv_b, dgram_b, tx;
 	uint64_t nosock;
 
 	sol_b = raw_socket_in(b, TWIN_T_SOLICIT);
@@ -437,9 +437,8 @@ TEST_TIMEOUT(recv_no_socket_and_discovery, 60)
 	ASSERT_EQ(raw_wait(dgram_b, TWIN_T_DGRAM, buf, sizeof(buf), NULL, 3000),
 		  TWIN_HLEN + 1);
 	ASSERT_EQ(ntohl(h->dst_port), PORT);
-	for (i = 0; i < 50 && twin_stat(b, TWIN_STAT_DROP_NO_SOCKET) == nosock; i++)
-		sleep_ms(20);
-	ASSERT_EQ(twin_stat(b, TWIN_STAT_DROP_NO_SOCKET), nosock + 1);
+	ASSERT_EQ(twin_stat_wait(b, TWIN_STAT_DROP_NO_SOCKET, nosock + 1, 10000),
+		  nosock + 1);
 }
 
 /*
@@ -472,8 +471,12 @@ TEST(protocol_filter)
 	tx = twin_bound(NODE, SPORT);
 	ASSERT_EQ(twin_sendto(tx, "dgram", 5, 0, NODE, PORT), 5);
 	ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 2000), 5);
-	sleep_ms(300);	/* let delayed acks go by */
-
+	/*
+	 * Every frame so far is queued on the raw sockets: a raw copy is
+	 * taken before the frame goes to its socket (srv and rx have theirs).
+	 * A delayed ack may still come, while draining too: raw_0 is drained
+	 * last, so it has every frame raw_s and raw_d had.
+	 */
 	ns = raw_drain(raw_s, 1U << TWIN_T_STREAM, &seen_s, 200);
 	nd = raw_drain(raw_d, 1U << TWIN_T_DGRAM, &seen_d, 200);
 	n0 = raw_drain(raw_0, ~0U, &seen_0, 200);
@@ -613,10 +616,12 @@ TEST(rcvbuf_overflow_counts_drops)
 	for (i = 0; i < FLOOD; i++)
 		ASSERT_EQ(twin_sendto(tx, buf, FLOOD_SIZE, 0, NODE, PORT),
 			  FLOOD_SIZE);
-	sleep_ms(200);
-	/* The ordinary receiver got every one. */
+	/*
+	 * The ordinary receiver got every one. Then every raw copy has been
+	 * queued or dropped too: it is taken before the frame goes to rx.
+	 */
 	for (i = 0; i < FLOOD; i++)
-		if (twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 1000) ==
+		if (twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 5000) ==
 		    FLOOD_SIZE)
 			got++;
 	ASSERT_EQ(got, FLOOD);
@@ -746,7 +751,7 @@ TEST(send_csum_as_given)
 	unsigned char buf[256];
 	struct rawframe f;
 	uint64_t drop_csum, delivered;
-	int raw, obs, rx, i;
+	int raw, obs, rx;
 	size_t len;
 
 	twin_dev_add(NULL, "tw0", 0, NODE);
@@ -760,9 +765,8 @@ TEST(send_csum_as_given)
 	len = frame_build(&f, TWIN_T_DGRAM, NODE, NODE, PORT, 4242, "bad", 3);
 	f.h.csum = htonl(frame_crc(&f, len) ^ 0x01000000);
 	ASSERT_EQ(send(raw, &f, len, 0), (ssize_t)len);
-	for (i = 0; i < 50 && twin_stat(NULL, TWIN_STAT_DROP_CSUM) == drop_csum; i++)
-		sleep_ms(20);
-	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_CSUM), drop_csum + 1);
+	ASSERT_EQ(twin_stat_wait(NULL, TWIN_STAT_DROP_CSUM, drop_csum + 1, 10000),
+		  drop_csum + 1);
 	twin_expect_silence(rx, 200, "frame with a wrong checksum");
 	/* It failed validation: raw sockets do not hear it either. */
 	twin_expect_silence(obs, 10, "raw socket, wrong checksum");
@@ -1013,25 +1017,32 @@ TEST_TIMEOUT(send_unknown_node_ehostunreach, 60)
 	ASSERT_GE(twin_stat(NULL, TWIN_STAT_NEIGH_SOLICIT), solicit + 1);
 }
 
-/* Non-blocking: queued behind discovery, then dropped as drop_neigh. */
+/*
+ * Non-blocking: queued behind discovery, then dropped as drop_neigh.
+ * Discovery takes 15 s (neigh_retrans_ms 5000): returning within 5 s
+ * plainly did not wait for it. Then neigh_retrans_ms goes down to 100 (read
+ * at each solicitation) so that discovery fails after about 5 s, not 15.
+ */
 TEST_TIMEOUT(send_unknown_node_nonblocking, 60)
 {
 	struct rawframe f;
 	uint64_t drop_neigh;
 	size_t len;
 	double t;
-	int raw, i;
+	int raw;
 
 	twin_dev_add(NULL, "tw0", 0, NODE);
+	twin_sysctl_set("neigh_retrans_ms", 5000);
 	raw = raw_socket(0);
 	len = frame_build(&f, TWIN_T_DGRAM, UNKNOWN, 0, PORT, 4242, "?", 1);
 	drop_neigh = twin_stat(NULL, TWIN_STAT_DROP_NEIGH);
 	t = now_s();
 	ASSERT_EQ(send(raw, &f, len, MSG_DONTWAIT), (ssize_t)len);
-	ASSERT_LT(now_s() - t, 0.5);
-	for (i = 0; i < 100 && twin_stat(NULL, TWIN_STAT_DROP_NEIGH) == drop_neigh; i++)
-		sleep_ms(50);
-	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_NEIGH), drop_neigh + 1);
+	ASSERT_LT(now_s() - t, 5.0);
+	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_NEIGH), drop_neigh);
+	twin_sysctl_set("neigh_retrans_ms", 100);
+	ASSERT_EQ(twin_stat_wait(NULL, TWIN_STAT_DROP_NEIGH, drop_neigh + 1,
+				 30000), drop_neigh + 1);
 }
 
 TEST(no_device_enetunreach)

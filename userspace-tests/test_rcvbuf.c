@@ -101,23 +101,46 @@ static long twinctl_drop_rcvbuf(const char *ns)
 }
 
 /*
- * Drain fd, then send one more datagram (there is room now) whose
- * SO_RXQ_OVFL value is the socket's final drop count.
+ * Read rx (of namespace ns) until each of the N datagrams sent to it is
+ * accounted for, received or counted in drop_rcvbuf (only rx drops there):
+ * some may still be on their way when the sender is done. Gives up after
+ * 10 s; the caller's assertions say what is missing. Returns how many were
+ * received; *last is the highest SO_RXQ_OVFL value seen.
  */
-static void drain_and_count(int rx, int tx, uint32_t to_node,
-			    unsigned int *received, uint32_t *dropped)
+static unsigned int drain_all(int rx, const char *ns, uint32_t *last)
 {
-	uint32_t d = 0, last = 0;
+	double end = now_s() + 10;
+	unsigned int received = 0;
+	uint32_t d = 0;
 	ssize_t n;
 
-	*received = 0;
-	while ((n = recv_ovfl(rx, &d, MSG_DONTWAIT)) >= 0) {
-		ASSERT_EQ(n, SIZE);
-		ASSERT_GE(d, last);	/* the counter never goes back */
-		last = d;
-		(*received)++;
+	*last = 0;
+	for (;;) {
+		while ((n = recv_ovfl(rx, &d, MSG_DONTWAIT)) >= 0) {
+			ASSERT_EQ(n, SIZE);
+			ASSERT_GE(d, *last);	/* the counter never goes back */
+			*last = d;
+			received++;
+		}
+		ASSERT_EQ(errno, EAGAIN);
+		if (received + twin_stat(ns, TWIN_STAT_DROP_RCVBUF) >= N ||
+		    now_s() > end)
+			return received;
+		sleep_ms(20);
 	}
-	ASSERT_EQ(errno, EAGAIN);
+}
+
+/*
+ * Drain fd until all N are accounted for, then send one more datagram
+ * (there is room now, and nothing else on its way) whose SO_RXQ_OVFL value
+ * is the socket's final drop count.
+ */
+static void drain_and_count(int rx, int tx, const char *ns, uint32_t to_node,
+			    unsigned int *received, uint32_t *dropped)
+{
+	uint32_t last;
+
+	*received = drain_all(rx, ns, &last);
 	ASSERT_EQ(twin_sendto(tx, "m", 1, 0, to_node, PORT), 1);
 	ASSERT_GT(twin_recv_wait(rx, NULL, 0, MSG_PEEK, NULL, 3000), -1);
 	ASSERT_EQ(recv_ovfl(rx, dropped, MSG_DONTWAIT), 1);
@@ -138,8 +161,7 @@ TEST(local_flood_counts_drops)
 	/* The sender never sees the receiver's drops. */
 	for (i = 0; i < N; i++)
 		ASSERT_EQ(twin_sendto(tx, buf, SIZE, 0, NODE, PORT), SIZE);
-	sleep_ms(200);
-	drain_and_count(rx, tx, NODE, &received, &dropped);
+	drain_and_count(rx, tx, NULL, NODE, &received, &dropped);
 	diag("sent %d, received %u, dropped %u", N, received, dropped);
 	ASSERT_GT(received, 0);
 	ASSERT_GT(dropped, 0);
@@ -169,8 +191,7 @@ TEST_TIMEOUT(remote_flood_counts_drops, 40)
 	/* Resolve the neighbour first (blocking send). */
 	for (i = 0; i < N; i++)
 		ASSERT_EQ(twin_sendto(tx, buf, SIZE, 0, 2, PORT), SIZE);
-	sleep_ms(500);
-	drain_and_count(rx, tx, 2, &received, &dropped);
+	drain_and_count(rx, tx, b, 2, &received, &dropped);
 	diag("sent %d, received %u, dropped %u", N, received, dropped);
 	ASSERT_GT(dropped, 0);
 	ASSERT_EQ(received + dropped, N);
@@ -206,14 +227,17 @@ TEST(drops_are_per_socket)
 {
 	char buf[SIZE];
 	int rx, other, tx, i, one = 1;
+	uint32_t last;
 
 	twin_dev_add(NULL, "tw0", 0, NODE);
 	rx = small_rcvbuf_socket(NULL);
 	other = twin_bound(TWIN_NODE_ANY, PORT + 1);
 	ASSERT_OK(setsockopt(other, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)));
 	tx = twin_bound(TWIN_NODE_ANY, 6000);
+	fill_pattern(buf, sizeof(buf), 3);
 	for (i = 0; i < N; i++)
 		ASSERT_EQ(twin_sendto(tx, buf, SIZE, 0, NODE, PORT), SIZE);
+	drain_all(rx, NULL, &last);	/* all N have arrived or dropped */
 	ASSERT_GT(proc_drops(rx), 0);
 	ASSERT_EQ(proc_drops(other), 0);
 }
@@ -221,18 +245,22 @@ TEST(drops_are_per_socket)
 /* Reading makes room again: a datagram after draining is accepted. */
 TEST(room_after_drain)
 {
-	char buf[SIZE];
+	char buf[SIZE], got[SIZE];
 	int rx, tx, i;
+	uint32_t last;
 
 	twin_dev_add(NULL, "tw0", 0, NODE);
 	rx = small_rcvbuf_socket(NULL);
 	tx = twin_bound(TWIN_NODE_ANY, 6000);
+	fill_pattern(buf, sizeof(buf), 5);
 	for (i = 0; i < N; i++)
 		ASSERT_EQ(twin_sendto(tx, buf, SIZE, 0, NODE, PORT), SIZE);
-	while (recv(rx, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-		;
+	drain_all(rx, NULL, &last);	/* nothing of the flood is left to come */
+	ASSERT_GT(twin_stat(NULL, TWIN_STAT_DROP_RCVBUF), 0);	/* it was full */
 	for (i = 0; i < 3; i++) {
+		fill_pattern(buf, sizeof(buf), 10 + i);
 		ASSERT_EQ(twin_sendto(tx, buf, SIZE, 0, NODE, PORT), SIZE);
-		ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 2000), SIZE);
+		ASSERT_EQ(twin_recv_wait(rx, got, sizeof(got), 0, NULL, 5000), SIZE);
+		ASSERT_MEMEQ(got, buf, SIZE);
 	}
 }
