@@ -63,8 +63,7 @@ void genl_attrs(const struct nlattr *attrs, size_t len,
 	}
 }
 
-/* Copy NLMSGERR_ATTR_MSG out of an error message's TLVs. */
-static void extack_msg(const struct nlmsghdr *nlh, char *out, size_t outlen)
+void nl_extack(const struct nlmsghdr *nlh, char *out, size_t outlen)
 {
 	const struct nlmsgerr *err = NLMSG_DATA(nlh);
 	size_t off = sizeof(*err);
@@ -152,7 +151,7 @@ int genl_call(int fd, uint16_t family, uint8_t cmd, int dump,
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(nlh);
 
-				extack_msg(nlh, extack, extack_len);
+				nl_extack(nlh, extack, extack_len);
 				return e->error;
 			}
 			if (nlh->nlmsg_type == NLMSG_DONE) {

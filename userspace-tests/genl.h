@@ -31,6 +31,12 @@ int genl_call(int fd, uint16_t family, uint8_t cmd, int dump,
 	      const struct genl_attr *attrs, int nattrs,
 	      genl_cb cb, void *arg, char *extack, size_t extack_len);
 
+/*
+ * Copy the extended-ACK message (NLMSGERR_ATTR_MSG) of an NLMSG_ERROR
+ * message of any netlink protocol to out; "" if it has none.
+ */
+void nl_extack(const struct nlmsghdr *nlh, char *out, size_t outlen);
+
 /* Walk attributes: for each, cb(type, data, len). */
 void genl_attrs(const struct nlattr *attrs, size_t len,
 		void (*cb)(uint16_t type, const void *data, uint16_t len,

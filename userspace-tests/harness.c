@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 
 #include "genl.h"
 #include "harness.h"
+#include "rtnl.h"
 
 #define MAX_TESTS	256
 #define MAX_NS		16
@@ -557,40 +559,66 @@ int run_cmd_ns(const char *ns, char *out, size_t outlen, const char *fmt, ...)
 
 /* ------------------------------------------------------------ namespaces */
 
-/* Run `ip ARGS...` quietly in ns (NULL: the current one), ignoring errors. */
-static void quiet_ip(const char *ns, const char *a1, const char *a2,
-		     const char *a3, const char *a4)
+#define NETNS_RUN_DIR	"/run/netns"
+
+/*
+ * opener() run in network namespace ns (NULL: the caller's current one),
+ * leaving the caller where it was: a netlink socket stays in the namespace
+ * it was made in. Returns its fd or -errno.
+ */
+static int open_in_ns(const char *ns, int (*opener)(void))
 {
-	const char *ip = find_tool("ip");
-	pid_t pid;
+	int cur, target, fd, err = 0;
+	char p[128];
 
-	if (!ip)
-		return;
-	pid = fork();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-		char p[128];
-		int fd;
-
-		if (ns) {
-			snprintf(p, sizeof(p), "/run/netns/%s", ns);
-			fd = open(p, O_RDONLY);
-			if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-				_exit(126);
-		}
-		dup2(devnull, 1);
-		dup2(devnull, 2);
-		execl(ip, "ip", a1, a2, a3, a4, (char *)NULL);
-		_exit(127);
+	if (!ns) {
+		fd = opener();
+		return fd < 0 ? -errno : fd;
 	}
-	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+	snprintf(p, sizeof(p), NETNS_RUN_DIR "/%s", ns);
+	target = open(p, O_RDONLY | O_CLOEXEC);
+	if (target < 0)
+		return -errno;
+	cur = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (cur < 0 || setns(target, CLONE_NEWNET) < 0) {
+		err = -errno;
+		if (cur >= 0)
+			close(cur);
+		close(target);
+		return err;
+	}
+	fd = opener();
+	if (fd < 0)
+		err = -errno;
+	if (setns(cur, CLONE_NEWNET) < 0) {
+		/* Also called at exit: no harness_fail() here. */
+		diag("harness: setns back from %s: %s", ns, strerror(errno));
+		_exit(KSFT_FAIL);
+	}
+	close(cur);
+	close(target);
+	return fd < 0 ? err : fd;
 }
 
+/* As `ip netns del`: detach the namespace's bind mount, remove the file. */
 static void ns_delete(const char *name)
 {
-	quiet_ip(NULL, "netns", "del", name, NULL);
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), NETNS_RUN_DIR "/%s", name);
+	umount2(p, MNT_DETACH);
+	unlink(p);
+}
+
+/* As `ip link del DEV` in ns (NULL: the current namespace), ignoring errors. */
+static void dev_delete(const char *ns, const char *dev)
+{
+	int fd = open_in_ns(ns, rtnl_open);
+
+	if (fd < 0)
+		return;
+	rtnl_link_del(fd, dev, NULL, 0);
+	close(fd);
 }
 
 /*
@@ -607,8 +635,7 @@ static void ns_cleanup(void)
 	if (home_ns_fd >= 0)
 		setns(home_ns_fd, CLONE_NEWNET);
 	for (i = ndevs - 1; i >= 0; i--)
-		quiet_ip(devs[i].ns[0] ? devs[i].ns : NULL, "link", "del",
-			 devs[i].dev, NULL);
+		dev_delete(devs[i].ns[0] ? devs[i].ns : NULL, devs[i].dev);
 	ndevs = 0;
 	for (i = 0; i < nns; i++)
 		ns_delete(ns_names[i]);
@@ -623,7 +650,7 @@ static void ns_cleanup_prefix(pid_t pid)
 	DIR *d;
 
 	snprintf(prefix, sizeof(prefix), "twt%d-", (int)pid);
-	d = opendir("/run/netns");
+	d = opendir(NETNS_RUN_DIR);
 	if (!d)
 		return;
 	while ((de = readdir(d)))
@@ -632,16 +659,71 @@ static void ns_cleanup_prefix(pid_t pid)
 	closedir(d);
 }
 
+/*
+ * As iproute2's `ip netns add`: NETNS_RUN_DIR is made a shared mount point
+ * (bind-mounted on itself the first time) so that the namespaces bound
+ * below it propagate to other mount namespaces (ip netns exec, and the
+ * shell tests that share the directory), an empty file is created for the
+ * name, and a new namespace (unshare in this thread, which then returns to
+ * its own) is bind-mounted onto it.
+ */
 const char *ns_new(const char *tag)
 {
+	const char *name;
+	bool made_mount = false;
+	char p[128];
+	int fd, here;
+
 	if (nns == MAX_NS)
 		harness_fail(__FILE__, __LINE__, "too many namespaces");
-	require_tool("ip");
+	name = ns_names[nns];
 	snprintf(ns_names[nns], sizeof(ns_names[0]), "twt%d-%s",
 		 (int)test_pid, tag);
+	snprintf(p, sizeof(p), NETNS_RUN_DIR "/%s", name);
 	mkdir("/run", 0755);
-	RUN("ip netns add %s", ns_names[nns]);
-	return ns_names[nns++];
+	if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		harness_fail(__FILE__, __LINE__, "mkdir " NETNS_RUN_DIR ": %s",
+			     strerror(errno));
+	while (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		/* EINVAL: not a mount point yet. */
+		if (errno != EINVAL || made_mount)
+			harness_fail(__FILE__, __LINE__,
+				     "mount --make-shared " NETNS_RUN_DIR ": %s",
+				     strerror(errno));
+		if (mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none",
+			  MS_BIND | MS_REC, NULL) < 0)
+			harness_fail(__FILE__, __LINE__,
+				     "mount --bind " NETNS_RUN_DIR ": %s",
+				     strerror(errno));
+		made_mount = true;
+	}
+	fd = open(p, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		harness_fail(__FILE__, __LINE__, "create %s: %s", p,
+			     strerror(errno));
+	close(fd);
+	/* From here on, cleanup deletes it whatever happens. */
+	nns++;
+	here = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (here < 0)
+		harness_fail(__FILE__, __LINE__,
+			     "open /proc/thread-self/ns/net: %s",
+			     strerror(errno));
+	if (unshare(CLONE_NEWNET) < 0)
+		harness_fail(__FILE__, __LINE__, "unshare(CLONE_NEWNET): %s",
+			     strerror(errno));
+	if (mount("/proc/thread-self/ns/net", p, "none", MS_BIND, NULL) < 0) {
+		int err = errno;
+
+		setns(here, CLONE_NEWNET);
+		harness_fail(__FILE__, __LINE__, "mount --bind %s: %s", p,
+			     strerror(err));
+	}
+	if (setns(here, CLONE_NEWNET) < 0)
+		harness_fail(__FILE__, __LINE__, "setns back from %s: %s",
+			     name, strerror(errno));
+	close(here);
+	return name;
 }
 
 void ns_enter(const char *ns)
@@ -655,7 +737,7 @@ void ns_enter(const char *ns)
 				     strerror(errno));
 		return;
 	}
-	snprintf(p, sizeof(p), "/run/netns/%s", ns);
+	snprintf(p, sizeof(p), NETNS_RUN_DIR "/%s", ns);
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		harness_fail(__FILE__, __LINE__, "open %s: %s", p,
@@ -676,23 +758,83 @@ int ns_socket(const char *ns, int type)
 	return fd;
 }
 
+/* Fails the test with what, the error and the kernel's extack message. */
+static void dev_fail(const char *what, const char *dev, const char *ns,
+		     int err, const char *extack)
+{
+	harness_fail(__FILE__, __LINE__, "%s %s in %s failed " TWIN_ERRFMT
+		     "%s%s", what, dev, ns ? ns : "the current namespace",
+		     TWIN_ERRARG(-err), extack[0] ? ": " : "", extack);
+}
+
+/* The twin generic netlink family's id (the same in every namespace). */
+static int twin_genl_id(int fd, const char *ns)
+{
+	static int id;
+
+	if (!id) {
+		id = genl_family(fd, TWIN_GENL_NAME);
+		if (id < 0)
+			dev_fail("generic netlink family", TWIN_GENL_NAME, ns,
+				 id, "");
+	}
+	return id;
+}
+
+/*
+ * In ns (NULL: the current namespace), without forking ip or twinctl:
+ * RTM_NEWLINK kind "twin" (ip link add DEV type twin) or TWIN_CMD_LINK_NEW
+ * with the segment (twinctl link add DEV segment S), IFF_UP (ip link set
+ * DEV up) and TWIN_CMD_ADDR_NEW (twinctl addr add NODE dev DEV).
+ */
 void twin_dev_add(const char *ns, const char *dev, uint32_t segment,
 		  uint32_t node)
 {
-	require_tool("ip");
-	require_tool("twinctl");
+	struct genl_attr a[2] = {
+		{ TWIN_A_IFNAME, (uint16_t)(strlen(dev) + 1), dev },
+	};
+	char extack[256] = "";
+	int rt, gn = -1, err;
+
 	if (ndevs < (int)(sizeof(devs) / sizeof(devs[0]))) {
 		snprintf(devs[ndevs].ns, sizeof(devs[0].ns), "%s", ns ? ns : "");
 		snprintf(devs[ndevs].dev, sizeof(devs[0].dev), "%s", dev);
 		ndevs++;
 	}
-	if (segment == 0)
-		RUN_NS(ns, "ip link add %s type twin", dev);
-	else
-		RUN_NS(ns, "twinctl link add %s segment %u", dev, segment);
-	RUN_NS(ns, "ip link set %s up", dev);
-	if (node)
-		RUN_NS(ns, "twinctl addr add %u dev %s", node, dev);
+	rt = open_in_ns(ns, rtnl_open);
+	if (rt < 0)
+		dev_fail("NETLINK_ROUTE socket for", dev, ns, rt, "");
+	if (segment != 0 || node) {
+		gn = open_in_ns(ns, genl_open);
+		if (gn < 0)
+			dev_fail("generic netlink socket for", dev, ns, gn, "");
+	}
+	if (segment == 0) {
+		err = rtnl_link_add(rt, dev, "twin", extack, sizeof(extack));
+		if (err)
+			dev_fail("RTM_NEWLINK type twin", dev, ns, err, extack);
+	} else {
+		a[1] = (struct genl_attr){ TWIN_A_SEGMENT, 4, &segment };
+		err = genl_call(gn, twin_genl_id(gn, ns), TWIN_CMD_LINK_NEW, 0,
+				a, 2, NULL, NULL, extack, sizeof(extack));
+		if (err)
+			dev_fail("TWIN_CMD_LINK_NEW (segment)", dev, ns, err,
+				 extack);
+	}
+	err = rtnl_link_up(rt, dev, extack, sizeof(extack));
+	if (err)
+		dev_fail("RTM_NEWLINK IFF_UP", dev, ns, err, extack);
+	if (node) {
+		a[1] = (struct genl_attr){ TWIN_A_NODE, 4, &node };
+		err = genl_call(gn, twin_genl_id(gn, ns), TWIN_CMD_ADDR_NEW, 0,
+				a, 2, NULL, NULL, extack, sizeof(extack));
+		if (err)
+			dev_fail("TWIN_CMD_ADDR_NEW (node)", dev, ns, err,
+				 extack);
+	}
+	close(rt);
+	if (gn >= 0)
+		close(gn);
 }
 
 const char *ns_with_twin(const char *tag, uint32_t segment, uint32_t node)

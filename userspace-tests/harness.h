@@ -246,8 +246,10 @@ const char *find_tool(const char *name);
 /* ------------------------------------------------------------ namespaces */
 
 /*
- * Create a named network namespace (ip netns add) "twt<pid>-<tag>"; it is
- * deleted when the test ends, whatever the outcome. Returns its name.
+ * Create a named network namespace "twt<pid>-<tag>" in /run/netns, as
+ * `ip netns add` does but without forking it (ip netns exec and ip -n work
+ * on it); it is deleted when the test ends, whatever the outcome. Returns
+ * its name.
  */
 const char *ns_new(const char *tag);
 /* setns() into a named namespace; NULL returns to the test's own. */
@@ -255,9 +257,13 @@ void ns_enter(const char *ns);
 /* A socket of the given type created in namespace ns. */
 int ns_socket(const char *ns, int type);
 /*
- * Add a twin device in ns: segment 0 with `ip link add DEV type twin`,
- * others with `twinctl link add DEV segment S`; set it up and, if node is
- * not 0, give it the address `twinctl addr add NODE dev DEV`.
+ * Add a twin device in ns (NULL: the current namespace) over netlink,
+ * without forking ip or twinctl: segment 0 as `ip link add DEV type twin`
+ * (RTM_NEWLINK), others as `twinctl link add DEV segment S`
+ * (TWIN_CMD_LINK_NEW); set it up and, if node is not 0, give it the
+ * address as `twinctl addr add NODE dev DEV` (TWIN_CMD_ADDR_NEW). It is
+ * deleted (RTM_DELLINK) when the test ends. Fails the test with the
+ * kernel's extack message.
  */
 void twin_dev_add(const char *ns, const char *dev, uint32_t segment,
 		  uint32_t node);
