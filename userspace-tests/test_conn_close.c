@@ -2,10 +2,15 @@
 /*
  * Closing a connection, SOCK_STREAM and SOCK_SEQPACKET: SO_LINGER {1, N}
  * (close() waits up to N s for the data and FIN to be acknowledged),
- * and SO_LINGER {1, 0} with data in flight (a reset, no orphan).
+ * SO_LINGER {1, 0} with data in flight (a reset, no orphan), and
+ * shutdown(SHUT_RD) (queued data, then 0; EPOLLRDHUP and EPOLLIN).
  *
- * semantics.md, "Closing" of "Connection sockets". test_conn.c has the rest of closing (FIN, resets, TIME_WAIT).
+ * semantics.md, "Closing", "Receiving" and "poll/epoll" of "Connection
+ * sockets". test_conn.c has the rest of closing (FIN, resets, TIME_WAIT).
  */
+#include <sys/epoll.h>
+#include <linux/sockios.h>
+
 #include "conn_util.h"
 
 #define LINGER_S	2	/* SO_LINGER time against a silent peer */
@@ -187,4 +192,93 @@ BOTH_T(linger0_in_flight_resets, 30)
 	ASSERT_FALSE(proc_state_of_port(type_name(type), cport, st,
 					sizeof(st)));
 	ns_enter(NULL);
+}
+
+/* ------------------------------------------------------------ SHUT_RD */
+
+static int inq(int fd)
+{
+	int q = 0;
+
+	ASSERT_OK(ioctl(fd, SIOCINQ, &q));
+	return q;
+}
+
+/*
+ * shutdown(SHUT_RD) with data queued: reads return that data (whole
+ * records for SEQPACKET), then 0, without blocking; the peer's later send
+ * is not refused (it is neither shut down nor closed), and reads still
+ * return only what is queued, then 0.
+ */
+BOTH(shut_rd_reads_queued_then_eof)
+{
+	struct conn c = local_pair(type);
+	char b[64];
+	ssize_t n, got = 0;
+	double t;
+
+	ASSERT_EQ(send(c.cli, "hello", 5, 0), 5);
+	ASSERT_EQ(send(c.cli, "world", 5, 0), 5);
+	/* Both queued: 10 bytes unread. */
+	t = now_s() + WAIT_MS / 1000.0;
+	while (now_s() < t && inq(c.srv) < 10)
+		sleep_ms(10);
+	ASSERT_EQ(inq(c.srv), 10);
+	ASSERT_OK(shutdown(c.srv, SHUT_RD));
+	if (type == SOCK_SEQPACKET) {
+		ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 5);
+		ASSERT_MEMEQ(b, "hello", 5);
+		ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 5);
+		ASSERT_MEMEQ(b, "world", 5);
+	} else {
+		ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 10);
+		ASSERT_MEMEQ(b, "helloworld", 10);
+	}
+	/* Then 0 at once (SO_RCVTIMEO would give EAGAIN after 5 s). */
+	t = now_s();
+	ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 0);
+	ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 0);
+	ASSERT_LT(now_s() - t, 2.0);
+	/* The peer may still send. */
+	ASSERT_EQ(send(c.cli, "more", 4, MSG_NOSIGNAL), 4);
+	t = now_s();
+	while ((n = recv(c.srv, b + got, sizeof(b) - got, 0)) > 0)
+		got += n;
+	ASSERT_EQ(n, 0);
+	ASSERT_LT(now_s() - t, 2.0);
+	ASSERT_LE(got, 4);
+	ASSERT_MEMEQ(b, "more", (size_t)got);
+	/* The other direction is untouched. */
+	ASSERT_EQ(send(c.srv, "back", 4, 0), 4);
+	recv_exact(c.cli, "back", 4);
+}
+
+/*
+ * After shutdown(SHUT_RD) poll and epoll report EPOLLRDHUP and EPOLLIN
+ * (RCV_SHUTDOWN), with nothing queued; not EPOLLHUP, as the write side is
+ * still open.
+ */
+BOTH(shut_rd_poll_rdhup)
+{
+	struct conn c = local_pair(type);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLOUT };
+	short r;
+	int ep;
+
+	r = revents(c.srv, POLLIN | POLLRDHUP | POLLOUT);
+	ASSERT_EQ(r & (POLLIN | POLLRDHUP | POLLHUP), 0);
+	ASSERT_OK(shutdown(c.srv, SHUT_RD));
+	r = revents(c.srv, POLLIN | POLLRDHUP | POLLOUT);
+	ASSERT_TRUE(r & POLLRDHUP);
+	ASSERT_TRUE(r & POLLIN);
+	ASSERT_TRUE(r & POLLOUT);
+	ASSERT_FALSE(r & POLLHUP);
+	ASSERT_OK(ep = epoll_create1(0));
+	ASSERT_OK(epoll_ctl(ep, EPOLL_CTL_ADD, c.srv, &ev));
+	memset(&ev, 0, sizeof(ev));
+	ASSERT_EQ(epoll_wait(ep, &ev, 1, 0), 1);
+	ASSERT_TRUE(ev.events & EPOLLRDHUP);
+	ASSERT_TRUE(ev.events & EPOLLIN);
+	ASSERT_FALSE(ev.events & EPOLLHUP);
+	close(ep);
 }
