@@ -93,6 +93,7 @@ int twin_bearer_add(struct net *net, struct net_device *dev, u32 node,
 	list_add_tail_rcu(&b->list, &tn->bearers);
 	dev_add_pack(&b->pt);
 	/* Whoever knew the node at another MAC learns this one now. */
+	b->no_carrier = !netif_carrier_ok(dev);
 	if (netif_running(dev))
 		twin_neigh_announce(b);
 	return 0;
@@ -135,7 +136,8 @@ int twin_bearer_xmit(struct twin_bearer *b, struct sk_buff *skb,
 	unsigned int len = skb->len;
 	int err;
 
-	if (!netif_running(dev)) {
+	/* Down, or up without carrier: nothing leaves (semantics.md). */
+	if (!netif_running(dev) || !netif_carrier_ok(dev)) {
 		kfree_skb(skb);
 		return -ENETDOWN;
 	}
@@ -235,7 +237,24 @@ static int twin_netdev_event(struct notifier_block *nb, unsigned long event,
 		twin_neigh_announce(b);
 		break;
 	case NETDEV_UP:
+		b->no_carrier = !netif_carrier_ok(dev);
 		twin_neigh_announce(b);
+		break;
+	case NETDEV_CHANGE:
+		/*
+		 * Carrier lost: as NETDEV_DOWN. Carrier back: as NETDEV_UP
+		 * (an announcement made without carrier went nowhere).
+		 * Other changes of a running device are no concern of ours.
+		 */
+		if (!netif_running(dev))
+			break;
+		if (!netif_carrier_ok(dev)) {
+			b->no_carrier = true;
+			twin_neigh_flush(tn, dev->ifindex);
+		} else if (b->no_carrier) {
+			b->no_carrier = false;
+			twin_neigh_announce(b);
+		}
 		break;
 	case NETDEV_UNREGISTER:
 		twin_bearer_del(b);

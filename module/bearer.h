@@ -18,6 +18,7 @@ struct twin_bearer {
 	netdevice_tracker dev_tracker;
 	struct packet_type pt;
 	u32 node;
+	bool no_carrier;		/* announced without carrier, RTNL */
 	struct twin_stats __percpu *stats;
 	struct rcu_head rcu;
 };

@@ -7,7 +7,9 @@
 #
 #   - a device down for 2.5 s during a STREAM transfer: it keeps its address,
 #     forgets its neighbours, and the transfer completes byte-exact; down
-#     longer than TWIN_USER_TIMEOUT: ETIMEDOUT;
+#     longer than TWIN_USER_TIMEOUT: ETIMEDOUT; the same for a device that
+#     only loses carrier (its veth peer down), which twin also stops
+#     sending through;
 #   - `ip link del`, or a move to another namespace: connections through
 #     the device end with ENETDOWN at once (with a veth pair, both ends),
 #     DGRAM sockets bound to it (SO_BINDTODEVICE or stw_ifindex) get ENODEV
@@ -234,6 +236,71 @@ test_down_up_transfer_completes() {
 	diag "done $((SECONDS - start)) s after vethA went down"
 }
 
+# wait_cond SECS CMD...: CMD succeeds within SECS, scaled by
+# TWIN_TIMEOUT_MULT.
+wait_cond() {
+	local i n=$(($1 * 10 * ${TWIN_TIMEOUT_MULT:-1}))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+no_carrier() {	# NS DEV
+	[ "$(in_ns "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null)" = 0 ]
+}
+
+no_neighbours() {	# NS DEV
+	[ -z "$(in_ns "$1" "$TWINCTL" neigh show dev "$2")" ]
+}
+
+tx_frames() {	# NS: the namespace's tx_frames counter
+	in_ns "$1" "$TWINCTL" -s stats | awk '$1 == "tx_frames" { print $2 }'
+}
+
+# vethB down takes vethA's carrier (vethA stays administratively up)
+# mid-transfer: as for a device that goes down, vethA keeps node 7 and
+# forgets its neighbours, twin sends nothing through it (tx_frames stays
+# put while the connection retransmits), and the transfer survives 2.5 s
+# without carrier, completing byte-exact once the carrier is back.
+test_carrier_loss_as_down() {
+	local tx0 tx1 start
+	veth_pair
+	connection 8 0 bi
+	[ -n "$(in_ns "$NS_A" "$TWINCTL" neigh show dev vethA)" ] ||
+		fail "no neighbour on vethA under a connection"
+	ok "$IP" -n "$NS_B" link set vethB down
+	start=$SECONDS
+	wait_cond 5 no_carrier "$NS_A" vethA ||
+		fail "vethA kept its carrier with vethB down"
+	"$IP" -n "$NS_A" link show vethA | grep -qE '[<,]UP[,>]' ||
+		fail "vethA is not administratively up: $("$IP" -n "$NS_A" link show vethA)"
+	if ! running cli || ! running srv; then
+		show_xfer cli
+		show_xfer srv
+		fail "the transfer ended before vethA lost carrier: make it longer"
+	fi
+	in_ns "$NS_A" "$TWINCTL" addr show | grep -qw 7 ||
+		fail "vethA lost node 7 with its carrier: $(in_ns "$NS_A" "$TWINCTL" addr show 2>&1)"
+	wait_cond 5 no_neighbours "$NS_A" vethA ||
+		fail "neighbours of vethA kept without carrier: $(in_ns "$NS_A" "$TWINCTL" neigh show dev vethA)"
+	tx0=$(tx_frames "$NS_A")
+	sleep 2.5	# the outage: the connection retransmits meanwhile
+	tx1=$(tx_frames "$NS_A")
+	[ "$tx1" = "$tx0" ] ||
+		fail "twin sent $((tx1 - tx0)) frames through vethA without carrier"
+	if ! running cli || ! running srv; then
+		show_xfer cli
+		show_xfer srv
+		fail "an end gave up while vethA had no carrier (user timeout 30 s)"
+	fi
+	ok "$IP" -n "$NS_B" link set vethB up
+	xfer_both_ok 40
+	diag "done $((SECONDS - start)) s after vethA lost carrier"
+}
+
 # Down for good, with data in flight and TWIN_USER_TIMEOUT 2000 ms: the
 # sender gets ETIMEDOUT.
 test_down_past_user_timeout() {
@@ -433,6 +500,7 @@ test_rmmod_veth() {
 	ok "$MODPROBE" veth
 }
 
-run_tests test_down_up_transfer_completes test_down_past_user_timeout \
+run_tests test_down_up_transfer_completes test_carrier_loss_as_down \
+	test_down_past_user_timeout \
 	test_link_del test_link_move_netns test_addr_del test_addr_del_ends_orphan \
 	test_rmmod_veth test_netns_delete_then_rmmod

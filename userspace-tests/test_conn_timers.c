@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A connection sender that gets no acknowledgment: the SYN backoff (from
+ * 250 ms, doubling), the retransmission timeout (doubling per expiry up
+ * to 10 s) and the initial congestion window (10 frames go out before
+ * any ack).
+ *
+ * semantics.md, "connect()" and "Reliability" of "Connection sockets".
+ * The frames are seen by a raw socket (SOCK_RAW, SO_TIMESTAMPNS) where
+ * they arrive: a SYN to a listener whose backlog is full gets no answer;
+ * data gets none when the receiving namespace's tw0 drops everything it
+ * sends (netem loss 100%), acknowledgments included. Bounds are ratios
+ * with wide margins, not milliseconds: the machine may be slow.
+ */
+#include <arpa/inet.h>
+#include <time.h>
+
+#include "conn_util.h"
+
+#define ST_SYN_SENT	2
+#define RTO_CAP_S	10.0
+/* A loaded guest has delivered a 10 s retransmission 1.5 s late. */
+#define CAP_SLACK_S	2.5
+
+/* A raw socket in ns hearing frames of this type, kernel-timestamped. */
+static int raw_in(const char *ns, int frame_type)
+{
+	int fd, on = 1;
+
+	ns_enter(ns);
+	fd = socket(twin_family(), SOCK_RAW, frame_type);
+	ns_enter(NULL);
+	if (fd < 0)
+		harness_fail(__FILE__, __LINE__, "socket(SOCK_RAW) " TWIN_ERRFMT,
+			     TWIN_ERRARG(errno));
+	ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)));
+	twin_set_int(fd, SOL_SOCKET, SO_RCVBUF, 1 << 20);
+	return fd;
+}
+
+struct seen {
+	double t;		/* arrival, seconds */
+	uint16_t flags, len;
+	uint32_t seq;
+};
+
+/*
+ * The next frame from source port sport within ms (other frames are
+ * skipped); false if none came.
+ */
+static bool raw_next(int fd, uint32_t sport, int ms, struct seen *out)
+{
+	double end = now_s() + ms / 1000.0;
+	unsigned char buf[2048];
+	char ctl[CMSG_SPACE(sizeof(struct timespec))];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	struct twinhdr h;
+	struct timespec ts;
+	ssize_t n;
+	int left;
+
+	for (;;) {
+		left = (int)((end - now_s()) * 1000);
+		if (left <= 0 || !(wait_ev(fd, POLLIN, left) & POLLIN))
+			return false;
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl;
+		mh.msg_controllen = sizeof(ctl);
+		n = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		ASSERT_GE(n, TWIN_HLEN);
+		memcpy(&h, buf, sizeof(h));
+		if (ntohl(h.src_port) != sport)
+			continue;
+		ts.tv_sec = 0;
+		ts.tv_nsec = 0;
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_TIMESTAMPNS)
+				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		ASSERT_TRUE(ts.tv_sec != 0);
+		out->t = ts.tv_sec + ts.tv_nsec / 1e9;
+		out->flags = ntohs(h.flags);
+		out->len = ntohs(h.len);
+		out->seq = ntohl(h.seq);
+		return true;
+	}
+}
+
+static int frame_type_of(int type)
+{
+	return type == SOCK_STREAM ? TWIN_T_STREAM : TWIN_T_SEQPACKET;
+}
+
+/* Drop everything namespace ns sends on tw0 from now on. */
+static void silence(const char *ns)
+{
+	RUN_NS(ns, "tc qdisc add dev tw0 root netem loss 100%%");
+}
+
+/*
+ * A SYN that gets no answer (the listener's backlog is full) is sent
+ * again after about 250 ms, then at doubling intervals: 5 SYNs, each
+ * interval 1.5 to 2.5 times the one before.
+ */
+#define NSYN 5
+BOTH_T(syn_backoff_doubles, 30)
+{
+	struct seen s[NSYN];
+	double iv[NSYN - 1];
+	int lis, filler, raw, cli, i;
+	uint32_t cport;
+
+	fast_dev(NULL, "tw0", NODE);
+	/* listen(0) holds one connection: the filler fills it. */
+	lis = listener(type, TWIN_NODE_ANY, PORT, 0);
+	filler = client(type);
+	ASSERT_OK(twin_connect(filler, NODE, PORT));
+	raw = raw_in(NULL, frame_type_of(type));
+	cli = client(type);
+	set_nonblock(cli);
+	ASSERT_ERRNO(twin_connect(cli, NODE, PORT), EINPROGRESS);
+	cport = twin_name(cli).stw_port;
+	for (i = 0; i < NSYN; i++) {
+		if (!raw_next(raw, cport, (int)(6000 * conn_mult()), &s[i]))
+			harness_fail(__FILE__, __LINE__, "SYN %d never seen", i);
+		ASSERT_EQ(s[i].flags, TWIN_F_SYN);
+	}
+	ASSERT_EQ(info_of(cli).state, ST_SYN_SENT);
+	for (i = 0; i < NSYN - 1; i++)
+		iv[i] = s[i + 1].t - s[i].t;
+	diag("SYN intervals %.3f %.3f %.3f %.3f s", iv[0], iv[1], iv[2], iv[3]);
+	/* About 250 ms first (HZ/4: 248 ms at HZ 250). */
+	ASSERT_GE(iv[0], 0.2);
+	ASSERT_LE(iv[0], 0.25 * 2.5);
+	for (i = 1; i < NSYN - 1; i++) {
+		ASSERT_GE(iv[i], 1.5 * iv[i - 1]);
+		ASSERT_LE(iv[i], 2.5 * iv[i - 1]);
+	}
+	(void)lis;
+	(void)filler;
+}
+
+/*
+ * Data to a peer whose acknowledgments are all lost: the first
+ * retransmission comes after the RTO, each next one
+ * after 1.5 to 2.5 times the previous interval, until doubling would pass
+ * 10 s: then about 10 s, and TWIN_INFO rto_ms is exactly 10000 (doubling
+ * would give 12800 or more). Stream only: the timer is the connection
+ * engine's, the same for both types.
+ */
+#define NDATA 10
+STREAM_T(rto_doubles_to_10s, 70)
+{
+	struct seen s[NDATA];
+	struct twin_info ti;
+	const char *a, *b;
+	int raw, n = 0;
+	bool capped = false;
+	struct conn c;
+	uint32_t cport;
+	double iv;
+
+	two_ns(&a, &b);
+	/*
+	 * Each RTO expiry sends the peer's neighbour entry to PROBE; with
+	 * the answers lost too it would fail after 3 solicitations and the
+	 * data would wait for discovery instead of going out. A minute
+	 * between solicitations keeps it usable for the whole test.
+	 */
+	ns_enter(a);
+	twin_sysctl_set("neigh_retrans_ms", 60000);
+	ns_enter(NULL);
+	/*
+	 * 300 ms more round trip from a, so the RTO starts near a second:
+	 * a loaded guest's timer jitter (100 ms seen) would blur the
+	 * ratios of 200 and 400 ms intervals. The delay is the same for
+	 * every frame, so the intervals at b are the sender's.
+	 */
+	RUN_NS(a, "tc qdisc add dev tw0 root netem delay 300ms");
+	c = remote_pair(type, a, b, PORT, 0);
+	exchange(&c);	/* RTT samples */
+	cport = twin_name(c.cli).stw_port;
+	twin_set_int(c.cli, SOL_TWIN, TWIN_USER_TIMEOUT, 120000);
+	raw = raw_in(b, TWIN_T_STREAM);
+	silence(b);
+	ASSERT_EQ(send(c.cli, "retransmit me", 13, 0), 13);
+	while (n < NDATA && !capped) {
+		if (!raw_next(raw, cport, (int)(15000 * conn_mult()), &s[n]))
+			harness_fail(__FILE__, __LINE__, "frame %d never seen", n);
+		if (!s[n].len)
+			continue;	/* not the data */
+		ASSERT_EQ(s[n].seq, s[0].seq);
+		if (n >= 1) {
+			iv = s[n].t - s[n - 1].t;
+			diag("retransmission %d after %.3f s", n, iv);
+			if (n == 1) {
+				/* At least the round trip, 300 ms. */
+				ASSERT_GE(iv, 0.3);
+			} else if (2 * (s[n - 1].t - s[n - 2].t) <= RTO_CAP_S) {
+				ASSERT_GE(iv, 1.5 * (s[n - 1].t - s[n - 2].t));
+				ASSERT_LE(iv, 2.5 * (s[n - 1].t - s[n - 2].t));
+			} else {
+				/* Doubling would pass 10 s: 10 s. */
+				ASSERT_GE(iv, 0.9 * RTO_CAP_S);
+				capped = true;
+			}
+			ASSERT_LE(iv, RTO_CAP_S + CAP_SLACK_S * conn_mult());
+		}
+		n++;
+	}
+	ASSERT_TRUE(capped);
+	ti = info_of(c.cli);
+	diag("after %u timeouts: rto_ms %u", ti.timeouts, ti.rto_ms);
+	ASSERT_GE(ti.timeouts, (unsigned int)(n - 1));
+	ASSERT_EQ(ti.rto_ms, 10000);
+}
+
+/*
+ * A fresh connection with a large peer window sends 20 frames' worth and
+ * gets no acknowledgment: exactly 10 full data frames go out (the initial
+ * congestion window), then nothing new until the RTO resends the first.
+ * Stream only: a SEQPACKET record's end takes a sequence number too, so
+ * full-size records fit the same window as 9.
+ */
+#define IW 10
+STREAM_T(initial_window_10_frames, 30)
+{
+	static char buf[2 * IW * 1500];
+	uint32_t cport, first = 0, seqs[4 * IW];
+	struct twin_info ti;
+	const char *a, *b;
+	int raw, n = 0, i, tries;
+	bool again = false;
+	struct conn c;
+	struct seen s;
+	size_t len;
+
+	two_ns(&a, &b);
+	/*
+	 * A lost SYN leaves one frame as the first window (RFC 5681, and
+	 * twin's RTO expiry): on a slow guest the first SYN may wait out
+	 * neighbour discovery past its 250 ms. Take a connection whose
+	 * handshake had no timeout (the next ones find node 9 known).
+	 */
+	for (tries = 0;; tries++) {
+		c = remote_pair(type, a, b, PORT + tries, 1 << 20);
+		ti = info_of(c.cli);
+		if (!ti.timeouts)
+			break;
+		diag("handshake %d had %u timeouts: once more", tries,
+		     ti.timeouts);
+		ASSERT_LT(tries, 4);
+		set_linger(c.cli, 1, 0);
+		set_linger(c.srv, 1, 0);
+		ASSERT_OK(close(c.cli));
+		ASSERT_OK(close(c.srv));
+		ASSERT_OK(close(c.lis));
+	}
+	cport = twin_name(c.cli).stw_port;
+	ASSERT_GE(ti.snd_wnd, 2 * IW * ti.mss);	/* the window is no limit */
+	len = 2 * IW * ti.mss;
+	ASSERT_LE(len, sizeof(buf));
+	raw = raw_in(b, TWIN_T_STREAM);
+	silence(b);
+	fill_pattern(buf, len, 5);
+	ASSERT_EQ(send(c.cli, buf, len, 0), (ssize_t)len);
+	while (!again) {
+		if (!raw_next(raw, cport, (int)(5000 * conn_mult()), &s))
+			harness_fail(__FILE__, __LINE__, "no retransmission "
+				     "after %d frames", n);
+		if (!s.len)
+			continue;
+		for (i = 0; i < n; i++)
+			if (seqs[i] == s.seq)
+				again = true;
+		if (again)
+			break;
+		ASSERT_LT(n, 4 * IW);
+		if (!n)
+			first = s.seq;
+		ASSERT_EQ(s.len, ti.mss);
+		seqs[n++] = s.seq;
+	}
+	diag("%d data frames before the first retransmission", n);
+	ASSERT_EQ(s.seq, first);
+	ASSERT_EQ(n, IW);
+	ti = info_of(c.cli);
+	ASSERT_EQ(ti.bytes_sent, IW * ti.mss);
+	ASSERT_EQ(ti.bytes_acked, 0);
+}
