@@ -36,6 +36,14 @@ bool twin_conn_readable(const struct sock *sk)
 	       READ_ONCE(c->rcv_bytes) >= sock_rcvlowat(sk, 0, INT_MAX);
 }
 
+/* RFC 6298 2.3: the RTO from the smoothed RTT and its variation. */
+static void twin_conn_rto_from_rtt(struct twin_conn *c)
+{
+	c->rto = clamp_t(unsigned long,
+			 usecs_to_jiffies(c->srtt_us + 4 * c->rttvar_us),
+			 TWIN_RTO_MIN, TWIN_RTO_MAX);
+}
+
 static void twin_conn_rtt_sample(struct sock *sk, u64 sent_us)
 {
 	struct twin_conn *c = twin_conn(sk);
@@ -50,9 +58,7 @@ static void twin_conn_rtt_sample(struct sock *sk, u64 sent_us)
 		c->rttvar_us = (3 * c->rttvar_us + delta) / 4;
 		c->srtt_us = (7 * c->srtt_us + r) / 8;
 	}
-	c->rto = clamp_t(unsigned long,
-			 usecs_to_jiffies(c->srtt_us + 4 * c->rttvar_us),
-			 TWIN_RTO_MIN, TWIN_RTO_MAX);
+	twin_conn_rto_from_rtt(c);
 }
 
 /*
@@ -191,6 +197,16 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 		in_flight = c->snd_nxt - c->snd_una;
 		c->bytes_acked += twin_conn_clean_acked(sk, cb->ack);
 		c->snd_una = cb->ack;
+		/*
+		 * New data acknowledged: the path works again, so the timer's
+		 * backoff ends, as in BSD's tcp_input() (t_rxtshift = 0). An
+		 * ack of retransmitted frames gives no RTT sample (Karn), and
+		 * after a go-back every frame in flight is one: without this
+		 * the doubled RTO stayed until data never sent before was
+		 * acknowledged, each further loss costing up to 10 s.
+		 */
+		if (c->backoff && c->srtt_us)
+			twin_conn_rto_from_rtt(c);
 		c->backoff = 0;
 		c->retrans_start = 0;
 		c->dupacks = 0;
