@@ -1066,15 +1066,10 @@ BOTH(listener_shutdown)
 	ASSERT_ERRNO(twin_connect(fd, NODE, PORT), ECONNREFUSED);
 }
 
-/*
- * A reset that comes after the peer's FIN (this side in CLOSE_WAIT) is
- * reported as EPIPE, once, by the next call, not as ECONNRESET: the peer
- * had closed in order, as TCP reports it.
- */
-BOTH(reset_in_close_wait_epipe)
+/* The server side in CLOSE_WAIT (the client's FIN read), then reset. */
+static struct conn reset_in_close_wait(int type)
 {
 	struct conn c = local_pair(type);
-	char b[8];
 
 	exchange(&c);
 	ASSERT_OK(shutdown(c.cli, SHUT_WR));
@@ -1082,6 +1077,19 @@ BOTH(reset_in_close_wait_epipe)
 	set_linger0(c.cli);
 	ASSERT_OK(close(c.cli));
 	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
+	return c;
+}
+
+/*
+ * A reset that comes after the peer's FIN (this side in CLOSE_WAIT) is
+ * reported as EPIPE, once, by the next call, not as ECONNRESET: the peer
+ * had closed in order, as TCP reports it.
+ */
+BOTH(reset_in_close_wait_epipe)
+{
+	struct conn c = reset_in_close_wait(type);
+	char b[8];
+
 	ASSERT_EQ(so_error(c.srv), EPIPE);
 	ASSERT_EQ(so_error(c.srv), 0);
 	ASSERT_ERRNO(send(c.srv, "x", 1, MSG_NOSIGNAL), EPIPE);
@@ -1091,15 +1099,9 @@ BOTH(reset_in_close_wait_epipe)
 /* The same reset, read first: the read reports EPIPE once, then 0. */
 BOTH(reset_in_close_wait_read)
 {
-	struct conn c = local_pair(type);
+	struct conn c = reset_in_close_wait(type);
 	char b[8];
 
-	exchange(&c);
-	ASSERT_OK(shutdown(c.cli, SHUT_WR));
-	expect_eof(c.srv);
-	set_linger0(c.cli);
-	ASSERT_OK(close(c.cli));
-	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
 	ASSERT_ERRNO(recv(c.srv, b, sizeof(b), 0), EPIPE);
 	ASSERT_EQ(recv(c.srv, b, sizeof(b), 0), 0);
 	ASSERT_ERRNO(send(c.srv, "x", 1, MSG_NOSIGNAL), EPIPE);
