@@ -114,7 +114,12 @@ void twin_bearer_del(struct twin_bearer *b)
 	twin_conn_node_gone(b->tn, b->node);
 	/* dev_remove_pack() waits until no receive path still uses @b. */
 	dev_remove_pack(&b->pt);
-	twin_neigh_flush(b->tn, b->dev->ifindex);
+	/*
+	 * With the last device gone no discovery can succeed: what waits for
+	 * one is dropped now, not when its solicitations run out.
+	 */
+	twin_neigh_flush(b->tn, list_empty(&b->tn->bearers) ? 0 :
+			 b->dev->ifindex);
 	netdev_put(b->dev, &b->dev_tracker);
 	call_rcu(&b->rcu, twin_bearer_free_rcu);
 }

@@ -32,7 +32,7 @@ void twin_conn_init(struct sock *sk)
 	INIT_LIST_HEAD(&c->accept_list);
 	INIT_LIST_HEAD(&c->accept_node);
 	INIT_HLIST_NODE(&c->conn_node);
-	c->rto = TWIN_RTO_INIT;
+	c->rto = twin_conn_rto_initial(sk);
 	c->ssthresh = S32_MAX;
 	c->rcv_ratio = 128;	/* until frames are measured: half */
 	c->keepidle = TWIN_KEEPIDLE_DEFAULT;
@@ -325,7 +325,7 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa)
 	c->cwnd = TWIN_INIT_CWND * c->mss;
 	c->ssthresh = S32_MAX;
 	c->snd_wnd = c->mss;
-	c->rto = TWIN_RTO_INIT;
+	c->rto = twin_conn_rto_initial(sk);
 	c->backoff = 0;
 	c->retrans_start = jiffies;
 	twin_conn_set_state(sk, TCP_SYN_SENT);

@@ -24,7 +24,6 @@
 struct twin_bearer;
 
 /* Timing, in jiffies unless the name says otherwise. */
-#define TWIN_RTO_MIN		(HZ / 5)	/* 200 ms, as TCP */
 #define TWIN_RTO_MAX		(10 * HZ)
 #define TWIN_RTO_INIT		(HZ / 4)	/* before any RTT sample */
 #define TWIN_DELACK		(HZ / 25)	/* 40 ms, as TCP's minimum */
@@ -53,6 +52,18 @@ static inline bool twin_before(u32 a, u32 b)
 }
 
 #define twin_after(a, b) twin_before(b, a)
+
+/* net.twin.rto_min_ms of the socket's namespace, in jiffies. */
+static inline unsigned long twin_conn_rto_min(const struct sock *sk)
+{
+	return msecs_to_jiffies(READ_ONCE(twin_net(sock_net(sk))->rto_min_ms));
+}
+
+/* The RTO before any RTT sample: never below the namespace's minimum. */
+static inline unsigned long twin_conn_rto_initial(const struct sock *sk)
+{
+	return max_t(unsigned long, TWIN_RTO_INIT, twin_conn_rto_min(sk));
+}
 
 struct twin_conn {
 	/* Sending. */

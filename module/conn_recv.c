@@ -36,12 +36,17 @@ bool twin_conn_readable(const struct sock *sk)
 	       READ_ONCE(c->rcv_bytes) >= sock_rcvlowat(sk, 0, INT_MAX);
 }
 
-/* RFC 6298 2.3: the RTO from the smoothed RTT and its variation. */
-static void twin_conn_rto_from_rtt(struct twin_conn *c)
+/*
+ * RFC 6298 2.3: the RTO from the smoothed RTT and its variation, at least
+ * net.twin.rto_min_ms (200 ms, as TCP's tcp_rto_min_us).
+ */
+static void twin_conn_rto_from_rtt(struct sock *sk)
 {
+	struct twin_conn *c = twin_conn(sk);
+
 	c->rto = clamp_t(unsigned long,
 			 usecs_to_jiffies(c->srtt_us + 4 * c->rttvar_us),
-			 TWIN_RTO_MIN, TWIN_RTO_MAX);
+			 twin_conn_rto_min(sk), TWIN_RTO_MAX);
 }
 
 static void twin_conn_rtt_sample(struct sock *sk, u64 sent_us)
@@ -58,7 +63,7 @@ static void twin_conn_rtt_sample(struct sock *sk, u64 sent_us)
 		c->rttvar_us = (3 * c->rttvar_us + delta) / 4;
 		c->srtt_us = (7 * c->srtt_us + r) / 8;
 	}
-	twin_conn_rto_from_rtt(c);
+	twin_conn_rto_from_rtt(sk);
 }
 
 /*
@@ -206,7 +211,7 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 		 * acknowledged, each further loss costing up to 10 s.
 		 */
 		if (c->backoff && c->srtt_us)
-			twin_conn_rto_from_rtt(c);
+			twin_conn_rto_from_rtt(sk);
 		c->backoff = 0;
 		c->retrans_start = 0;
 		c->dupacks = 0;

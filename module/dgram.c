@@ -157,6 +157,13 @@ int twin_dgram_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 		return -EOPNOTSUPP;
 
 	skb = skb_recv_datagram(sk, flags, &err);
+	/*
+	 * Shut for reading and empty: end of file, also without waiting, as
+	 * unix_dgram_recvmsg(): poll() says readable, so EAGAIN would spin a
+	 * non-blocking reader.
+	 */
+	if (!skb && err == -EAGAIN && READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+		return 0;
 	if (!skb)
 		return err;
 

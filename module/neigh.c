@@ -511,25 +511,48 @@ void twin_neigh_rcv(struct twin_bearer *b, struct sk_buff *skb)
 	consume_skb(skb);
 }
 
-/* Forget the neighbours reached through @ifindex, or all of them for 0. */
+/* Move the frames of @n that must leave through @ifindex to @drop. */
+static void twin_neigh_take_oif(struct twin_neigh *n, int ifindex,
+				struct sk_buff_head *drop)
+{
+	struct sk_buff *skb, *tmp;
+
+	skb_queue_walk_safe(&n->pending, skb, tmp) {
+		if (TWIN_OUT_CB(skb)->oif != ifindex)
+			continue;
+		__skb_unlink(skb, &n->pending);
+		__skb_queue_tail(drop, skb);
+	}
+}
+
+/*
+ * Forget the neighbours reached through @ifindex, or all of them for 0,
+ * and drop the frames waiting for discovery that may only leave through
+ * @ifindex, as neigh_ifdown() purges the ARP queues of a device.
+ */
 void twin_neigh_flush(struct twin_net *tn, int ifindex)
 {
+	struct sk_buff_head drop;
 	struct twin_neigh *n;
 	struct hlist_node *tmp;
 	HLIST_HEAD(gone);
 	unsigned int i;
 
+	__skb_queue_head_init(&drop);
 	spin_lock_bh(&tn->neigh_lock);
 	for (i = 0; i < ARRAY_SIZE(tn->neigh_hash); i++) {
 		hlist_for_each_entry_safe(n, tmp, &tn->neigh_hash[i], hnode) {
-			if (ifindex && n->ifindex != ifindex)
+			if (ifindex && n->ifindex != ifindex) {
+				twin_neigh_take_oif(n, ifindex, &drop);
 				continue;
+			}
 			n->dead = true;
 			hlist_del(&n->hnode);
 			hlist_add_head(&n->hnode, &gone);
 		}
 	}
 	spin_unlock_bh(&tn->neigh_lock);
+	twin_neigh_drop_list(tn, &drop, false);
 
 	/* A running timer sees the entry dead and stops re-arming. */
 	hlist_for_each_entry_safe(n, tmp, &gone, hnode) {

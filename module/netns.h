@@ -50,6 +50,7 @@ struct twin_net {
 	unsigned int neigh_gc_ms;
 	unsigned int neigh_retrans_ms;
 	unsigned int time_wait_ms;
+	unsigned int rto_min_ms;
 	struct ctl_table_header *sysctl;
 	struct ctl_table *sysctl_table;
 

@@ -14,6 +14,9 @@ static unsigned int twin_sysctl_min_ms = 100;
 static unsigned int twin_sysctl_max_ms = 3600 * 1000;
 static unsigned int twin_sysctl_max_retrans_ms = 60 * 1000;
 static unsigned int twin_sysctl_max_time_wait_ms = 60 * 1000;
+/* A few jiffies at most HZ; the RTO's own maximum. */
+static unsigned int twin_sysctl_min_rto_ms = 10;
+static unsigned int twin_sysctl_max_rto_ms = 10 * 1000;
 
 static const struct ctl_table twin_sysctl_template[] = {
 	{
@@ -50,6 +53,18 @@ static const struct ctl_table twin_sysctl_template[] = {
 		.extra1 = &twin_sysctl_min_ms,
 		.extra2 = &twin_sysctl_max_time_wait_ms,
 	},
+	{
+		/*
+		 * The RTO's floor, read when an RTO is computed: a long one
+		 * keeps a slow peer from spurious retransmissions.
+		 */
+		.procname = "rto_min_ms",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = proc_douintvec_minmax,
+		.extra1 = &twin_sysctl_min_rto_ms,
+		.extra2 = &twin_sysctl_max_rto_ms,
+	},
 	{ }	/* 6.1 ends the table here; newer kernels take its size */
 };
 
@@ -64,6 +79,7 @@ int twin_sysctl_init_net(struct net *net)
 	tn->neigh_gc_ms = TWIN_NEIGH_GC_MS;
 	tn->neigh_retrans_ms = TWIN_NEIGH_RETRANS_MS;
 	tn->time_wait_ms = TWIN_TIME_WAIT_MS;
+	tn->rto_min_ms = TWIN_RTO_MIN_MS;
 	table = kmemdup(twin_sysctl_template, sizeof(twin_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
@@ -72,6 +88,7 @@ int twin_sysctl_init_net(struct net *net)
 	table[1].data = &tn->neigh_gc_ms;
 	table[2].data = &tn->neigh_retrans_ms;
 	table[3].data = &tn->time_wait_ms;
+	table[4].data = &tn->rto_min_ms;
 	tn->sysctl = twin_register_net_sysctl(net, "net/twin", table,
 					      TWIN_SYSCTL_ENTRIES);
 	if (!tn->sysctl) {

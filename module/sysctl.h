@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * /proc/sys/net/twin/: the neighbour cache's timers and the length of a
- * connection's TIME_WAIT, per namespace.
+ * connection's TIME_WAIT and the smallest retransmission timeout, per
+ * namespace.
  */
 #ifndef _TWIN_SYSCTL_H
 #define _TWIN_SYSCTL_H
@@ -14,6 +15,8 @@
 #define TWIN_NEIGH_RETRANS_MS	250
 /* A closed connection's TIME_WAIT. */
 #define TWIN_TIME_WAIT_MS	1000
+/* The smallest retransmission timeout, as TCP's tcp_rto_min_us. */
+#define TWIN_RTO_MIN_MS		200
 
 int twin_sysctl_init_net(struct net *net);
 void twin_sysctl_exit_net(struct net *net);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers of the connection tests kept outside test_conn.c
- * (test_conn_close, test_conn_backlog, test_conn_timers): the test's own
+ * Helpers of the connection tests (test_conn, test_conn_close,
+ * test_conn_backlog, test_conn_timers, test_conn_peer): the test's own
  * twin segment, listeners and clients with bounded waits, connected pairs
  * in one namespace or across two, poll, TWIN_INFO, /proc/net/twin by port,
  * and the BOTH() macro that runs a body for SOCK_STREAM and SOCK_SEQPACKET.
@@ -23,15 +23,6 @@
 #define NODE_B		9	/* the node of namespace b */
 #define PORT		5000
 #define WAIT_MS		5000	/* bound of every wait that should succeed */
-
-/* TWIN_TIMEOUT_MULT, for bounds the harness does not scale itself. */
-static inline double conn_mult(void)
-{
-	const char *m = getenv("TWIN_TIMEOUT_MULT");
-	double v = m ? atof(m) : 1.0;
-
-	return v >= 1.0 ? v : 1.0;
-}
 
 static pid_t conn_test_pid;
 
@@ -114,7 +105,12 @@ static inline void set_nonblock(int fd)
 	ASSERT_OK(fcntl(fd, F_SETFL, fl | O_NONBLOCK));
 }
 
-/* A twin device on the test's own segment, made in-process (genl). */
+/*
+ * A twin device made in-process (genl LINK_NEW, SIOCSIFFLAGS, genl
+ * ADDR_NEW), not by running ip and twinctl: each test needs one and exec
+ * is slow on the debug kernel. The segment is the test's own, so its
+ * devices meet no other test's, even while a namespace dies.
+ */
 static inline void fast_dev(const char *ns, const char *dev, uint32_t node)
 {
 	uint32_t seg = 0x200000 + (uint32_t)conn_test_pid;

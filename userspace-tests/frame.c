@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Crafting twin frames in the tests: see frame.h. */
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 
@@ -52,4 +54,26 @@ void twin_mac_of(const char *ns, const char *dev, unsigned char *mac)
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	close(fd);
 	ns_enter(NULL);
+}
+
+int twin_packet_socket(const char *ns, const char *dev,
+		       const unsigned char *dst, struct sockaddr_ll *to)
+{
+	struct sockaddr_ll ll;
+	int fd;
+
+	ns_enter(ns);
+	fd = socket(AF_PACKET, SOCK_RAW, htons(TWIN_ETH_P));
+	ASSERT_OK(fd);
+	memset(&ll, 0, sizeof(ll));
+	ll.sll_family = AF_PACKET;
+	ll.sll_protocol = htons(TWIN_ETH_P);
+	ll.sll_ifindex = if_nametoindex(dev);
+	ASSERT_NE(ll.sll_ifindex, 0);
+	ASSERT_OK(bind(fd, (struct sockaddr *)&ll, sizeof(ll)));
+	ns_enter(NULL);
+	*to = ll;
+	to->sll_halen = ETH_ALEN;
+	memcpy(to->sll_addr, dst, ETH_ALEN);
+	return fd;
 }

@@ -23,4 +23,13 @@ void twin_frame_csum(void *hdr, const void *payload, size_t len);
 /* The hardware address of dev in namespace ns (NULL: own); asserts. */
 void twin_mac_of(const char *ns, const char *dev, unsigned char *mac);
 
+struct sockaddr_ll;
+/*
+ * An AF_PACKET socket in ns on dev for twin's EtherType, bound: it hears
+ * the twin frames dev sends and receives; *to is set to send to MAC dst
+ * through dev. Asserts.
+ */
+int twin_packet_socket(const char *ns, const char *dev,
+		       const unsigned char *dst, struct sockaddr_ll *to);
+
 #endif /* TWIN_FRAME_H */

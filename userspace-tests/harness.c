@@ -213,6 +213,24 @@ void twin_sysctl_set(const char *name, unsigned int val)
 	close(fd);
 }
 
+int twin_sysctl_try(const char *name, unsigned int val)
+{
+	char path[128], text[16];
+	int fd, n, r, e;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/twin/%s", name);
+	n = snprintf(text, sizeof(text), "%u\n", val);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		harness_fail(__FILE__, __LINE__, "open %s: %s", path,
+			     strerror(errno));
+	r = write(fd, text, n) == n ? 0 : -1;
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
 long twin_sysctl_get(const char *name)
 {
 	char path[128], text[32], *end;

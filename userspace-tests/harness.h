@@ -122,8 +122,8 @@ const char *errno_name(int e);
  * errno is shown only when a side is -1 (a failed call's result).
  */
 #define TWIN_CMP(fatal, a, op, b) do {					\
-	int _e0 = errno;						\
 	long double _a = (a), _b = (b);					\
+	int _e0 = errno;	/* as the calls in a and b left it */	\
 	if (!(_a op _b)) {						\
 		char _eb[96] = "";					\
 		if (_a == -1 || _b == -1)				\
@@ -285,6 +285,8 @@ ssize_t read_file(const char *path, char *buf, size_t len);
 int mult(void);
 /* Set /proc/sys/net/twin/NAME of the current namespace; fails the test. */
 void twin_sysctl_set(const char *name, unsigned int val);
+/* The same, returning -1 with errno set if the write fails. */
+int twin_sysctl_try(const char *name, unsigned int val);
 /* Read /proc/sys/net/twin/NAME of the current namespace; fails the test. */
 long twin_sysctl_get(const char *name);
 /* A counter from TWIN_CMD_STATS_GET in namespace ns (NULL: own). */

@@ -20,82 +20,14 @@
 #include <net/if.h>
 #include <linux/sockios.h>
 
-#include "genl.h"
-#include "harness.h"
+#include "conn_util.h"
 
-#define NODE		7	/* the local node, and node of namespace a */
-#define NODE_B		9	/* the node of namespace b */
 #define NOBODY		99	/* a node nobody has */
-#define PORT		5000
-#define WAIT_MS		5000	/* bound of every wait that should succeed */
 
 /* TCP_* values of sk_state (include/net/tcp_states.h). */
 #define ST_ESTABLISHED	1
 #define ST_CLOSE	7
 #define ST_LISTEN	10
-
-/*
- * BOTH(name) { ... type ... } defines stream_name and seqpacket_name, each
- * its own test (TAP line), running the body with type SOCK_STREAM or
- * SOCK_SEQPACKET. SIGPIPE is ignored unless the body says otherwise, so a
- * stray one fails an assertion instead of killing the test.
- */
-#define BOTH_T(name_, secs_)						\
-	static void name_(int type);					\
-	TEST_TIMEOUT(stream_##name_, secs_)				\
-	{								\
-		test_begin();						\
-		name_(SOCK_STREAM);					\
-	}								\
-	TEST_TIMEOUT(seqpacket_##name_, secs_)				\
-	{								\
-		test_begin();						\
-		name_(SOCK_SEQPACKET);					\
-	}								\
-	static void name_(int type)
-#define BOTH(name_) BOTH_T(name_, 0)
-
-static pid_t test_pid;
-
-/*
- * At the test's exit, before the harness deletes its devices: reset and
- * free every connection socket left open. A graceful close after the
- * devices are gone could not send its FIN and would leave an orphan that
- * holds the module for many seconds (rmmod at the end of the suite).
- */
-static void reset_at_exit(void)
-{
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-	socklen_t len;
-	int fd, v;
-
-	if (getpid() != test_pid)
-		return;		/* a spawned helper: its sockets are shared */
-	for (fd = 3; fd < 1024; fd++) {
-		len = sizeof(v);
-		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 ||
-		    v != twin_family())
-			continue;
-		len = sizeof(v);
-		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0 ||
-		    (v != SOCK_STREAM && v != SOCK_SEQPACKET))
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-		close(fd);
-	}
-}
-
-static void test_begin(void)
-{
-	test_pid = getpid();
-	atexit(reset_at_exit);	/* runs before the harness's cleanup */
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static const char *type_name(int type)
-{
-	return type == SOCK_STREAM ? "stream" : "seqpacket";
-}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -109,21 +41,6 @@ static int so_error(int fd)
 	return twin_get_int(fd, SOL_SOCKET, SO_ERROR);
 }
 
-static void set_linger0(int fd)
-{
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-	ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
-}
-
-static void set_nonblock(int fd)
-{
-	int fl;
-
-	ASSERT_OK(fl = fcntl(fd, F_GETFL));
-	ASSERT_OK(fcntl(fd, F_SETFL, fl | O_NONBLOCK));
-}
-
 static int getpeername_ret(int fd)
 {
 	struct sockaddr_twin a;
@@ -132,150 +49,12 @@ static int getpeername_ret(int fd)
 	return getpeername(fd, (struct sockaddr *)&a, &len);
 }
 
-/*
- * A twin device made in-process (genl LINK_NEW, SIOCSIFFLAGS, genl
- * ADDR_NEW), not by running ip and twinctl: each test needs one and exec
- * is slow on the debug kernel. The segment is the test's own, so its
- * devices meet no other test's, even while a namespace dies.
- */
-static uint32_t test_segment(void)
-{
-	return 0x100000 + (uint32_t)test_pid;
-}
-
-static void fast_dev(const char *ns, const char *dev, uint32_t node)
-{
-	uint32_t seg = test_segment();
-	struct genl_attr link[2] = {
-		{ TWIN_A_IFNAME, (uint16_t)(strlen(dev) + 1), dev },
-		{ TWIN_A_SEGMENT, sizeof(seg), &seg },
-	};
-	struct genl_attr addr[2] = {
-		{ TWIN_A_IFNAME, (uint16_t)(strlen(dev) + 1), dev },
-		{ TWIN_A_NODE, sizeof(node), &node },
-	};
-	char ext[256] = "";
-	struct ifreq ifr;
-	int fd, fam, err, s;
-
-	ns_enter(ns);
-	fd = genl_open();
-	ASSERT_GE(fd, 0);
-	fam = genl_family(fd, TWIN_GENL_NAME);
-	ASSERT_GT(fam, 0);
-	err = genl_call(fd, fam, TWIN_CMD_LINK_NEW, 0, link, 2, NULL, NULL,
-			ext, sizeof(ext));
-	if (err)
-		harness_fail(__FILE__, __LINE__, "LINK_NEW %s segment %u: %s %s",
-			     dev, seg, strerror(-err), ext);
-	ASSERT_OK(s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	ASSERT_OK(ioctl(s, SIOCGIFFLAGS, &ifr));
-	ifr.ifr_flags |= IFF_UP;
-	ASSERT_OK(ioctl(s, SIOCSIFFLAGS, &ifr));
-	close(s);
-	if (node) {
-		err = genl_call(fd, fam, TWIN_CMD_ADDR_NEW, 0, addr, 2, NULL,
-				NULL, ext, sizeof(ext));
-		if (err)
-			harness_fail(__FILE__, __LINE__, "ADDR_NEW %u dev %s: "
-				     "%s %s", node, dev, strerror(-err), ext);
-	}
-	close(fd);
-	ns_enter(NULL);
-}
-
 /* The local node 7 on tw0 of the test's namespace. */
 static void local_dev(void)
 {
 	fast_dev(NULL, "tw0", NODE);
 }
 
-/* A listener bound to node:port; accept() waits at most WAIT_MS. */
-static int listener(int type, uint32_t node, uint32_t port, int backlog)
-{
-	int fd = twin_socket(type);
-
-	ASSERT_OK(twin_bind(fd, node, port));
-	ASSERT_OK(listen(fd, backlog));
-	twin_set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
-	return fd;
-}
-
-/* A client socket whose blocking waits end after WAIT_MS. */
-static int client(int type)
-{
-	int fd = twin_socket(type);
-
-	twin_set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
-	twin_set_timeo(fd, SO_SNDTIMEO, WAIT_MS);
-	return fd;
-}
-
-static int accept_one(int lis)
-{
-	int fd = accept(lis, NULL, NULL);
-
-	if (fd < 0)
-		harness_fail(__FILE__, __LINE__, "accept failed " TWIN_ERRFMT,
-			     TWIN_ERRARG(errno));
-	twin_set_timeo(fd, SO_RCVTIMEO, WAIT_MS);
-	twin_set_timeo(fd, SO_SNDTIMEO, WAIT_MS);
-	return fd;
-}
-
-struct conn {
-	int lis, cli, srv;
-};
-
-/* Listener on ANY:port, a client connected to node:port, the accepted. */
-static struct conn conn_make(int type, uint32_t node, uint32_t port)
-{
-	struct conn c;
-
-	c.lis = listener(type, TWIN_NODE_ANY, port, 16);
-	c.cli = client(type);
-	if (twin_connect(c.cli, node, port) < 0)
-		harness_fail(__FILE__, __LINE__, "connect to %u:%u failed "
-			     TWIN_ERRFMT, node, port, TWIN_ERRARG(errno));
-	c.srv = accept_one(c.lis);
-	return c;
-}
-
-/* A connected pair on node 7 of the test's own namespace. */
-static struct conn local_pair(int type)
-{
-	local_dev();
-	return conn_make(type, NODE, PORT);
-}
-
-/* Namespaces a (node 7) and b (node 9) on one twin segment. */
-static void two_ns(const char **a, const char **b)
-{
-	*a = ns_new("a");
-	*b = ns_new("b");
-	fast_dev(*a, "tw0", NODE);
-	fast_dev(*b, "tw0", NODE_B);
-}
-
-/* Listener in b on port, client in a connected to it, the accepted. */
-static struct conn remote_pair(int type, const char *a, const char *b,
-			       uint32_t port)
-{
-	struct conn c;
-
-	ns_enter(b);
-	c.lis = listener(type, TWIN_NODE_ANY, port, 16);
-	ns_enter(a);
-	c.cli = client(type);
-	ns_enter(NULL);
-	if (twin_connect(c.cli, NODE_B, port) < 0)
-		harness_fail(__FILE__, __LINE__, "connect to %u:%u failed "
-			     TWIN_ERRFMT, NODE_B, port, TWIN_ERRARG(errno));
-	c.srv = accept_one(c.lis);
-	return c;
-}
 
 /*
  * Send len bytes: one send() for SOCK_STREAM (a blocking send returns when
@@ -304,86 +83,11 @@ static void send_all(int fd, int type, const void *buf, size_t len, size_t rec)
 	}
 }
 
-/* Receive exactly len bytes equal to expect (any number of records). */
-static void recv_exact(int fd, const void *expect, size_t len)
-{
-	static char tmp[TWIN_SEQPACKET_MAX + 1];
-	const char *e = expect;
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = recv(fd, tmp, sizeof(tmp), 0);
-		if (n <= 0)
-			harness_fail(__FILE__, __LINE__, "recv after %zu of %zu "
-				     "bytes: got %zd " TWIN_ERRFMT, got, len, n,
-				     TWIN_ERRARG(errno));
-		if (got + n > len)
-			harness_fail(__FILE__, __LINE__, "recv: %zd bytes more "
-				     "than the %zu expected", got + n - len, len);
-		if (memcmp(tmp, e + got, n) != 0)
-			harness_fail(__FILE__, __LINE__, "recv: data differs "
-				     "at offset %zu", got +
-				     harness_memdiff(tmp, e + got, n));
-		got += n;
-	}
-}
-
 static void expect_eof(int fd)
 {
 	char b[16];
 
 	ASSERT_EQ(recv(fd, b, sizeof(b), 0), 0);
-}
-
-/* A message each way. */
-static void exchange(struct conn *c)
-{
-	ASSERT_EQ(send(c->cli, "ping", 4, 0), 4);
-	recv_exact(c->srv, "ping", 4);
-	ASSERT_EQ(send(c->srv, "pong!", 5, 0), 5);
-	recv_exact(c->cli, "pong!", 5);
-}
-
-/* revents now (events: what poll asks for). */
-static short revents(int fd, short events)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	ASSERT_OK(poll(&p, 1, 0));
-	return p.revents;
-}
-
-/* Poll until one of want is reported or ms pass; returns the last revents. */
-static short wait_ev(int fd, short want, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = want };
-	double end = now_s() + ms / 1000.0;
-	int left;
-
-	for (;;) {
-		left = (int)((end - now_s()) * 1000);
-		if (left < 0)
-			left = 0;
-		p.revents = 0;
-		if (poll(&p, 1, left) < 0 && errno != EINTR)
-			harness_fail(__FILE__, __LINE__, "poll " TWIN_ERRFMT,
-				     TWIN_ERRARG(errno));
-		if ((p.revents & want) || left == 0)
-			return p.revents;
-		sleep_ms(10);	/* only other bits (POLLHUP...): wait on */
-	}
-}
-
-static struct twin_info info_of(int fd)
-{
-	struct twin_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0xa5, sizeof(ti));
-	ASSERT_OK(getsockopt(fd, SOL_TWIN, TWIN_INFO, &ti, &len));
-	ASSERT_EQ(len, sizeof(ti));
-	return ti;
 }
 
 static unsigned long inode_of(int fd)
@@ -504,8 +208,8 @@ static void alarm_off(void)
  */
 static void abort_conn(struct conn *c)
 {
-	set_linger0(c->cli);
-	set_linger0(c->srv);
+	set_linger(c->cli, 1, 0);
+	set_linger(c->srv, 1, 0);
 	ASSERT_OK(close(c->cli));
 	ASSERT_OK(close(c->srv));
 	ASSERT_OK(close(c->lis));
@@ -522,7 +226,7 @@ static const char *silent_peer(int type)
 	struct conn c;
 
 	two_ns(&a, &b);
-	c = remote_pair(type, a, b, PORT + 1);
+	c = remote_pair(type, a, b, PORT + 1, 0);
 	exchange(&c);
 	abort_conn(&c);
 	RUN_NS(b, "ip link set tw0 down");
@@ -786,7 +490,7 @@ BOTH_T(connect_remote_names, 30)
 	struct conn c;
 
 	two_ns(&a, &b);
-	c = remote_pair(type, a, b, PORT);
+	c = remote_pair(type, a, b, PORT, 0);
 	/* Client bound to ANY: its local node is a's device node. */
 	x = twin_name(c.cli);
 	ASSERT_EQ(x.stw_node, NODE);
@@ -1059,7 +763,7 @@ BOTH(listener_shutdown)
 	fd = client(type);
 	ASSERT_OK(twin_connect(fd, NODE, PORT));
 	srv = accept_one(lis);
-	set_linger0(srv);
+	set_linger(srv, 1, 0);
 	ASSERT_OK(close(srv));
 	ASSERT_OK(shutdown(lis, SHUT_RD));
 	fd = client(type);
@@ -1074,7 +778,7 @@ static struct conn reset_in_close_wait(int type)
 	exchange(&c);
 	ASSERT_OK(shutdown(c.cli, SHUT_WR));
 	expect_eof(c.srv);
-	set_linger0(c.cli);
+	set_linger(c.cli, 1, 0);
 	ASSERT_OK(close(c.cli));
 	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
 	return c;
@@ -1230,7 +934,7 @@ BOTH(linger0_reset)
 	char b[8];
 
 	exchange(&c);
-	set_linger0(c.cli);
+	set_linger(c.cli, 1, 0);
 	ASSERT_OK(close(c.cli));
 	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
 	ASSERT_ERRNO(recv(c.srv, b, sizeof(b), 0), ECONNRESET);
@@ -1244,7 +948,7 @@ BOTH(linger0_reset_send)
 	struct conn c = local_pair(type);
 	char b[8];
 
-	set_linger0(c.srv);
+	set_linger(c.srv, 1, 0);
 	ASSERT_OK(close(c.srv));
 	ASSERT_TRUE(wait_ev(c.cli, POLLERR, WAIT_MS) & POLLERR);
 	ASSERT_ERRNO(send(c.cli, "x", 1, MSG_NOSIGNAL), ECONNRESET);
@@ -1257,7 +961,7 @@ BOTH(reset_so_error)
 {
 	struct conn c = local_pair(type);
 
-	set_linger0(c.cli);
+	set_linger(c.cli, 1, 0);
 	ASSERT_OK(close(c.cli));
 	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
 	ASSERT_EQ(so_error(c.srv), ECONNRESET);
@@ -1310,7 +1014,7 @@ BOTH(reset_before_accept)
 	lis = listener(type, TWIN_NODE_ANY, PORT, 4);
 	cli = client(type);
 	ASSERT_OK(twin_connect(cli, NODE, PORT));
-	set_linger0(cli);
+	set_linger(cli, 1, 0);
 	ASSERT_OK(close(cli));
 	/* The reset has reached the connection waiting to be accepted. */
 	end = now_s() + WAIT_MS / 1000.0;
@@ -1415,7 +1119,7 @@ BOTH(poll_reset)
 	struct conn c = local_pair(type);
 	short ev;
 
-	set_linger0(c.cli);
+	set_linger(c.cli, 1, 0);
 	ASSERT_OK(close(c.cli));
 	ASSERT_TRUE(wait_ev(c.srv, POLLERR, WAIT_MS) & POLLERR);
 	/* poll() reports POLLIN only when asked for, as for TCP. */
@@ -1457,7 +1161,7 @@ BOTH_T(keepalive_dead_peer, 40)
 	short ev;
 
 	two_ns(&a, &b);
-	c = remote_pair(type, a, b, PORT);
+	c = remote_pair(type, a, b, PORT, 0);
 	twin_set_int(c.cli, SOL_SOCKET, SO_KEEPALIVE, 1);
 	twin_set_int(c.cli, SOL_TWIN, TWIN_KEEPIDLE, 1);
 	twin_set_int(c.cli, SOL_TWIN, TWIN_KEEPINTVL, 1);
@@ -1689,17 +1393,11 @@ BOTH(proc_established)
  */
 TEST(time_wait_ms_sysctl)
 {
-	const char *path = "/proc/sys/net/twin/time_wait_ms";
 	const char *other = ns_new("other");
-	int fd;
 
 	ASSERT_EQ(twin_sysctl_get("time_wait_ms"), 1000);
-	ASSERT_OK(fd = open(path, O_WRONLY | O_CLOEXEC));
-	ASSERT_ERRNO(write(fd, "99\n", 3), EINVAL);
-	ASSERT_OK(close(fd));
-	ASSERT_OK(fd = open(path, O_WRONLY | O_CLOEXEC));
-	ASSERT_ERRNO(write(fd, "60001\n", 6), EINVAL);
-	ASSERT_OK(close(fd));
+	ASSERT_ERRNO(twin_sysctl_try("time_wait_ms", 99), EINVAL);
+	ASSERT_ERRNO(twin_sysctl_try("time_wait_ms", 60001), EINVAL);
 	ASSERT_EQ(twin_sysctl_get("time_wait_ms"), 1000);
 	twin_sysctl_set("time_wait_ms", 100);
 	ASSERT_EQ(twin_sysctl_get("time_wait_ms"), 100);

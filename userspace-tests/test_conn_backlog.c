@@ -19,7 +19,7 @@
 /* 1: fd's non-blocking connect() completed; 0: its SYN keeps being dropped. */
 static int connect_outcome(int fd)
 {
-	double end = now_s() + 10.0 * conn_mult();
+	double end = now_s() + 10.0 * mult();
 	struct twin_info ti;
 	short r;
 
@@ -116,7 +116,7 @@ BOTH_T(full_backlog_syn_retried, 40)
 	peer = twin_peer_name(fd);
 	ASSERT_EQ(peer.stw_port, twin_name(cli[0]).stw_port);
 	/* The retried SYN gets through: at most a few RTOs (1 s, 2 s). */
-	ASSERT_TRUE(wait_ev(cli[d], POLLOUT, (int)(8000 * conn_mult())) &
+	ASSERT_TRUE(wait_ev(cli[d], POLLOUT, (int)(8000 * mult())) &
 		    POLLOUT);
 	ASSERT_EQ(twin_get_int(cli[d], SOL_SOCKET, SO_ERROR), 0);
 	ASSERT_EQ(info_of(cli[d]).state, ST_ESTABLISHED);

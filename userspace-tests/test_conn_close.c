@@ -66,7 +66,7 @@ BOTH_T(linger_silent_peer_waits, 30)
 	diag("close() with SO_LINGER {1, %d} took %.2f s", LINGER_S, t);
 	/* Generous: the guest's clocks may drift a little under emulation. */
 	ASSERT_GE(t, LINGER_S * 0.8);
-	ASSERT_LE(t, LINGER_S + 2.0 * conn_mult());
+	ASSERT_LE(t, LINGER_S + 2.0 * mult());
 	ns_enter(a);
 	ASSERT_TRUE(proc_state_of_port(type_name(type), cport, st, sizeof(st)));
 	ns_enter(NULL);
@@ -94,7 +94,7 @@ static void read_after_close(void *p)
 
 	ASSERT_OK(close(r->cli));
 	ASSERT_EQ(write(r->ready_w, "r", 1), 1);
-	end = now_s() + WAIT_MS / 1000.0 * conn_mult();
+	end = now_s() + WAIT_MS / 1000.0 * mult();
 
 	while (now_s() < end &&
 	       (!proc_state_of_port(type_name(r->type), r->cport, st,

@@ -127,7 +127,7 @@ BOTH_T(syn_backoff_doubles, 30)
 	ASSERT_ERRNO(twin_connect(cli, NODE, PORT), EINPROGRESS);
 	cport = twin_name(cli).stw_port;
 	for (i = 0; i < NSYN; i++) {
-		if (!raw_next(raw, cport, (int)(6000 * conn_mult()), &s[i]))
+		if (!raw_next(raw, cport, (int)(6000 * mult()), &s[i]))
 			harness_fail(__FILE__, __LINE__, "SYN %d never seen", i);
 		ASSERT_EQ(s[i].flags, TWIN_F_SYN);
 	}
@@ -191,7 +191,7 @@ STREAM_T(rto_doubles_to_10s, 70)
 	silence(b);
 	ASSERT_EQ(send(c.cli, "retransmit me", 13, 0), 13);
 	while (n < NDATA && !capped) {
-		if (!raw_next(raw, cport, (int)(15000 * conn_mult()), &s[n]))
+		if (!raw_next(raw, cport, (int)(15000 * mult()), &s[n]))
 			harness_fail(__FILE__, __LINE__, "frame %d never seen", n);
 		if (!s[n].len)
 			continue;	/* not the data */
@@ -210,7 +210,7 @@ STREAM_T(rto_doubles_to_10s, 70)
 				ASSERT_GE(iv, 0.9 * RTO_CAP_S);
 				capped = true;
 			}
-			ASSERT_LE(iv, RTO_CAP_S + CAP_SLACK_S * conn_mult());
+			ASSERT_LE(iv, RTO_CAP_S + CAP_SLACK_S * mult());
 		}
 		n++;
 	}
@@ -225,7 +225,7 @@ STREAM_T(rto_doubles_to_10s, 70)
 static struct twin_info info_wait(int fd, bool (*cond)(const struct twin_info *),
 				  int ms)
 {
-	double end = now_s() + ms * conn_mult() / 1000.0;
+	double end = now_s() + ms * mult() / 1000.0;
 	struct twin_info ti = info_of(fd);
 
 	while (!cond(&ti) && now_s() < end) {
@@ -334,7 +334,7 @@ STREAM_T(initial_window_10_frames, 30)
 	fill_pattern(buf, len, 5);
 	ASSERT_EQ(send(c.cli, buf, len, 0), (ssize_t)len);
 	while (!again) {
-		if (!raw_next(raw, cport, (int)(5000 * conn_mult()), &s))
+		if (!raw_next(raw, cport, (int)(5000 * mult()), &s))
 			harness_fail(__FILE__, __LINE__, "no retransmission "
 				     "after %d frames", n);
 		if (!s.len)

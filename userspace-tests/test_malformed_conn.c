@@ -214,7 +214,6 @@ static void quiet(struct rig *r)
 
 static void rig_up(struct rig *r, int type, enum via via)
 {
-	struct sockaddr_ll ll;
 	socklen_t alen;
 	int fl;
 
@@ -242,18 +241,8 @@ static void rig_up(struct rig *r, int type, enum via via)
 		ns_enter(NULL);
 		SKIP("socket(AF_TWIN, SOCK_RAW, 0): %s", strerror(e));
 	}
-	r->pkt = socket(AF_PACKET, SOCK_RAW, htons(TWIN_ETH_P));
-	ASSERT_OK(r->pkt);
-	memset(&ll, 0, sizeof(ll));
-	ll.sll_family = AF_PACKET;
-	ll.sll_protocol = htons(TWIN_ETH_P);
-	ll.sll_ifindex = if_nametoindex("veth-a");
-	ASSERT_NE(ll.sll_ifindex, 0);
-	ASSERT_OK(bind(r->pkt, (struct sockaddr *)&ll, sizeof(ll)));
-	r->to = ll;
-	r->to.sll_halen = ETH_ALEN;
-	memcpy(r->to.sll_addr, r->mac_b, ETH_ALEN);
 	ns_enter(NULL);
+	r->pkt = twin_packet_socket(r->a, "veth-a", r->mac_b, &r->to);
 
 	r->lst = ns_socket(r->b, type);
 	ASSERT_OK(twin_bind(r->lst, TWIN_NODE_ANY, LPORT));

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The neighbour cache as sockets see it: frames waiting for discovery,
- * and entries kept REACHABLE by a connection's acknowledgements.
+ * entries kept REACHABLE by a connection's acknowledgements, and the
+ * waiting frames a device takes with it when it unregisters.
  *
  * semantics.md, "Neighbours".
  */
 #include "harness.h"
+#include "rtnl.h"
 
 #define PORT 5000
 #define PENDING_MAX 8		/* frames that wait per node, the newest */
@@ -118,4 +120,42 @@ TEST_TIMEOUT(connection_acks_keep_the_entry_reachable, 60)
 	close(cli);
 	close(srv);
 	close(lst);
+}
+
+/*
+ * Datagrams wait behind the discovery of a node nobody has (3 solicitations
+ * a minute apart: they would wait 3 minutes): three from a socket bound to
+ * tw1, two from an unbound one. Deleting tw1 drops the three at once,
+ * counted as drop_neigh, since they may leave by no other device; the two
+ * may still leave by tw0 and wait. Deleting tw0, the last device, drops
+ * them too: no discovery can succeed any more.
+ */
+TEST_TIMEOUT(unregister_drops_waiting_frames, 30)
+{
+	int bound, any, i, fd = rtnl_open();
+	uint64_t drops;
+	char err[256];
+
+	ASSERT_OK(fd);
+	twin_dev_add(NULL, "tw0", 0, 7);
+	twin_dev_add(NULL, "tw1", 1, 8);
+	twin_sysctl_set("neigh_retrans_ms", 60000);
+	bound = twin_bound(TWIN_NODE_ANY, 0);
+	ASSERT_OK(setsockopt(bound, SOL_SOCKET, SO_BINDTODEVICE, "tw1", 4));
+	any = twin_bound(TWIN_NODE_ANY, 0);
+	drops = twin_stat(NULL, TWIN_STAT_DROP_NEIGH);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(twin_sendto(bound, "b", 1, MSG_DONTWAIT, 99, PORT), 1);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(twin_sendto(any, "a", 1, MSG_DONTWAIT, 99, PORT), 1);
+	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_NEIGH), drops);
+
+	ASSERT_EQ(rtnl_link_del(fd, "tw1", err, sizeof(err)), 0);
+	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_NEIGH), drops + 3);
+	sleep_ms(200);
+	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_NEIGH), drops + 3);
+
+	ASSERT_EQ(rtnl_link_del(fd, "tw0", err, sizeof(err)), 0);
+	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_NEIGH), drops + 5);
+	close(fd);
 }

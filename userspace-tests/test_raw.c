@@ -668,6 +668,45 @@ TEST(poll_epollin)
 	ASSERT_TRUE(p.revents & POLLIN);
 }
 
+/*
+ * shutdown() as on a datagram socket (test_sendrecv shutdown_datagram):
+ * SHUT_WR makes a well-formed frame fail EPIPE, without SIGPIPE; SHUT_RD
+ * lets recv() return the frames queued, then 0 at once, blocking or not.
+ */
+TEST(shutdown_as_dgram)
+{
+	struct pollfd p = { .events = POLLIN | POLLRDHUP };
+	unsigned char buf[256];
+	struct rawframe f;
+	int raw, obs, tx;
+	size_t len;
+
+	twin_dev_add(NULL, "tw0", 0, NODE);
+	raw = raw_socket(0);
+	obs = raw_socket(TWIN_T_DGRAM);
+	len = frame_build(&f, TWIN_T_DGRAM, NODE, 0, PORT, SPORT, "s", 1);
+	ASSERT_ERRNO(shutdown(raw, 3), EINVAL);
+	ASSERT_OK(shutdown(raw, SHUT_WR));
+	ASSERT_ERRNO(send(raw, &f, len, 0), EPIPE);
+	ASSERT_ERRNO(send(raw, &f, len, MSG_DONTWAIT), EPIPE);
+
+	tx = twin_bound(NODE, SPORT);
+	ASSERT_EQ(twin_sendto(tx, "q", 1, 0, NODE, PORT), 1);
+	ASSERT_EQ(raw_wait(obs, TWIN_T_DGRAM, buf, sizeof(buf), NULL, 3000),
+		  TWIN_HLEN + 1);
+	ASSERT_EQ(twin_sendto(tx, "r", 1, 0, NODE, PORT), 1);
+	p.fd = obs;
+	ASSERT_EQ(poll(&p, 1, 3000), 1);	/* the second is queued */
+	ASSERT_OK(shutdown(obs, SHUT_RD));
+	ASSERT_EQ(poll(&p, 1, 0), 1);
+	ASSERT_EQ(p.revents & (POLLIN | POLLRDHUP), POLLIN | POLLRDHUP);
+	twin_set_timeo(obs, SO_RCVTIMEO, 10000);
+	ASSERT_EQ(recv(obs, buf, sizeof(buf), 0), TWIN_HLEN + 1);
+	ASSERT_EQ(buf[TWIN_HLEN], 'r');
+	ASSERT_EQ(recv(obs, buf, sizeof(buf), 0), 0);
+	ASSERT_EQ(recv(obs, buf, sizeof(buf), MSG_DONTWAIT), 0);
+}
+
 TEST(proc_shows_raw_with_protocol)
 {
 	int r4 = raw_socket(TWIN_T_STREAM), r0 = raw_socket(0);

@@ -2,12 +2,13 @@
 /*
  * sendmsg()/recvmsg() on local node delivery: iovecs, msg_name, MSG_PEEK,
  * MSG_TRUNC (both meanings), zero-length datagrams, EMSGSIZE at the MTU,
- * the flags that are refused, SIOCINQ/SIOCOUTQ.
+ * the flags that are refused, SIOCINQ/SIOCOUTQ, shutdown().
  *
  * semantics.md, "sendmsg()", "recvmsg()", "ioctl". Node 7 on tw0.
  */
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 
@@ -437,4 +438,59 @@ TEST(payload_sizes)
 		ASSERT_EQ(twin_recv_wait(rx, dst, sizeof(dst), 0, NULL, 2000), len);
 		ASSERT_MEMEQ(dst, src, len);
 	}
+}
+
+/*
+ * shutdown() on a datagram socket, bound or connected (as AF_UNIX; UDP
+ * says ENOTCONN when unconnected): SHUT_WR makes send() fail EPIPE
+ * without SIGPIPE (the default action would end this test); SHUT_RD makes
+ * recv() return what is queued, then 0 at once instead of waiting;
+ * datagrams that arrive after SHUT_RD are still queued, as UDP's; poll()
+ * gives POLLRDHUP|POLLIN after SHUT_RD and POLLHUP once both are shut. A
+ * bad how: EINVAL.
+ */
+TEST(shutdown_datagram)
+{
+	struct pollfd p = { .events = POLLIN | POLLOUT | POLLRDHUP };
+	char buf[16];
+	int c;
+
+	setup();
+	c = twin_bound(TWIN_NODE_ANY, 6001);
+	ASSERT_OK(twin_connect(c, NODE, PORT));
+	ASSERT_ERRNO(shutdown(tx, 3), EINVAL);
+	ASSERT_ERRNO(shutdown(tx, -1), EINVAL);
+
+	ASSERT_OK(shutdown(tx, SHUT_WR));
+	ASSERT_ERRNO(twin_sendto(tx, "x", 1, 0, NODE, PORT), EPIPE);
+	ASSERT_OK(shutdown(c, SHUT_WR));
+	ASSERT_ERRNO(send(c, "x", 1, 0), EPIPE);
+	ASSERT_ERRNO(send(c, "x", 1, MSG_DONTWAIT), EPIPE);
+	p.fd = tx;
+	ASSERT_EQ(poll(&p, 1, 0), 1);
+	ASSERT_EQ(p.revents & (POLLIN | POLLRDHUP | POLLHUP), 0);
+
+	/* rx: one datagram queued, then SHUT_RD; another one still lands. */
+	ASSERT_EQ(twin_sendto(twin_bound(TWIN_NODE_ANY, 6002), "one", 3, 0,
+			      NODE, PORT), 3);
+	ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), MSG_PEEK, NULL, 2000), 3);
+	ASSERT_OK(shutdown(rx, SHUT_RD));
+	p.fd = rx;
+	ASSERT_EQ(poll(&p, 1, 0), 1);
+	ASSERT_EQ(p.revents & (POLLIN | POLLRDHUP | POLLHUP),
+		  POLLIN | POLLRDHUP);
+	ASSERT_EQ(twin_sendto(twin_bound(TWIN_NODE_ANY, 6003), "two", 3, 0,
+			      NODE, PORT), 3);
+	twin_set_timeo(rx, SO_RCVTIMEO, 10000);
+	ASSERT_EQ(recv(rx, buf, sizeof(buf), 0), 3);
+	ASSERT_MEMEQ(buf, "one", 3);
+	ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 2000), 3);
+	ASSERT_MEMEQ(buf, "two", 3);
+	/* Empty and shut: 0 at once, blocking or not, not a 10 s wait. */
+	ASSERT_EQ(recv(rx, buf, sizeof(buf), 0), 0);
+	ASSERT_EQ(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), 0);
+
+	ASSERT_OK(shutdown(rx, SHUT_WR));
+	ASSERT_EQ(poll(&p, 1, 0), 1);
+	ASSERT_TRUE(p.revents & POLLHUP);
 }

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A connection whose peer is this program. Namespace a holds the twin
+ * node under test (node 1 on veth-a) and a listener; namespace b has no
+ * twin address, so its kernel ignores twin frames, and the peer, node 2,
+ * is an AF_PACKET socket on veth-b that crafts every frame: the
+ * solicitation that makes node 1 learn it, the handshake, data, acks and
+ * FINs. The test so chooses what no live peer lets it choose: the peer's
+ * initial sequence number (2^32 - 700: its data wraps around), duplicate
+ * acknowledgments on demand, and a FIN sent again during TIME_WAIT.
+ *
+ * semantics.md, "Reliability" and "close() and shutdown()" of "Connection
+ * sockets". Times are lower bounds (a loaded machine only delays) or
+ * bounds scaled by TWIN_TIMEOUT_MULT.
+ */
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+
+#include "conn_util.h"
+#include "frame.h"
+
+#define NODE_A		1
+#define NODE_PEER	2
+#define LPORT		7000	/* A's listener and A's end */
+#define PPORT		40000	/* the peer's end */
+#define PEER_WND	(1U << 20)
+#define ETH_HLEN_	((int)sizeof(struct ethhdr))
+
+struct wire {
+	struct ethhdr eth;
+	struct twinhdr hdr;
+	unsigned char payload[2048];
+} __attribute__((packed));
+
+struct peer {
+	const char *a, *b;
+	int type, ftype;
+	int pkt;		/* AF_PACKET on veth-b, in b */
+	struct sockaddr_ll to;
+	unsigned char mac_a[ETH_ALEN], mac_b[ETH_ALEN];
+	int lis, srv;		/* A's listener and its accepted socket */
+	uint32_t snd_nxt;	/* the peer's next sequence number */
+	uint32_t a_iss;		/* A's initial sequence number */
+};
+
+/* A frame from A to the peer. */
+struct got {
+	uint16_t flags, len;
+	uint32_t seq, ack, wnd;
+	unsigned char data[2048];
+};
+
+static void peer_up(struct peer *p, int type)
+{
+	memset(p, 0, sizeof(*p));
+	p->type = type;
+	p->ftype = type == SOCK_STREAM ? TWIN_T_STREAM : TWIN_T_SEQPACKET;
+	p->a = ns_new("a");
+	p->b = ns_new("b");
+	RUN_NS(p->a, "ip link add veth-a type veth peer name veth-b netns %s",
+	       p->b);
+	RUN_NS(p->a, "ip link set veth-a up");
+	RUN_NS(p->b, "ip link set veth-b up");
+	RUN_NS(p->a, "twinctl addr add %u dev veth-a", NODE_A);
+	twin_mac_of(p->a, "veth-a", p->mac_a);
+	twin_mac_of(p->b, "veth-b", p->mac_b);
+
+	p->pkt = twin_packet_socket(p->b, "veth-b", p->mac_a, &p->to);
+
+	p->lis = ns_socket(p->a, type);
+	ASSERT_OK(twin_bind(p->lis, TWIN_NODE_ANY, LPORT));
+	ASSERT_OK(listen(p->lis, 4));
+	twin_set_timeo(p->lis, SO_RCVTIMEO, WAIT_MS * mult());
+}
+
+static void peer_xmit(struct peer *p, int ftype, uint16_t flags, uint32_t seq,
+		      uint32_t ack, const void *payload, size_t plen)
+{
+	static struct wire w;
+	size_t len = ETH_HLEN_ + TWIN_HLEN + plen;
+	bool conn = ftype == p->ftype;
+
+	ASSERT_LE(plen, sizeof(w.payload));
+	memset(&w, 0, sizeof(w));
+	memcpy(w.eth.h_dest, p->mac_a, ETH_ALEN);
+	memcpy(w.eth.h_source, p->mac_b, ETH_ALEN);
+	w.eth.h_proto = htons(TWIN_ETH_P);
+	w.hdr.version = TWIN_VERSION;
+	w.hdr.type = ftype;
+	w.hdr.flags = htons(flags);
+	w.hdr.len = htons(plen);
+	w.hdr.dst_node = htonl(NODE_A);
+	w.hdr.src_node = htonl(NODE_PEER);
+	w.hdr.dst_port = htonl(conn ? LPORT : 0);
+	w.hdr.src_port = htonl(conn ? PPORT : 0);
+	w.hdr.seq = htonl(seq);
+	w.hdr.ack = htonl(ack);
+	w.hdr.window = htonl(conn ? PEER_WND : 0);
+	if (plen)
+		memcpy(w.payload, payload, plen);
+	twin_frame_csum(&w.hdr, w.payload, plen);
+	ASSERT_EQ(sendto(p->pkt, &w, len, 0, (struct sockaddr *)&p->to,
+			 sizeof(p->to)), (ssize_t)len);
+}
+
+/* A connection frame from the peer at its snd_nxt, acknowledging ack. */
+static void peer_send(struct peer *p, uint16_t flags, uint32_t ack,
+		      const void *payload, size_t plen)
+{
+	peer_xmit(p, p->ftype, flags, p->snd_nxt, ack, payload, plen);
+}
+
+/*
+ * The next frame of the connection from A within ms (x mult); false if
+ * none came. Other frames (A's advertisement) are skipped; A's checksum
+ * is checked.
+ */
+static bool peer_next(struct peer *p, int ms, struct got *g)
+{
+	static struct wire w;
+	double end = now_s() + ms * mult() / 1000.0;
+	struct sockaddr_ll from;
+	socklen_t flen;
+	ssize_t n;
+	int left;
+
+	for (;;) {
+		left = (int)((end - now_s()) * 1000);
+		if (left <= 0 || !(wait_ev(p->pkt, POLLIN, left) & POLLIN))
+			return false;
+		flen = sizeof(from);
+		n = recvfrom(p->pkt, &w, sizeof(w), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &flen);
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		ASSERT_GE(n, ETH_HLEN_ + TWIN_HLEN);
+		if (from.sll_pkttype == PACKET_OUTGOING ||
+		    w.hdr.type != p->ftype ||
+		    ntohl(w.hdr.src_node) != NODE_A ||
+		    ntohl(w.hdr.dst_node) != NODE_PEER ||
+		    ntohl(w.hdr.src_port) != LPORT ||
+		    ntohl(w.hdr.dst_port) != PPORT)
+			continue;
+		g->flags = ntohs(w.hdr.flags);
+		g->len = ntohs(w.hdr.len);
+		g->seq = ntohl(w.hdr.seq);
+		g->ack = ntohl(w.hdr.ack);
+		g->wnd = ntohl(w.hdr.window);
+		ASSERT_EQ(n, ETH_HLEN_ + TWIN_HLEN + g->len);
+		ASSERT_LE(g->len, sizeof(g->data));
+		ASSERT_EQ(w.hdr.csum, twin_frame_csum_of(&w.hdr, w.payload,
+							 g->len));
+		memcpy(g->data, w.payload, g->len);
+		if (g->flags & TWIN_F_RST)
+			harness_fail(__FILE__, __LINE__, "A reset the "
+				     "connection (seq %u ack %u)", g->seq,
+				     g->ack);
+		return true;
+	}
+}
+
+/* The next frame from A that acknowledges exactly ack. */
+static void expect_ack(struct peer *p, uint32_t ack, struct got *g,
+		       const char *what)
+{
+	for (;;) {
+		if (!peer_next(p, WAIT_MS, g))
+			harness_fail(__FILE__, __LINE__, "no ack %u (%s)", ack,
+				     what);
+		if ((g->flags & TWIN_F_ACK) && g->ack == ack)
+			return;
+	}
+}
+
+/* The next frame from A with payload; false if none within ms (x mult). */
+static bool next_data(struct peer *p, int ms, struct got *g)
+{
+	while (peer_next(p, ms, g))
+		if (g->len)
+			return true;
+	return false;
+}
+
+/*
+ * Node 1 learns the peer from its solicitation; then the handshake with
+ * the peer's initial sequence number iss. Checks that SYN takes one
+ * sequence number each way.
+ */
+static void peer_connect(struct peer *p, uint32_t iss)
+{
+	struct sockaddr_twin pn;
+	socklen_t alen = 0;
+	struct got g;
+
+	peer_xmit(p, TWIN_T_SOLICIT, 0, 0, 0, NULL, 0);
+	p->snd_nxt = iss;
+	peer_send(p, TWIN_F_SYN, 0, NULL, 0);
+	do {
+		if (!peer_next(p, WAIT_MS, &g))
+			harness_fail(__FILE__, __LINE__, "no SYN|ACK");
+	} while (!(g.flags & TWIN_F_SYN));
+	ASSERT_EQ(g.flags, TWIN_F_SYN | TWIN_F_ACK);
+	ASSERT_EQ(g.ack, iss + 1);
+	ASSERT_EQ(g.len, 0);
+	p->a_iss = g.seq;
+	p->snd_nxt = iss + 1;
+	peer_send(p, TWIN_F_ACK, p->a_iss + 1, NULL, 0);
+	p->srv = accept(p->lis, NULL, &alen);
+	ASSERT_OK(p->srv);
+	pn = twin_peer_name(p->srv);
+	ASSERT_EQ(pn.stw_node, NODE_PEER);
+	ASSERT_EQ(pn.stw_port, PPORT);
+	twin_set_timeo(p->srv, SO_RCVTIMEO, WAIT_MS * mult());
+	twin_set_timeo(p->srv, SO_SNDTIMEO, WAIT_MS * mult());
+}
+
+/* Sequence numbers one SEQPACKET record of n bytes takes (its end: one). */
+static uint32_t rec_seq(const struct peer *p, uint32_t n)
+{
+	return n + (p->type == SOCK_SEQPACKET);
+}
+
+/*
+ * The peer starts at 2^32 - 700: its second 500-byte chunk crosses the
+ * wrap, its third lies past it. Sent out of order (the third before the
+ * second), they are held across the wrap and delivered in order; A's
+ * acknowledgments wrap with them.
+ */
+#define CHUNK 500
+BOTH_T(seq_wraps_around, 30)
+{
+	static unsigned char data[3 * CHUNK], back[100], buf[3 * CHUNK];
+	uint32_t iss = 0xffffffffU - 700, s0, l = 0;
+	uint16_t fl = TWIN_F_ACK;
+	struct twin_info ti;
+	struct peer p;
+	struct got g;
+	int i, inq = -1;
+
+	peer_up(&p, type);
+	peer_connect(&p, iss);
+	s0 = p.snd_nxt;
+	l = rec_seq(&p, CHUNK);
+	diag("the peer's data: sequence %u to %u", s0, s0 + 3 * l);
+	ASSERT_TRUE(s0 + l + l < s0);	/* the second chunk ends past 2^32 */
+	ASSERT_TRUE(s0 + l > s0);	/* and begins before it */
+	if (type == SOCK_SEQPACKET)
+		fl |= TWIN_F_EOR;
+	fill_pattern(data, sizeof(data), 11);
+
+	peer_send(&p, fl, p.a_iss + 1, data, CHUNK);
+	expect_ack(&p, s0 + l, &g, "first chunk");
+	/* The third, ahead of the hole: held, the ack stays. */
+	p.snd_nxt = s0 + 2 * l;
+	peer_send(&p, fl, p.a_iss + 1, data + 2 * CHUNK, CHUNK);
+	expect_ack(&p, s0 + l, &g, "third chunk, a duplicate ack");
+	ASSERT_OK(ioctl(p.srv, SIOCINQ, &inq));
+	ASSERT_EQ(inq, CHUNK);	/* only the first is readable */
+	/* The second fills the hole across the wrap. */
+	p.snd_nxt = s0 + l;
+	peer_send(&p, fl, p.a_iss + 1, data + CHUNK, CHUNK);
+	expect_ack(&p, s0 + 3 * l, &g, "the hole filled");
+	ASSERT_LT(g.ack, s0);	/* wrapped */
+	p.snd_nxt = s0 + 3 * l;
+
+	if (type == SOCK_STREAM) {
+		recv_exact(p.srv, data, sizeof(data));
+	} else {
+		for (i = 0; i < 3; i++) {
+			ASSERT_EQ(recv(p.srv, buf, sizeof(buf), 0), CHUNK);
+			ASSERT_EQ(memcmp(buf, data + i * CHUNK, CHUNK), 0);
+		}
+	}
+	ti = info_of(p.srv);
+	ASSERT_EQ(ti.bytes_received, sizeof(data));
+
+	/* And back: A's data, acknowledged by the peer. */
+	fill_pattern(back, sizeof(back), 12);
+	ASSERT_EQ(send(p.srv, back, sizeof(back), 0), (ssize_t)sizeof(back));
+	ASSERT_TRUE(next_data(&p, WAIT_MS, &g));
+	ASSERT_EQ(g.seq, p.a_iss + 1);
+	ASSERT_EQ(g.ack, p.snd_nxt);
+	ASSERT_EQ(g.len, sizeof(back));
+	ASSERT_EQ(memcmp(g.data, back, sizeof(back)), 0);
+	peer_send(&p, TWIN_F_ACK, p.a_iss + 1 + rec_seq(&p, sizeof(back)),
+		  NULL, 0);
+	for (i = 0; i < 100 && info_of(p.srv).unacked; i++)
+		sleep_ms(20 * mult());
+	ASSERT_EQ(info_of(p.srv).unacked, 0);
+}
+
+/* Wait up to ms (x mult) for A's TWIN_INFO to count n timeouts. */
+static struct twin_info wait_timeouts(int fd, unsigned int n, int ms)
+{
+	double end = now_s() + ms * mult() / 1000.0;
+	struct twin_info ti = info_of(fd);
+
+	while (ti.timeouts < n && now_s() < end) {
+		sleep_ms(20);
+		ti = info_of(fd);
+	}
+	return ti;
+}
+
+/* Collect n data frames from A, in order from seq; no retransmission. */
+static void expect_frames(struct peer *p, uint32_t seq, uint32_t mss, int n)
+{
+	struct got g;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!next_data(p, WAIT_MS, &g))
+			harness_fail(__FILE__, __LINE__, "frame %d of %d never "
+				     "came", i + 1, n);
+		ASSERT_EQ(g.seq, seq + i * mss);
+		ASSERT_EQ(g.len, mss);
+	}
+}
+
+/*
+ * RFC 5681 with NewReno, as semantics.md says: a fresh connection sends
+ * its initial window of 10 frames; three duplicate acknowledgments resend
+ * the first at once (long before the RTO), halve the flight into ssthresh
+ * and inflate cwnd by the three frames that left the network; the ack
+ * that ends the recovery leaves cwnd at ssthresh (multiplicative
+ * decrease: 5 frames go out); a window of acks in congestion avoidance
+ * adds one frame (additive increase: 6); a timeout leaves one frame
+ * (cwnd 1 MSS, ssthresh half the flight). net.twin.rto_min_ms at 3 s
+ * keeps the timer out of the way until the test waits for it. Stream
+ * only: the congestion control is the engine's, the same for both types.
+ */
+STREAM_T(fast_retransmit_and_aimd, 60)
+{
+	static char buf[20 * 1500];
+	struct twin_info ti;
+	uint32_t mss, d0;
+	struct peer p;
+	struct got g;
+	int i;
+
+	peer_up(&p, type);
+	ns_enter(p.a);
+	twin_sysctl_set("rto_min_ms", 3000);
+	ns_enter(NULL);
+	peer_connect(&p, 1000);
+	ti = info_of(p.srv);
+	mss = ti.mss;
+	d0 = p.a_iss + 1;
+	ASSERT_EQ(ti.cwnd, 10 * mss);
+	ASSERT_GE(ti.rto_ms, 3000);
+	ASSERT_LE(20 * mss, sizeof(buf));
+	fill_pattern(buf, 20 * mss, 13);
+	ASSERT_EQ(send(p.srv, buf, 20 * mss, 0), (ssize_t)(20 * mss));
+
+	/* The initial window, and nothing more. */
+	expect_frames(&p, d0, mss, 10);
+	ti = info_of(p.srv);
+	ASSERT_EQ(ti.unacked, 10 * mss);
+	ASSERT_EQ(ti.notsent, 10 * mss);
+
+	/* Three duplicate acks: the first frame again, at once. */
+	for (i = 0; i < 3; i++)
+		peer_send(&p, TWIN_F_ACK, d0, NULL, 0);
+	ASSERT_TRUE(next_data(&p, 1000, &g));
+	ASSERT_EQ(g.seq, d0);
+	ti = info_of(p.srv);
+	diag("after 3 duplicate acks: cwnd %u ssthresh %u (mss %u), "
+	     "fast retransmits %u, timeouts %u", ti.cwnd, ti.ssthresh, mss,
+	     ti.fast_retransmits, ti.timeouts);
+	ASSERT_EQ(ti.fast_retransmits, 1);
+	ASSERT_EQ(ti.timeouts, 0);
+	ASSERT_EQ(ti.ssthresh, 5 * mss);
+	ASSERT_EQ(ti.cwnd, 8 * mss);
+
+	/* The whole flight acknowledged: out of recovery at ssthresh. */
+	peer_send(&p, TWIN_F_ACK, d0 + 10 * mss, NULL, 0);
+	expect_frames(&p, d0 + 10 * mss, mss, 5);
+	ti = info_of(p.srv);
+	ASSERT_EQ(ti.cwnd, 5 * mss);
+	ASSERT_EQ(ti.unacked, 5 * mss);
+	ASSERT_EQ(ti.notsent, 5 * mss);
+
+	/* One window acknowledged in congestion avoidance: one frame more. */
+	peer_send(&p, TWIN_F_ACK, d0 + 15 * mss, NULL, 0);
+	expect_frames(&p, d0 + 15 * mss, mss, 5);
+	ti = info_of(p.srv);
+	ASSERT_EQ(ti.cwnd, 6 * mss);
+	ASSERT_EQ(ti.timeouts, 0);
+
+	/* Silence: the timer resends one frame. */
+	ti = wait_timeouts(p.srv, 1, 10000);
+	diag("after a timeout: cwnd %u ssthresh %u rto %u ms", ti.cwnd,
+	     ti.ssthresh, ti.rto_ms);
+	ASSERT_EQ(ti.timeouts, 1);
+	ASSERT_EQ(ti.cwnd, mss);
+	ASSERT_EQ(ti.ssthresh, 5 * mss / 2);
+	ASSERT_TRUE(next_data(&p, WAIT_MS, &g));
+	ASSERT_EQ(g.seq, d0 + 15 * mss);
+	ASSERT_FALSE(next_data(&p, 500, &g));	/* one frame only */
+	ASSERT_EQ(info_of(p.srv).timeouts, 1);
+}
+
+/* The state /proc/net/twin shows for A's end, or "" when it is gone. */
+static const char *a_state(struct peer *p)
+{
+	static char st[32];
+
+	ns_enter(p->a);
+	if (!proc_state_of_port(type_name(p->type), LPORT, st, sizeof(st)))
+		st[0] = 0;
+	ns_enter(NULL);
+	return st;
+}
+
+/*
+ * A closes first, the peer answers with its FIN: A waits in TIME_WAIT
+ * (4 s here) and acknowledges the FIN. Sent again halfway, the FIN is
+ * acknowledged again and TIME_WAIT starts over: it ends no sooner than
+ * 4 s after the second FIN, 2 s past when the first would have ended it.
+ */
+#define TW_MS 4000
+BOTH_T(time_wait_answers_fin, 40)
+{
+	uint32_t fin, pfin;
+	double t_tw, t_again, t_gone, end;
+	struct peer p;
+	struct got g;
+
+	peer_up(&p, type);
+	ns_enter(p.a);
+	twin_sysctl_set("time_wait_ms", TW_MS);
+	ns_enter(NULL);
+	peer_connect(&p, 5000);
+	ASSERT_OK(close(p.lis));
+	ASSERT_OK(close(p.srv));
+	do {
+		if (!peer_next(&p, WAIT_MS, &g))
+			harness_fail(__FILE__, __LINE__, "no FIN from A");
+	} while (!(g.flags & TWIN_F_FIN));
+	ASSERT_EQ(g.len, 0);
+	fin = g.seq;
+	ASSERT_EQ(fin, p.a_iss + 1);
+	/* The peer acknowledges A's FIN (one sequence number) and sends its own. */
+	peer_send(&p, TWIN_F_ACK, fin + 1, NULL, 0);
+	pfin = p.snd_nxt;
+	peer_send(&p, TWIN_F_FIN | TWIN_F_ACK, fin + 1, NULL, 0);
+	expect_ack(&p, pfin + 1, &g, "the peer's FIN");
+	t_tw = now_s();
+	ASSERT_STREQ(a_state(&p), "TIME_WAIT");
+
+	while (now_s() < t_tw + TW_MS / 2000.0)
+		sleep_ms(20);
+	ASSERT_STREQ(a_state(&p), "TIME_WAIT");
+	t_again = now_s();
+	peer_send(&p, TWIN_F_FIN | TWIN_F_ACK, fin + 1, NULL, 0);
+	expect_ack(&p, pfin + 1, &g, "the same FIN again");
+	ASSERT_EQ(g.seq, fin + 1);
+
+	end = t_again + TW_MS / 1000.0 + 5 * mult();
+	while (a_state(&p)[0] && now_s() < end)
+		sleep_ms(20);
+	t_gone = now_s();
+	ASSERT_STREQ(a_state(&p), "");
+	diag("TIME_WAIT began %.2f s before the second FIN, ended %.2f s "
+	     "after it", t_again - t_tw, t_gone - t_again);
+	ASSERT_GE(t_gone, t_again + TW_MS / 1000.0 - 0.05);
+}
