@@ -570,6 +570,28 @@ BOTH(connect_nonblock)
 	recv_exact(srv, "nb", 2);
 }
 
+/*
+ * Non-blocking connect() to a port nobody has: EINPROGRESS, then the
+ * reset shows in poll() as POLLERR, with POLLIN, POLLOUT and POLLHUP of
+ * a socket shut both ways, as tcp_poll() gives; SO_ERROR says
+ * ECONNREFUSED once, then 0, and the socket is not connected.
+ */
+BOTH(connect_nonblock_refused)
+{
+	short ev;
+	int fd;
+
+	local_dev();
+	ASSERT_OK(fd = socket(twin_family(), type | SOCK_NONBLOCK, 0));
+	ASSERT_ERRNO(twin_connect(fd, NODE, PORT), EINPROGRESS);
+	ASSERT_TRUE(wait_ev(fd, POLLERR, WAIT_MS) & POLLERR);
+	ev = revents(fd, POLLIN | POLLOUT);
+	ASSERT_EQ(ev, POLLIN | POLLOUT | POLLERR | POLLHUP);
+	ASSERT_EQ(so_error(fd), ECONNREFUSED);
+	ASSERT_EQ(so_error(fd), 0);
+	ASSERT_ERRNO(getpeername_ret(fd), ENOTCONN);
+}
+
 /* The SYN goes out to a peer that stopped answering: ETIMEDOUT. */
 BOTH_T(connect_timeout_silent_peer, 30)
 {

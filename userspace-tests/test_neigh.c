@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The neighbour cache as sockets see it: frames waiting for discovery,
- * entries kept REACHABLE by a connection's acknowledgements, and the
+ * The neighbour cache as sockets see it: the solicitations of a discovery,
+ * frames waiting for it, entries kept REACHABLE by a connection's acknowledgements, and the
  * waiting frames a device takes with it when it unregisters.
  *
  * semantics.md, "Neighbours".
  */
+#include <arpa/inet.h>
+#include <poll.h>
+#include <time.h>
+
 #include "harness.h"
 #include "rtnl.h"
 
@@ -158,4 +162,74 @@ TEST_TIMEOUT(unregister_drops_waiting_frames, 30)
 	ASSERT_EQ(rtnl_link_del(fd, "tw0", err, sizeof(err)), 0);
 	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_NEIGH), drops + 5);
 	close(fd);
+}
+
+/*
+ * The next frame on raw socket fd within ms, its kernel timestamp in *t;
+ * false if none came.
+ */
+static bool raw_frame(int fd, struct twinhdr *h, double *t, int ms)
+{
+	char ctl[CMSG_SPACE(sizeof(struct timespec))];
+	unsigned char buf[256];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { 0 };
+	struct timespec ts = { 0, 0 };
+	struct cmsghdr *cm;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, ms) != 1)
+		return false;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl;
+	mh.msg_controllen = sizeof(ctl);
+	n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	ASSERT_GE(n, TWIN_HLEN);
+	memcpy(h, buf, sizeof(*h));
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS)
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+	ASSERT_NE(ts.tv_sec, 0);
+	*t = ts.tv_sec + ts.tv_nsec / 1e9;
+	return true;
+}
+
+/*
+ * Discovery of a node nobody has: exactly 3 solicitations,
+ * net.twin.neigh_retrans_ms apart (400 here, set in this namespace only:
+ * the peer keeps its 250), then EHOSTUNREACH. A raw socket on the peer
+ * sees them, timestamped as they leave tw0.
+ */
+TEST_TIMEOUT(incomplete_sends_three_solicitations, 30)
+{
+	const char *b = ns_with_twin("b", 0, 9);
+	struct twinhdr h;
+	double t[4];
+	int raw, tx, n = 0, on = 1;
+
+	twin_dev_add(NULL, "tw0", 0, 7);
+	twin_sysctl_set("neigh_retrans_ms", 400);
+	ns_enter(b);
+	ASSERT_EQ(twin_sysctl_get("neigh_retrans_ms"), 250);
+	raw = socket(twin_family(), SOCK_RAW, TWIN_T_SOLICIT);
+	ASSERT_OK(raw);
+	ASSERT_OK(setsockopt(raw, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)));
+	ns_enter(NULL);
+	tx = twin_bound(TWIN_NODE_ANY, 0);
+	ASSERT_ERRNO(twin_sendto(tx, "x", 1, 0, 99, PORT), EHOSTUNREACH);
+	while (n < 4 && raw_frame(raw, &h, &t[n], 1000 * mult())) {
+		if (ntohl(h.dst_node) != 99)
+			continue;
+		ASSERT_EQ(ntohl(h.src_node), 7);
+		n++;
+	}
+	ASSERT_EQ(n, 3);
+	diag("solicitations %.3f and %.3f s apart", t[1] - t[0], t[2] - t[1]);
+	ASSERT_GE(t[1] - t[0], 0.38);
+	ASSERT_GE(t[2] - t[1], 0.38);
+	ASSERT_LE(t[1] - t[0], 0.4 + 0.5 * mult());
+	ASSERT_LE(t[2] - t[1], 0.4 + 0.5 * mult());
 }

@@ -940,17 +940,37 @@ TEST(send_msg_name_einval)
 /* Flags as for datagrams. */
 TEST(send_recv_flags)
 {
+	static const struct { int flag; const char *name; } refused[] = {
+		{ MSG_OOB, "MSG_OOB" }, { MSG_PEEK, "MSG_PEEK" },
+		{ MSG_DONTROUTE, "MSG_DONTROUTE" }, { MSG_PROBE, "MSG_PROBE" },
+		{ MSG_TRUNC, "MSG_TRUNC" }, { MSG_EOR, "MSG_EOR" },
+		{ MSG_WAITALL, "MSG_WAITALL" }, { MSG_MORE, "MSG_MORE" },
+		{ MSG_ZEROCOPY, "MSG_ZEROCOPY" }, { MSG_FASTOPEN, "MSG_FASTOPEN" },
+	};
 	unsigned char buf[64];
 	struct rawframe f;
+	size_t len, i;
+	ssize_t r;
 	int raw;
-	size_t len;
 
 	twin_dev_add(NULL, "tw0", 0, NODE);
 	raw = raw_socket(0);
 	twin_bound(NODE, PORT);
 	len = frame_build(&f, TWIN_T_DGRAM, NODE, 0, PORT, 4242, "f", 1);
-	ASSERT_ERRNO(send(raw, &f, len, MSG_OOB), EOPNOTSUPP);
+	/* The flags test_sendrecv:send_flags_refused tries. */
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		errno = 0;
+		r = send(raw, &f, len, refused[i].flag);
+		if (r != -1 || errno != EOPNOTSUPP)
+			harness_expect_fail(__FILE__, __LINE__, "send with %s: "
+					    "expected EOPNOTSUPP, got %zd "
+					    TWIN_ERRFMT, refused[i].name, r,
+					    TWIN_ERRARG(errno));
+	}
 	ASSERT_EQ(send(raw, &f, len, MSG_DONTWAIT | MSG_NOSIGNAL), (ssize_t)len);
+	ASSERT_EQ(twin_recv_wait(raw, NULL, 0, MSG_PEEK, NULL, 2000), 0);
+	ASSERT_EQ(recv(raw, buf, sizeof(buf), 0), (ssize_t)len);
+	ASSERT_EQ(send(raw, &f, len, MSG_CONFIRM), (ssize_t)len);
 	ASSERT_EQ(twin_recv_wait(raw, NULL, 0, MSG_PEEK, NULL, 2000), 0);
 	ASSERT_ERRNO(recv(raw, buf, sizeof(buf), MSG_OOB), EOPNOTSUPP);
 	ASSERT_ERRNO(recv(raw, buf, sizeof(buf), MSG_ERRQUEUE), EOPNOTSUPP);
@@ -1133,10 +1153,17 @@ TEST_TIMEOUT(bind_rules, 60)
 	ASSERT_ERRNO(bind(raw, (struct sockaddr *)&a, sizeof(a) - 1), EINVAL);
 	a.stw_family = AF_INET;
 	ASSERT_ERRNO(bind(raw, (struct sockaddr *)&a, sizeof(a)), EINVAL);
-	ASSERT_EQ(twin_name(raw).stw_ifindex, 0);
+	/* getsockname(): node 0, the protocol as port, bound or not. */
+	a = twin_name(raw);
+	ASSERT_EQ(a.stw_node, 0);
+	ASSERT_EQ(a.stw_port, TWIN_T_DGRAM);
+	ASSERT_EQ(a.stw_ifindex, 0);
 
 	ASSERT_OK(bind_dev(raw, 0, 0, tw0));
-	ASSERT_EQ(twin_name(raw).stw_ifindex, tw0);
+	a = twin_name(raw);
+	ASSERT_EQ(a.stw_node, 0);
+	ASSERT_EQ(a.stw_port, TWIN_T_DGRAM);
+	ASSERT_EQ(a.stw_ifindex, tw0);
 	/* Bound again, elsewhere. */
 	RUN("twinctl addr add 8 dev tw1");
 	ASSERT_OK(bind_dev(raw, 0, 0, tw1));
