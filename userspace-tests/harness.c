@@ -951,6 +951,7 @@ static int run_test(int num, const struct twin_test *t)
 {
 	unsigned int timeout = (t->timeout ? t->timeout : TWIN_DEFAULT_TIMEOUT) * mult();
 	struct sigaction sa = { .sa_handler = on_alarm };
+	double start = now_s();
 	int status, result;
 	pid_t pid;
 
@@ -993,6 +994,9 @@ static int run_test(int num, const struct twin_test *t)
 	} else {
 		result = KSFT_FAIL;
 	}
+	/* Where make check's time goes: the tests of a second or more. */
+	if (now_s() - start >= 1.0)
+		diag("%s took %.1f s", t->name, now_s() - start);
 	if (result == KSFT_SKIP)
 		printf("ok %d - %s # SKIP %s\n", num, t->name,
 		       skip_msg[0] ? skip_msg : "");

@@ -7,10 +7,11 @@
  * solicitation that makes node 1 learn it, the handshake, data, acks and
  * FINs. The test so chooses what no live peer lets it choose: the peer's
  * initial sequence number (2^32 - 700: its data wraps around), duplicate
- * acknowledgments on demand, and a FIN sent again during TIME_WAIT.
+ * acknowledgments on demand, its window, how late it acknowledges, and a
+ * FIN sent again during TIME_WAIT.
  *
- * semantics.md, "Reliability" and "close() and shutdown()" of "Connection
- * sockets". Times are lower bounds (a loaded machine only delays) or
+ * semantics.md, "Reliability", "ioctl and options" and "Closing" of
+ * "Connection sockets". Times are lower bounds (a loaded machine only delays) or
  * bounds scaled by TWIN_TIMEOUT_MULT.
  */
 #include <arpa/inet.h>
@@ -44,6 +45,8 @@ struct peer {
 	int lis, srv;		/* A's listener and its accepted socket */
 	uint32_t snd_nxt;	/* the peer's next sequence number */
 	uint32_t a_iss;		/* A's initial sequence number */
+	uint32_t wnd;		/* the window the peer advertises */
+	int ack_delay_ms;	/* before the handshake's last ACK */
 };
 
 /* A frame from A to the peer. */
@@ -57,6 +60,7 @@ static void peer_up(struct peer *p, int type)
 {
 	memset(p, 0, sizeof(*p));
 	p->type = type;
+	p->wnd = PEER_WND;
 	p->ftype = type == SOCK_STREAM ? TWIN_T_STREAM : TWIN_T_SEQPACKET;
 	p->a = ns_new("a");
 	p->b = ns_new("b");
@@ -98,7 +102,7 @@ static void peer_xmit(struct peer *p, int ftype, uint16_t flags, uint32_t seq,
 	w.hdr.src_port = htonl(conn ? PPORT : 0);
 	w.hdr.seq = htonl(seq);
 	w.hdr.ack = htonl(ack);
-	w.hdr.window = htonl(conn ? PEER_WND : 0);
+	w.hdr.window = htonl(conn ? p->wnd : 0);
 	if (plen)
 		memcpy(w.payload, payload, plen);
 	twin_frame_csum(&w.hdr, w.payload, plen);
@@ -207,6 +211,8 @@ static void peer_connect(struct peer *p, uint32_t iss)
 	ASSERT_EQ(g.len, 0);
 	p->a_iss = g.seq;
 	p->snd_nxt = iss + 1;
+	if (p->ack_delay_ms)
+		sleep_ms(p->ack_delay_ms);
 	peer_send(p, TWIN_F_ACK, p->a_iss + 1, NULL, 0);
 	p->srv = accept(p->lis, NULL, &alen);
 	ASSERT_OK(p->srv);
@@ -215,6 +221,14 @@ static void peer_connect(struct peer *p, uint32_t iss)
 	ASSERT_EQ(pn.stw_port, PPORT);
 	twin_set_timeo(p->srv, SO_RCVTIMEO, WAIT_MS * mult());
 	twin_set_timeo(p->srv, SO_SNDTIMEO, WAIT_MS * mult());
+}
+
+/* peer_connect(), the handshake's last ACK sent ms late. */
+static void peer_connect_late(struct peer *p, uint32_t iss, int ms)
+{
+	p->ack_delay_ms = ms;
+	peer_connect(p, iss);
+	p->ack_delay_ms = 0;
 }
 
 /* Sequence numbers one SEQPACKET record of n bytes takes (its end: one). */
@@ -292,6 +306,17 @@ BOTH_T(seq_wraps_around, 30)
 	ASSERT_EQ(info_of(p.srv).unacked, 0);
 }
 
+/* SIOCOUTQ (not yet acknowledged) and SIOCOUTQNSD (not yet sent) of fd. */
+static void expect_outq(int fd, int outq, int notsent)
+{
+	int v = -1;
+
+	ASSERT_OK(ioctl(fd, SIOCOUTQ, &v));
+	ASSERT_EQ(v, outq);
+	ASSERT_OK(ioctl(fd, SIOCOUTQNSD, &v));
+	ASSERT_EQ(v, notsent);
+}
+
 /* Wait up to ms (x mult) for A's TWIN_INFO to count n timeouts. */
 static struct twin_info wait_timeouts(int fd, unsigned int n, int ms)
 {
@@ -360,6 +385,7 @@ STREAM_T(fast_retransmit_and_aimd, 60)
 	ti = info_of(p.srv);
 	ASSERT_EQ(ti.unacked, 10 * mss);
 	ASSERT_EQ(ti.notsent, 10 * mss);
+	expect_outq(p.srv, 20 * mss, 10 * mss);
 
 	/* Three duplicate acks: the first frame again, at once. */
 	for (i = 0; i < 3; i++)
@@ -467,4 +493,103 @@ BOTH_T(time_wait_answers_fin, 40)
 	diag("TIME_WAIT began %.2f s before the second FIN, ended %.2f s "
 	     "after it", t_again - t_tw, t_gone - t_again);
 	ASSERT_GE(t_gone, t_again + TW_MS / 1000.0 - 0.05);
+}
+
+/*
+ * The peer's window bounds what is in flight, in whole frames: with room
+ * for 3 frames and a little, 3 go out of 10 queued (SIOCOUTQ counts the
+ * 10, SIOCOUTQNSD the 7 not sent); an ack of one lets one more go. A
+ * window smaller than a frame lets one frame pass when nothing is in
+ * flight (the connection cannot stall on it), and no second; a zero
+ * window none. rto_min_ms at 3 s keeps retransmissions and window probes
+ * out of the observation.
+ */
+STREAM_T(window_bounds_flight, 40)
+{
+	static char buf[10 * 1500];
+	struct twin_info ti;
+	uint32_t mss, d0;
+	struct peer p;
+	struct got g;
+
+	peer_up(&p, type);
+	ns_enter(p.a);
+	twin_sysctl_set("rto_min_ms", 3000);
+	ns_enter(NULL);
+	p.wnd = 3 * 1460 + 100;
+	peer_connect(&p, 77);
+	ti = info_of(p.srv);
+	mss = ti.mss;
+	ASSERT_EQ(mss, 1460);
+	ASSERT_EQ(ti.snd_wnd, p.wnd);
+	d0 = p.a_iss + 1;
+	fill_pattern(buf, 10 * mss, 14);
+	ASSERT_EQ(send(p.srv, buf, 10 * mss, 0), (ssize_t)(10 * mss));
+
+	expect_frames(&p, d0, mss, 3);
+	ASSERT_FALSE(next_data(&p, 300, &g));
+	ASSERT_EQ(info_of(p.srv).unacked, 3 * mss);
+	expect_outq(p.srv, 10 * mss, 7 * mss);
+
+	peer_send(&p, TWIN_F_ACK, d0 + mss, NULL, 0);
+	expect_frames(&p, d0 + 3 * mss, mss, 1);
+	ASSERT_FALSE(next_data(&p, 300, &g));
+	ASSERT_EQ(info_of(p.srv).unacked, 3 * mss);
+
+	/* All acknowledged, a window of 500 bytes: one frame, whole. */
+	p.wnd = 500;
+	peer_send(&p, TWIN_F_ACK, d0 + 4 * mss, NULL, 0);
+	expect_frames(&p, d0 + 4 * mss, mss, 1);
+	ASSERT_FALSE(next_data(&p, 300, &g));
+	ASSERT_EQ(info_of(p.srv).unacked, mss);
+
+	/* A zero window: nothing. */
+	p.wnd = 0;
+	peer_send(&p, TWIN_F_ACK, d0 + 5 * mss, NULL, 0);
+	ASSERT_FALSE(next_data(&p, 300, &g));
+	ti = info_of(p.srv);
+	ASSERT_EQ(ti.unacked, 0);
+	ASSERT_EQ(ti.notsent, 5 * mss);
+	ASSERT_EQ(ti.timeouts, 0);
+}
+
+/*
+ * RFC 6298 2.3: the RTO is srtt + 4 rttvar (at least rto_min_ms), from
+ * samples the peer makes long by acknowledging 300 ms late. rto_min_ms is
+ * 1 s through the handshake, so the SYN|ACK waits out the late ack
+ * without a retransmission (which would give no sample), then 10 ms, so
+ * that the formula, not the floor, gives the RTO.
+ */
+STREAM_T(rto_from_rtt, 40)
+{
+	struct twin_info ti;
+	struct peer p;
+	struct got g;
+	uint32_t x;
+	int i;
+
+	peer_up(&p, type);
+	ns_enter(p.a);
+	twin_sysctl_set("rto_min_ms", 1000);
+	ns_enter(NULL);
+	peer_connect_late(&p, 4242, 300);
+	ns_enter(p.a);
+	twin_sysctl_set("rto_min_ms", 10);
+	ns_enter(NULL);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(send(p.srv, "rtt", 3, 0), 3);
+		ASSERT_TRUE(next_data(&p, WAIT_MS, &g));
+		sleep_ms(300);
+		peer_send(&p, TWIN_F_ACK, g.seq + g.len, NULL, 0);
+		while (info_of(p.srv).unacked)
+			sleep_ms(10);
+	}
+	ti = info_of(p.srv);
+	x = (ti.rtt_us + 4 * ti.rttvar_us) / 1000;
+	diag("srtt %u us, rttvar %u us: rto %u ms (srtt + 4 rttvar: %u ms), "
+	     "%u retransmissions", ti.rtt_us, ti.rttvar_us, ti.rto_ms, x,
+	     ti.retransmits);
+	ASSERT_GE(ti.rtt_us, 300000);
+	ASSERT_GE(ti.rto_ms, x);
+	ASSERT_LE(ti.rto_ms, x + 5);	/* rounded up to a jiffy */
 }

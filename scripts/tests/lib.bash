@@ -267,13 +267,15 @@ tap_plan() {
 
 # run_test NAME FUNCTION: one TAP line.
 run_test() {
-	local name=$1 fn=$2 rc=0
+	local name=$1 fn=$2 rc=0 start=$SECONDS
 	SKIP_FILE=$(mktemp)
 	(
 		trap run_cleanups EXIT
 		"$fn"
 	) || rc=$?
 	TAP_NUM=$((TAP_NUM + 1))
+	# Where make check's time goes.
+	[ $((SECONDS - start)) -ge 1 ] && diag "$name took $((SECONDS - start)) s"
 	case $rc in
 	0)	echo "ok $TAP_NUM - $name"; TAP_PASSED=$((TAP_PASSED + 1)) ;;
 	4)	echo "ok $TAP_NUM - $name # SKIP $(cat "$SKIP_FILE")"
