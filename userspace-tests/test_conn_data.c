@@ -875,8 +875,9 @@ static void sndbuf_nonblock_body(int type)
 	int sndbuf = twin_get_int(p.cli, SOL_SOCKET, SO_SNDBUF);
 	int rcvbuf = twin_get_int(p.srv, SOL_SOCKET, SO_RCVBUF);
 	uint64_t off = 0, full;
-	int resumed = 0, outq;
+	int resumed = 0, outq, fl;
 	ssize_t n;
+	double t;
 	pid_t pid;
 
 	diag("SO_SNDBUF %d, peer SO_RCVBUF %d", sndbuf, rcvbuf);
@@ -901,6 +902,14 @@ static void sndbuf_nonblock_body(int type)
 		ASSERT_LT(off, 4 * MIB);	/* something bounds it */
 	}
 	full = off;
+	/* MSG_DONTWAIT on a blocking socket: EAGAIN too, at once. */
+	fl = fcntl(p.cli, F_GETFL);
+	ASSERT_OK(fcntl(p.cli, F_SETFL, fl & ~O_NONBLOCK));
+	t = now_s();
+	ASSERT_ERRNO(send(p.cli, buf, chunk, MSG_DONTWAIT | MSG_NOSIGNAL),
+		     EAGAIN);
+	ASSERT_LT(now_s() - t, 1.0 * mult());
+	ASSERT_OK(fcntl(p.cli, F_SETFL, fl));
 	outq = ioctl_int(p.cli, SIOCOUTQ);
 	diag("%llu bytes accepted before EAGAIN, SIOCOUTQ %d",
 	     (unsigned long long)full, outq);

@@ -200,27 +200,41 @@ TEST(poll_many_sockets)
  * behind a non-blocking send on a connected socket sets EHOSTUNREACH, as
  * an ICMP unreachable does for a connected UDP socket.
  */
+/* Poll fd until POLLERR, up to 4 s (x mult); returns the last revents. */
+static short wait_pollerr(int fd)
+{
+	double end = now_s() + 4.0 * mult();
+	short ev;
+
+	while (!((ev = revents(fd, 0)) & POLLERR) && now_s() < end)
+		sleep_ms(50);
+	return ev;
+}
+
 TEST_TIMEOUT(pollerr_with_pending_error, 30)
 {
 	socklen_t len = sizeof(int);
-	int fd, err = -1, i;
-	short ev = 0;
+	int fd, err = -1;
+	char buf[8];
+	short ev;
 
 	twin_dev_add(NULL, "tw0", 0, NODE);
 	fd = twin_bound(TWIN_NODE_ANY, 6000);
 	ASSERT_OK(twin_connect(fd, 99, PORT));
 	ASSERT_EQ(send(fd, "e", 1, MSG_DONTWAIT), 1);
-	for (i = 0; i < 40; i++) {
-		ev = revents(fd, 0);
-		if (ev & POLLERR)
-			break;
-		sleep_ms(100);
-	}
+	ev = wait_pollerr(fd);
 	ASSERT_OK(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
 	diag("after failed discovery: revents 0x%x, SO_ERROR %s", ev,
 	     errno_name(err));
 	ASSERT_TRUE(ev & POLLERR);
 	ASSERT_EQ(err, EHOSTUNREACH);
 	/* SO_ERROR reads and clears it. */
+	ASSERT_EQ(revents(fd, 0) & POLLERR, 0);
+
+	/* Again (a fresh discovery): this time the next receive reports it, once. */
+	ASSERT_EQ(send(fd, "f", 1, MSG_DONTWAIT), 1);
+	ASSERT_TRUE(wait_pollerr(fd) & POLLERR);
+	ASSERT_ERRNO(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), EHOSTUNREACH);
+	ASSERT_ERRNO(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
 	ASSERT_EQ(revents(fd, 0) & POLLERR, 0);
 }
