@@ -86,7 +86,7 @@ TEST(ehostunreach_blocking)
 	 * machine's.
 	 */
 	ASSERT_GE(t, 0.7);
-	ASSERT_LT(t, 5.0);
+	ASSERT_LT(t, 5.0 * mult());
 	/* It did look for the node. */
 	ASSERT_GT(twin_stat(NULL, TWIN_STAT_NEIGH_SOLICIT), solicit);
 }
@@ -103,7 +103,7 @@ TEST(ehostunreach_again)
 		t = now_s();
 		ASSERT_ERRNO(twin_sendto(fd, "x", 1, 0, UNKNOWN, PORT),
 			     EHOSTUNREACH);
-		ASSERT_LT(now_s() - t, 5.0);
+		ASSERT_LT(now_s() - t, 5.0 * mult());
 	}
 }
 
