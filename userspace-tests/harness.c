@@ -247,6 +247,36 @@ long twin_sysctl_get(const char *name)
 	return v;
 }
 
+void twin_sysctl_check_range(const char *name, unsigned int def,
+			     unsigned int min, unsigned int max)
+{
+	const char *other = ns_new("sysctl");
+
+	ASSERT_EQ(twin_sysctl_get(name), def);
+	ASSERT_ERRNO(twin_sysctl_try(name, min - 1), EINVAL);
+	ASSERT_ERRNO(twin_sysctl_try(name, max + 1), EINVAL);
+	ASSERT_EQ(twin_sysctl_get(name), def);
+	twin_sysctl_set(name, min);
+	ASSERT_EQ(twin_sysctl_get(name), min);
+	twin_sysctl_set(name, max);
+	ASSERT_EQ(twin_sysctl_get(name), max);
+	/* Another namespace keeps its own. */
+	ns_enter(other);
+	ASSERT_EQ(twin_sysctl_get(name), def);
+	ns_enter(NULL);
+	ASSERT_EQ(twin_sysctl_get(name), max);
+}
+
+const struct twin_flag twin_refused_send_flags[] = {
+	{ MSG_OOB, "MSG_OOB" }, { MSG_PEEK, "MSG_PEEK" },
+	{ MSG_DONTROUTE, "MSG_DONTROUTE" }, { MSG_PROBE, "MSG_PROBE" },
+	{ MSG_TRUNC, "MSG_TRUNC" }, { MSG_EOR, "MSG_EOR" },
+	{ MSG_WAITALL, "MSG_WAITALL" }, { MSG_MORE, "MSG_MORE" },
+	{ MSG_ZEROCOPY, "MSG_ZEROCOPY" }, { MSG_FASTOPEN, "MSG_FASTOPEN" },
+};
+const size_t twin_refused_send_flags_n =
+	sizeof(twin_refused_send_flags) / sizeof(twin_refused_send_flags[0]);
+
 void fill_pattern(void *buf, size_t len, unsigned int seed)
 {
 	unsigned char *p = buf;

@@ -32,6 +32,14 @@
 
 #include <linux/twin.h>
 
+/* The send flags datagram and raw sockets refuse (EOPNOTSUPP). */
+struct twin_flag {
+	int flag;
+	const char *name;
+};
+extern const struct twin_flag twin_refused_send_flags[];
+extern const size_t twin_refused_send_flags_n;
+
 /* Send flags glibc may not name; the tests check they are refused. */
 #ifndef MSG_ZEROCOPY
 #define MSG_ZEROCOPY 0x4000000
@@ -298,6 +306,13 @@ int mult(void);
 void twin_sysctl_set(const char *name, unsigned int val);
 /* The same, returning -1 with errno set if the write fails. */
 int twin_sysctl_try(const char *name, unsigned int val);
+/*
+ * The contract of a net.twin sysctl: default def; min - 1 and max + 1
+ * fail EINVAL and change nothing; min and max are taken; another
+ * namespace keeps def. Leaves NAME at max in the current namespace.
+ */
+void twin_sysctl_check_range(const char *name, unsigned int def,
+			     unsigned int min, unsigned int max);
 /* Read /proc/sys/net/twin/NAME of the current namespace; fails the test. */
 long twin_sysctl_get(const char *name);
 /* A counter from TWIN_CMD_STATS_GET in namespace ns (NULL: own). */

@@ -940,13 +940,7 @@ TEST(send_msg_name_einval)
 /* Flags as for datagrams. */
 TEST(send_recv_flags)
 {
-	static const struct { int flag; const char *name; } refused[] = {
-		{ MSG_OOB, "MSG_OOB" }, { MSG_PEEK, "MSG_PEEK" },
-		{ MSG_DONTROUTE, "MSG_DONTROUTE" }, { MSG_PROBE, "MSG_PROBE" },
-		{ MSG_TRUNC, "MSG_TRUNC" }, { MSG_EOR, "MSG_EOR" },
-		{ MSG_WAITALL, "MSG_WAITALL" }, { MSG_MORE, "MSG_MORE" },
-		{ MSG_ZEROCOPY, "MSG_ZEROCOPY" }, { MSG_FASTOPEN, "MSG_FASTOPEN" },
-	};
+	const struct twin_flag *refused = twin_refused_send_flags;
 	unsigned char buf[64];
 	struct rawframe f;
 	size_t len, i;
@@ -958,7 +952,7 @@ TEST(send_recv_flags)
 	twin_bound(NODE, PORT);
 	len = frame_build(&f, TWIN_T_DGRAM, NODE, 0, PORT, 4242, "f", 1);
 	/* The flags test_sendrecv:send_flags_refused tries. */
-	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+	for (i = 0; i < twin_refused_send_flags_n; i++) {
 		errno = 0;
 		r = send(raw, &f, len, refused[i].flag);
 		if (r != -1 || errno != EOPNOTSUPP)

@@ -304,17 +304,11 @@ TEST(send_flags_accepted)
 
 TEST(send_flags_refused)
 {
-	static const struct { int flag; const char *name; } flags[] = {
-		{ MSG_OOB, "MSG_OOB" }, { MSG_PEEK, "MSG_PEEK" },
-		{ MSG_DONTROUTE, "MSG_DONTROUTE" }, { MSG_PROBE, "MSG_PROBE" },
-		{ MSG_TRUNC, "MSG_TRUNC" }, { MSG_EOR, "MSG_EOR" },
-		{ MSG_WAITALL, "MSG_WAITALL" }, { MSG_MORE, "MSG_MORE" },
-		{ MSG_ZEROCOPY, "MSG_ZEROCOPY" }, { MSG_FASTOPEN, "MSG_FASTOPEN" },
-	};
+	const struct twin_flag *flags = twin_refused_send_flags;
 	size_t i;
 
 	setup();
-	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+	for (i = 0; i < twin_refused_send_flags_n; i++) {
 		errno = 0;
 		ssize_t r = twin_sendto(tx, "x", 1, flags[i].flag, NODE, PORT);
 
