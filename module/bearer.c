@@ -141,8 +141,7 @@ int twin_bearer_xmit(struct twin_bearer *b, struct sk_buff *skb,
 	unsigned int len = skb->len;
 	int err;
 
-	/* Down, or up without carrier: nothing leaves (semantics.md). */
-	if (!netif_running(dev) || !netif_carrier_ok(dev)) {
+	if (!twin_bearer_up(b)) {
 		kfree_skb(skb);
 		return -ENETDOWN;
 	}

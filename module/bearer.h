@@ -51,6 +51,12 @@ static inline void twin_count(struct twin_bearer *b, struct twin_net *tn,
 	twin_stats_add(tn->stats, idx, n);
 }
 
+/* Down, or up without carrier: nothing leaves it (semantics.md). */
+static inline bool twin_bearer_up(const struct twin_bearer *b)
+{
+	return netif_running(b->dev) && netif_carrier_ok(b->dev);
+}
+
 int twin_bearer_xmit(struct twin_bearer *b, struct sk_buff *skb,
 		     const u8 *dst_mac);
 int twin_bearer_loop(struct twin_bearer *b, struct sk_buff *skb);

@@ -10,6 +10,7 @@
  * buffer bounds queued plus unacknowledged data, and freeing acknowledged
  * frames wakes writers through sk_write_space.
  */
+#include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <net/sock.h>
@@ -290,6 +291,27 @@ static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
 	return skb;
 }
 
+#ifdef TWIN_TEST_HOOKS
+/*
+ * Test kernels only (built with KUnit, see Kbuild): a fixed initial
+ * sequence number for every new connection, so that a test can carry a
+ * connection's own data across 2^32. 0: random, as always elsewhere.
+ */
+static unsigned int test_iss;
+module_param(test_iss, uint, 0644);
+MODULE_PARM_DESC(test_iss, "test-only: initial sequence number (0: random)");
+
+static u32 twin_conn_iss(void)
+{
+	return READ_ONCE(test_iss) ?: get_random_u32();
+}
+#else
+static u32 twin_conn_iss(void)
+{
+	return get_random_u32();
+}
+#endif
+
 /* The SYN (client) or SYN|ACK (child): queued, so it is retransmitted. */
 int twin_conn_send_syn(struct sock *sk)
 {
@@ -299,7 +321,7 @@ int twin_conn_send_syn(struct sock *sk)
 	skb = twin_conn_alloc(sk, 0, GFP_ATOMIC);
 	if (!skb)
 		return -ENOBUFS;
-	c->iss = get_random_u32();
+	c->iss = twin_conn_iss();
 	c->snd_una = c->iss;
 	c->snd_nxt = c->iss;
 	c->snd_max = c->iss;

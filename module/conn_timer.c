@@ -12,11 +12,22 @@
 #include "neigh.h"
 #include "sock.h"
 
+/*
+ * Never past the user timeout: once retransmitting, the connection gives
+ * up at TWIN_USER_TIMEOUT, not at the next backoff up to 10 s later
+ * (as tcp_clamp_rto_to_user_timeout()).
+ */
 void twin_conn_rto_arm(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
+	unsigned long when = jiffies + c->rto, end;
 
-	sk_reset_timer(sk, &c->rto_timer, jiffies + c->rto);
+	if (c->retrans_start) {
+		end = c->retrans_start + twin_conn_user_timeout(sk);
+		if (time_before(end, when))
+			when = time_after(end, jiffies) ? end : jiffies + 1;
+	}
+	sk_reset_timer(sk, &c->rto_timer, when);
 }
 
 void twin_conn_delack_arm(struct sock *sk)

@@ -166,6 +166,9 @@ static void twin_neigh_solicit(struct twin_net *tn, u32 node)
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(b, &tn->bearers, list) {
+		/* Not counted as sent where it could not leave. */
+		if (!twin_bearer_up(b))
+			continue;
 		skb = alloc_skb(LL_RESERVED_SPACE(b->dev) + TWIN_HLEN, GFP_ATOMIC);
 		if (!skb) {
 			twin_count(b, tn, TWIN_STAT_DROP_NOMEM, 1);
@@ -451,6 +454,9 @@ static void twin_neigh_advertise(struct twin_bearer *b, u32 self, u32 to,
 	struct twin_addr4 a = { .src_node = self, .dst_node = to };
 	struct sk_buff *skb;
 
+	/* A down device's address change is announced when it comes up. */
+	if (!twin_bearer_up(b))
+		return;
 	skb = alloc_skb(LL_RESERVED_SPACE(b->dev) + TWIN_HLEN, GFP_ATOMIC);
 	if (!skb) {
 		twin_count(b, b->tn, TWIN_STAT_DROP_NOMEM, 1);

@@ -324,6 +324,60 @@ TEST(privileged_port_without_cap)
 	ASSERT_GE(twin_name(fd).stw_port, TWIN_PORT_EPHEMERAL_MIN);
 }
 
+/*
+ * STREAM and SEQPACKET sockets bind as datagram sockets do: the same
+ * address checks, errnos and port rules (semantics.md, "bind() as for
+ * datagrams" under "Connection sockets").
+ */
+TEST(connection_types_bind_as_datagrams)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET };
+	struct sockaddr_twin a;
+	size_t i;
+	int fd, other;
+
+	setup();
+	for (i = 0; i < 2; i++) {
+		fd = twin_socket(types[i]);
+		a = twin_addr(TWIN_NODE_ANY, 5000);
+		ASSERT_ERRNO(bind(fd, (struct sockaddr *)&a, sizeof(a) - 1),
+			     EINVAL);
+		a.stw_family = AF_INET;
+		ASSERT_ERRNO(bind(fd, (struct sockaddr *)&a, sizeof(a)), EINVAL);
+		a = twin_addr(TWIN_NODE_ANY, 5000);
+		a.stw_reserved = 1;
+		ASSERT_ERRNO(bind(fd, (struct sockaddr *)&a, sizeof(a)), EINVAL);
+		a = twin_addr(TWIN_NODE_ANY, 5000);
+		a.stw_ifindex = -1;
+		ASSERT_ERRNO(bind(fd, (struct sockaddr *)&a, sizeof(a)), EINVAL);
+		a.stw_ifindex = 99999;
+		ASSERT_ERRNO(bind(fd, (struct sockaddr *)&a, sizeof(a)), ENODEV);
+		ASSERT_ERRNO(twin_bind(fd, NODE + 1, 5000), EADDRNOTAVAIL);
+		ASSERT_EQ(twin_name(fd).stw_port, 0);	/* still unbound */
+
+		/* Ports are per type: a datagram socket on 5000 is no conflict. */
+		other = twin_bound(NODE, 5000);
+		ASSERT_OK(twin_bind(fd, NODE, 5000));
+		ASSERT_ERRNO(twin_bind(fd, NODE, 5001), EINVAL); /* twice */
+		ASSERT_ERRNO(twin_bind(twin_socket(types[i]), TWIN_NODE_ANY,
+				       5000), EADDRINUSE);
+		close(other);
+		close(fd);
+		fd = twin_socket(types[i]);
+		ASSERT_OK(twin_bind(fd, TWIN_NODE_ANY, 0));
+		ASSERT_GE(twin_name(fd).stw_port, TWIN_PORT_EPHEMERAL_MIN);
+		close(fd);
+	}
+	cap_drop(CAP_NET_BIND_SERVICE);
+	for (i = 0; i < 2; i++) {
+		fd = twin_socket(types[i]);
+		ASSERT_ERRNO(twin_bind(fd, TWIN_NODE_ANY, 1023), EACCES);
+		ASSERT_ERRNO(twin_bind(fd, NODE, 80), EACCES);
+		ASSERT_OK(twin_bind(fd, TWIN_NODE_ANY, 1024));
+		close(fd);
+	}
+}
+
 /* The checks apply to connect() and sendto() as well. */
 TEST(connect_sendto_validate_address)
 {

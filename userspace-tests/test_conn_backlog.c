@@ -3,7 +3,8 @@
  * A listener's backlog, SOCK_STREAM and SOCK_SEQPACKET: when it is full a
  * SYN is dropped (no answer, no reset) and the client retries until an
  * accept() makes room; listen()'s backlog is capped by net.core.somaxconn
- * (per network namespace: each test sets it in its own).
+ * (per network namespace: each test sets it in its own); listen() again
+ * changes it at once.
  *
  * semantics.md, "States and addresses" and "connect()" of "Connection
  * sockets". A client's SYN counts as dropped once it has been
@@ -156,4 +157,36 @@ BOTH_T(somaxconn_caps_backlog, 40)
 	ASSERT_EQ(n, MAXC);
 	(void)lis;
 	(void)lis2;
+}
+
+/*
+ * listen() on a listener changes its backlog at once: with 3 connections
+ * waiting, listen(fd, 1) makes the next SYN be dropped; listen(fd, 8)
+ * again lets that client's retried SYN through. Both types share the
+ * listener code: SOCK_STREAM only.
+ */
+STREAM_T(listen_again_changes_backlog, 40)
+{
+	int cli[MAXC], lis, n, d, i;
+
+	fast_dev(NULL, "tw0", NODE);
+	lis = listener(type, TWIN_NODE_ANY, PORT, 8);
+	n = fill_backlog(type, PORT, cli, 3, &d);
+	ASSERT_EQ(d, -1);
+	ASSERT_EQ(n, 3);
+
+	ASSERT_OK(listen(lis, 1));
+	cli[3] = client_to(type, PORT);
+	ASSERT_EQ(connect_outcome(cli[3]), 0);
+	ASSERT_EQ(twin_get_int(cli[3], SOL_SOCKET, SO_ERROR), 0);
+
+	ASSERT_OK(listen(lis, 8));
+	/* The retried SYN gets through: at most a few RTOs (1 s, 2 s). */
+	ASSERT_TRUE(wait_ev(cli[3], POLLOUT, (int)(8000 * mult())) &
+		    POLLOUT);
+	ASSERT_EQ(twin_get_int(cli[3], SOL_SOCKET, SO_ERROR), 0);
+	ASSERT_EQ(info_of(cli[3]).state, ST_ESTABLISHED);
+	for (i = 0; i < 4; i++)
+		accept_one(lis);
+	ASSERT_EQ(send(cli[3], "late", 4, 0), 4);
 }

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/time.h>
@@ -501,6 +502,88 @@ TEST(stream_waitall_short_on_eof)
 	ASSERT_EQ(recv(p.srv, buf, sizeof(buf), MSG_WAITALL), 1000);
 	ASSERT_PAT(buf, 0, 1000, 5);
 	ASSERT_EQ(recv(p.srv, buf, sizeof(buf), MSG_WAITALL), 0);
+}
+
+/* The child holds the last reference to the client: reset it after 150 ms. */
+static void reset_later(void *arg)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	int fd = *(int *)arg;
+
+	sleep_ms(150);
+	ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
+	ASSERT_OK(close(fd));
+}
+
+/*
+ * A reset ends a MSG_WAITALL read that has part of its length: it returns
+ * the part, and the next read reports ECONNRESET (as tcp_recvmsg()).
+ */
+TEST(stream_waitall_short_on_reset)
+{
+	struct pair p = pair_local(SOCK_STREAM, NULL);
+	unsigned char buf[4000];
+	double t;
+	pid_t pid;
+
+	pat_fill(buf, 0, 1000, 8);
+	send_all(p.cli, buf, 1000);
+	wait_queued(p.srv, 1000, 2000);
+	pid = ns_spawn(NULL, reset_later, &p.cli);
+	ASSERT_OK(close(p.cli));
+	memset(buf, 0, sizeof(buf));
+	t = now_s();
+	ASSERT_EQ(recv(p.srv, buf, sizeof(buf), MSG_WAITALL), 1000);
+	t = now_s() - t;
+	ASSERT_PAT(buf, 0, 1000, 8);
+	ASSERT_GE(t, 0.1);	/* it waited for the rest until the reset */
+	ns_wait(pid);
+	ASSERT_ERRNO(recv(p.srv, buf, sizeof(buf), MSG_WAITALL), ECONNRESET);
+	ASSERT_EQ(recv(p.srv, buf, sizeof(buf), MSG_WAITALL), 0);
+}
+
+static volatile sig_atomic_t alarms_seen;
+
+static void count_alarm(int sig)
+{
+	(void)sig;
+	alarms_seen++;
+}
+
+/*
+ * A caught signal (no SA_RESTART) ends a MSG_WAITALL read that has part
+ * of its length: it returns the part; with nothing read yet, EINTR.
+ */
+TEST(stream_waitall_short_on_signal)
+{
+	struct pair p = pair_local(SOCK_STREAM, NULL);
+	struct sigaction sa = { .sa_handler = count_alarm };
+	struct itimerval it = { .it_value = { 0, 200 * 1000 } };
+	unsigned char buf[4000];
+	double t;
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
+	pat_fill(buf, 0, 1000, 9);
+	send_all(p.cli, buf, 1000);
+	wait_queued(p.srv, 1000, 2000);
+	memset(buf, 0, sizeof(buf));
+	alarms_seen = 0;
+	t = now_s();
+	ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
+	ASSERT_EQ(recv(p.srv, buf, sizeof(buf), MSG_WAITALL), 1000);
+	t = now_s() - t;
+	ASSERT_EQ(alarms_seen, 1);
+	ASSERT_PAT(buf, 0, 1000, 9);
+	ASSERT_GE(t, 0.15);
+
+	/* Nothing queued: the signal gives EINTR, the connection lives. */
+	ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
+	ASSERT_ERRNO(recv(p.srv, buf, sizeof(buf), MSG_WAITALL), EINTR);
+	ASSERT_EQ(alarms_seen, 2);
+	send_all(p.cli, "z", 1);
+	ASSERT_EQ(recv(p.srv, buf, 1, MSG_WAITALL), 1);
+	ASSERT_EQ(buf[0], 'z');
 }
 
 /* ============================================ flags, both types */

@@ -904,9 +904,10 @@ TEST_TIMEOUT(module_pinned_under_traffic, 90)
 /*
  * The only socket left is an orphan: its fd is closed and its data can
  * not be acknowledged (the peer's device is gone), so it retransmits
- * until its user timeout (8 s). It still pins the module: its timers run
- * module code. The attempt is made only while /proc/net/twin shows it,
- * so a correct module is never unloaded under the rest of the suite.
+ * until its user timeout (8 s), and no longer. It still pins the module:
+ * its timers run module code. The attempt is made only while
+ * /proc/net/twin shows it, so a correct module is never unloaded under
+ * the rest of the suite.
  */
 TEST_TIMEOUT(module_pinned_by_orphan, 90)
 {
@@ -915,7 +916,9 @@ TEST_TIMEOUT(module_pinned_by_orphan, 90)
 	int lfd, c, s, ms = 8000;
 	uint32_t port;
 	ssize_t n;
-	double end;
+	double end, closed, gone;
+	struct twin_info ti;
+	socklen_t tilen = sizeof(ti);
 
 	a = ns_with_twin("a", 0, 1);
 	b = ns_with_twin("b", 0, 2);
@@ -939,9 +942,11 @@ TEST_TIMEOUT(module_pinned_by_orphan, 90)
 	memset(buf, 'o', sizeof(buf));
 	n = send(c, buf, 16384, MSG_NOSIGNAL);
 	ASSERT_EQ(n, 16384);
+	ASSERT_OK(getsockopt(c, SOL_TWIN, TWIN_INFO, &ti, &tilen));
 	close(s);
 	close(lfd);
 	close(c);
+	closed = now_s();
 	ns_enter(a);
 	end = now_s() + 2;
 	while (table_lines(buf, sizeof(buf)) == 0 && now_s() < end)
@@ -957,7 +962,20 @@ TEST_TIMEOUT(module_pinned_by_orphan, 90)
 	diag("the orphan in a:\n%s", buf);
 	expect_unload_refused("with an orphaned connection");
 	expect_unload_refused("with an orphaned connection");
+	/*
+	 * It lives until the user timeout, counted from its first
+	 * retransmission (one RTO after the send), and not past it: the
+	 * last backoff is cut short there.
+	 */
+	end = closed + 20.0 * mult();
+	while (table_lines(buf, sizeof(buf)) > 0 && now_s() < end)
+		sleep_ms(20);
+	gone = now_s() - closed;
+	diag("the orphan left /proc/net/twin %.3f s after close() (user "
+	     "timeout %d ms, RTO %u ms)", gone, ms, ti.rto_ms);
 	expect_table_drains("the orphan's user timeout");
+	ASSERT_GE(gone, ms / 1000.0);
+	ASSERT_LT(gone, (ms + ti.rto_ms) / 1000.0 + 2.5 * mult());
 	ns_enter(NULL);
 	ASSERT_EQ(access("/sys/module/twin", F_OK), 0);
 }

@@ -3,8 +3,8 @@
  * Malformed frames: frames crafted with an AF_PACKET socket on one end of a
  * veth pair reach a twin node on the other end. Every malformed one is
  * dropped, counted under its reason, and never reaches the socket bound to
- * its port; a well-formed crafted frame is delivered (so the crafting
- * itself is known to be right).
+ * its port (nor, if it failed validation, a raw socket); a well-formed
+ * crafted frame is delivered (so the crafting itself is known to be right).
  *
  * semantics.md and design.md: "Every received frame is validated ...
  * anything malformed is dropped and counted by reason."
@@ -37,6 +37,7 @@ struct rig {
 	const char *a, *b;
 	int pkt;		/* AF_PACKET in a, on veth-a */
 	int sock;		/* twin DGRAM in b, bound to NODE_B:PORT_B */
+	int raw;		/* twin SOCK_RAW in b, protocol 0: every type */
 	struct sockaddr_ll to;
 	struct frame tmpl;	/* a valid frame, payload "hello" */
 };
@@ -56,6 +57,8 @@ static void rig_up(struct rig *r)
 
 	ns_enter(r->b);
 	r->sock = twin_bound(TWIN_NODE_ANY, PORT_B);
+	r->raw = socket(twin_family(), SOCK_RAW, 0);
+	ASSERT_OK(r->raw);
 	ns_enter(r->a);
 	r->pkt = socket(AF_PACKET, SOCK_RAW, 0);
 	ASSERT_OK(r->pkt);
@@ -88,13 +91,32 @@ static void inject(struct rig *r, const struct frame *f, size_t len)
 			 sizeof(r->to)), (ssize_t)len);
 }
 
-/* Send a frame and wait until counter @stat in b has grown by one. */
+/*
+ * Whether raw sockets see a frame dropped for this reason: not if it
+ * failed validation (semantics.md, "Raw sockets": only frames passing
+ * version, length, checksum and type checks are copied).
+ */
+static bool raw_sees(int stat)
+{
+	return stat != TWIN_STAT_DROP_SHORT && stat != TWIN_STAT_DROP_VERSION &&
+	       stat != TWIN_STAT_DROP_LENGTH && stat != TWIN_STAT_DROP_CSUM &&
+	       stat != TWIN_STAT_DROP_TYPE;
+}
+
+/*
+ * Send a frame and wait until counter @stat in b has grown by one; the
+ * socket on the port gets nothing, nor does the raw socket if the frame
+ * failed validation.
+ */
 static void expect_dropped(struct rig *r, const struct frame *f, size_t len,
 			   int stat, const char *what)
 {
 	uint64_t before = twin_stat(r->b, stat), delivered;
+	unsigned char junk[256];
 	int i;
 
+	while (recv(r->raw, junk, sizeof(junk), MSG_DONTWAIT) >= 0)
+		;
 	delivered = twin_stat(r->b, TWIN_STAT_DELIVERED);
 	inject(r, f, len);
 	for (i = 0; i < 50 && twin_stat(r->b, stat) == before; i++)
@@ -105,6 +127,8 @@ static void expect_dropped(struct rig *r, const struct frame *f, size_t len,
 	ASSERT_EQ(twin_stat(r->b, stat), before + 1);
 	ASSERT_EQ(twin_stat(r->b, TWIN_STAT_DELIVERED), delivered);
 	twin_expect_silence(r->sock, 100, what);
+	if (!raw_sees(stat))
+		twin_expect_silence(r->raw, 100, what);
 }
 
 static size_t full_len(size_t payload)
@@ -125,6 +149,10 @@ TEST_TIMEOUT(wellformed_is_delivered, 30)
 	ASSERT_EQ(from.stw_node, NODE_A);
 	ASSERT_EQ(from.stw_port, PORT_A);
 	ASSERT_EQ(twin_stat(r.b, TWIN_STAT_DELIVERED), 1);
+	/* The raw socket heard it, header included. */
+	ASSERT_EQ(twin_recv_wait(r.raw, buf, sizeof(buf), 0, NULL, 3000),
+		  (ssize_t)(sizeof(struct twinhdr) + 5));
+	ASSERT_MEMEQ(buf + sizeof(struct twinhdr), "hello", 5);
 }
 
 TEST_TIMEOUT(truncated_header, 30)

@@ -1214,24 +1214,39 @@ static int heard_from(int raw, int ifindex_expected, int ms)
 	return mask;
 }
 
+/*
+ * Raw sockets bound to tw1 (bind() with an ifindex), to tw0 and to tw2
+ * (SO_BINDTODEVICE; tw2 has no twin address, which a raw socket does not
+ * need) hear only what arrives on their device; an unbound one all.
+ */
 TEST_TIMEOUT(bound_device_filters_receive, 90)
 {
-	int all, r0, r1;
+	int all, r0, r1, r2, tw2;
 	struct two t;
 
 	two_up(&t);
+	twin_dev_add(NULL, "tw2", 33, 0);
+	tw2 = ifindex_in(NULL, "tw2");
 	all = raw_socket(TWIN_T_DGRAM);
 	r1 = raw_socket(TWIN_T_DGRAM);
 	ASSERT_OK(bind_dev(r1, 0, 0, t.tw1));
 	r0 = raw_socket(TWIN_T_DGRAM);
 	ASSERT_OK(setsockopt(r0, SOL_SOCKET, SO_BINDTODEVICE, "tw0", 4));
 	ASSERT_EQ(twin_name(r0).stw_ifindex, t.tw0);
+	r2 = raw_socket(TWIN_T_DGRAM);
+	ASSERT_OK(setsockopt(r2, SOL_SOCKET, SO_BINDTODEVICE, "tw2", 4));
+	ASSERT_EQ(twin_name(r2).stw_ifindex, tw2);
+	ASSERT_EQ(twin_name(r2).stw_node, 0);
+	/* bind() with its ifindex wants an address; the binding stays. */
+	ASSERT_ERRNO(bind_dev(r2, 0, 0, tw2), EADDRNOTAVAIL);
+	ASSERT_EQ(twin_name(r2).stw_ifindex, tw2);
 
 	ASSERT_EQ(twin_sendto(t.tx_b, "b", 1, 0, 1, PORT), 1);
 	ASSERT_EQ(twin_sendto(t.tx_c, "c", 1, 0, 2, PORT), 1);
 	ASSERT_EQ(heard_from(r1, t.tw1, 3000), 2);
 	ASSERT_EQ(heard_from(r0, t.tw0, 1000), 1);
 	ASSERT_EQ(heard_from(all, 0, 1000), 3);
+	ASSERT_EQ(heard_from(r2, tw2, 300), 0);
 }
 
 /* A bound raw socket sends only through its device; msg_name picks one. */

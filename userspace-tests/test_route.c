@@ -258,19 +258,40 @@ TEST(blocking_send_resolves)
 	ASSERT_GE(twin_stat(b, TWIN_STAT_NEIGH_ADVERT), 1);
 }
 
-/* A down device's address does not make remote nodes reachable. */
+/*
+ * A down device's address does not make remote nodes reachable, and
+ * nothing leaves it: a known peer (node 2 in b, on the same segment)
+ * gets no frame once a's tw0 is down, and a counts none sent.
+ */
 TEST(device_down_unreachable)
 {
-	int fd;
+	const char *a = ns_with_twin("a", 0, 1);
+	const char *b = ns_with_twin("b", 0, 2);
+	uint64_t tx, sol, rx_b;
+	char buf[16];
+	int fd, rx;
 	ssize_t r;
 
-	twin_dev_add(NULL, "tw0", 0, NODE);
-	RUN("ip link set tw0 down");
-	fd = twin_socket(SOCK_DGRAM);
+	fd = ns_socket(a, SOCK_DGRAM);
+	ns_enter(b);
+	rx = twin_bound(TWIN_NODE_ANY, PORT);
+	ns_enter(NULL);
+	ASSERT_EQ(twin_sendto(fd, "up", 2, 0, 2, PORT), 2);
+	ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 3000), 2);
+
+	RUN_NS(a, "ip link set tw0 down");
+	tx = twin_stat(a, TWIN_STAT_TX_FRAMES);
+	sol = twin_stat(a, TWIN_STAT_NEIGH_SOLICIT);
+	rx_b = twin_stat(b, TWIN_STAT_RX_FRAMES);
 	errno = 0;
-	r = twin_sendto(fd, "x", 1, 0, UNKNOWN, PORT);
+	r = twin_sendto(fd, "x", 1, 0, 2, PORT);
 	diag("send over a down device: %zd " TWIN_ERRFMT, r, TWIN_ERRARG(errno));
 	ASSERT_EQ(r, -1);
-	ASSERT_TRUE(errno == ENETUNREACH || errno == EHOSTUNREACH ||
-		    errno == ENETDOWN);
+	/* Its neighbours were forgotten; discovery cannot send. */
+	ASSERT_EQ(errno, EHOSTUNREACH);
+	twin_expect_silence(rx, 300, "a's tw0 is down");
+	ASSERT_EQ(twin_stat(a, TWIN_STAT_TX_FRAMES), tx);
+	/* Nor is a solicitation counted that could not leave. */
+	ASSERT_EQ(twin_stat(a, TWIN_STAT_NEIGH_SOLICIT), sol);
+	ASSERT_EQ(twin_stat(b, TWIN_STAT_RX_FRAMES), rx_b);
 }

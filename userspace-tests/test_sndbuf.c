@@ -13,6 +13,7 @@
  * (SIOCOUTQ). Namespaces a (node 1) and b (node 2) on segment 0.
  */
 #include <fcntl.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -141,18 +142,39 @@ TEST_TIMEOUT(o_nonblock_eagain_when_full, 40)
 	expect_arrivals(sent);
 }
 
+/* The socket's send-buffer memory and SO_SNDBUF (SO_MEMINFO). */
+static void meminfo(int fd, uint32_t *wmem, uint32_t *sndbuf)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	ASSERT_OK(getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len));
+	*wmem = mem[SK_MEMINFO_WMEM_ALLOC];
+	*sndbuf = mem[SK_MEMINFO_SNDBUF];
+}
+
+/*
+ * SIOCOUTQ is the send-buffer memory charged for datagrams not yet sent,
+ * as UDP's: exactly SO_MEMINFO's wmem_alloc while netem holds them, at
+ * least their bytes, at most SO_SNDBUF and the one frame that crossed it.
+ */
 TEST_TIMEOUT(siocoutq_counts_unsent, 40)
 {
+	uint32_t wmem, sndbuf;
+	int n = -1, sent;
 	double end;
-	int n = -1;
 
 	setup();
 	ASSERT_OK(ioctl(tx, SIOCOUTQ, &n));
 	ASSERT_EQ(n, 0);
-	fill_sndbuf(MSG_DONTWAIT);
+	sent = fill_sndbuf(MSG_DONTWAIT);
 	ASSERT_OK(ioctl(tx, SIOCOUTQ, &n));
-	diag("SIOCOUTQ while held: %d", n);
-	ASSERT_GE(n, SIZE);
+	meminfo(tx, &wmem, &sndbuf);
+	diag("SIOCOUTQ while %d datagrams are held: %d (wmem_alloc %u, "
+	     "SO_SNDBUF %u)", sent, n, wmem, sndbuf);
+	ASSERT_EQ((uint32_t)n, wmem);
+	ASSERT_GE(n, sent * SIZE);
+	ASSERT_LT((uint32_t)n, sndbuf + (uint32_t)n / sent);
 	/* Back to 0 once netem releases the frames. */
 	release();
 	end = now_s() + WAIT_MS / 1000.0;

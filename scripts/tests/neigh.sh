@@ -355,9 +355,10 @@ test_stale_send_reconfirms() {
 }
 
 # The same with b's answers dropped: PROBE (the frame still delivered
-# through it), then FAILED; once b answers again the next frame starts
-# discovery afresh.
+# through it), 3 solicitations, then FAILED; once b answers again the next
+# frame starts discovery afresh.
 test_stale_probe_unanswered_fails() {
+	local s1 s2
 	[ -n "$TC" ] || skip "tc not found"
 	veth_pair
 	sysctl_set "$NS_A" neigh_reachable_ms 1000
@@ -365,10 +366,13 @@ test_stale_probe_unanswered_fails() {
 	wait_state "$NS_A" 9 STALE 8 || fail "not STALE: $(neigh_state "$NS_A" 9)"
 	"$TC" -n "$NS_B" qdisc add dev vethB root netem loss 100% >/dev/null 2>&1 ||
 		skip "tc qdisc add ... netem failed (no sch_netem?)"
+	s1=$(stat_of "$NS_A" neigh_solicit) || fail "twinctl -s stats prints no neigh_solicit"
 	rec_start "$NS_A"
 	send_ok "$NS_A" 9 5000 through-probe
 	rec_wait 9 FAILED 6 || fail "unanswered re-confirmation did not end FAILED; seen: $(rec_history 9)"
 	diag "seen: $(rec_history 9)"
+	s2=$(stat_of "$NS_A" neigh_solicit)
+	[ $((s2 - s1)) -eq 3 ] || fail "PROBE sent $((s2 - s1)) solicitations ($s1 -> $s2), expected 3"
 	# (The recorder may start after the send made it PROBE.)
 	[[ $(rec_history 9) =~ (^|\ )$(state_re PROBE)\ FAILED ]] ||
 		fail "expected PROBE, then FAILED; seen: $(rec_history 9)"
@@ -376,6 +380,28 @@ test_stale_probe_unanswered_fails() {
 	sysctl_set "$NS_A" neigh_reachable_ms 30000
 	send_ok "$NS_A" 9 5000 after-failed
 	wait_state "$NS_A" 9 REACHABLE 3 || fail "not rediscovered after FAILED: $(neigh_state "$NS_A" 9)"
+}
+
+# A solicitation from the node confirms its STALE entry: b (its own
+# entries flushed) looks for node 7, and a's entry for 9 is REACHABLE
+# again without a soliciting (the datagram that follows confirms nothing:
+# received traffic is no proof that our frames reach the sender).
+test_solicitation_confirms_stale() {
+	local s1
+	veth_pair
+	sysctl_set "$NS_A" neigh_reachable_ms 1000
+	learn_b
+	wait_state "$NS_A" 9 STALE 8 || fail "not STALE: $(neigh_state "$NS_A" 9)"
+	sysctl_set "$NS_A" neigh_reachable_ms 30000
+	s1=$(stat_of "$NS_A" neigh_solicit) || fail "twinctl -s stats prints no neigh_solicit"
+	ok in_ns "$NS_B" "$TWINCTL" neigh flush
+	[ -z "$(neigh_line "$NS_B" 7)" ] || fail "b's entry for 7 survived the flush: $(neigh_line "$NS_B" 7)"
+	recv_start "$NS_A" 5001
+	send_ok "$NS_B" 7 5001 solicits-a
+	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] ||
+		{ show_neigh "$NS_A" "$NS_B"; fail "a's entry for 9 is $(neigh_state "$NS_A" 9) after b's solicitation, expected REACHABLE"; }
+	[ "$(stat_of "$NS_A" neigh_solicit)" = "$s1" ] ||
+		fail "a solicited ($s1 -> $(stat_of "$NS_A" neigh_solicit)): the confirmation was not b's solicitation"
 }
 
 # STALE entries unused for neigh_gc_ms go away.
@@ -524,6 +550,7 @@ test_silent_mac_change_recovers() {
 	sleep 0.5
 	"$TC" -n "$NS_B" qdisc add dev vethB root netem loss 100% >/dev/null 2>&1 ||
 		skip "tc qdisc add ... netem failed (no sch_netem?)"
+	rec_start "$NS_A"
 	ok "$IP" -n "$NS_B" link set dev vethB address "$new"
 	# Longer than b's own discovery (3 x 250 ms): should b solicit a
 	# meanwhile, that goes unanswered too, and only a's side can recover.
@@ -532,7 +559,11 @@ test_silent_mac_change_recovers() {
 	start=$SECONDS
 	diag "a's entry for 9 just after: $(neigh_line "$NS_A" 9)"
 	finish_stream 15 "$size"
-	diag "done $((SECONDS - start)) s after the advertisement was lost"
+	diag "done $((SECONDS - start)) s after the advertisement was lost; a's entry for 9 was: $(rec_history 9)"
+	# The retransmission timer, not the entry's age, sent it to PROBE:
+	# its solicitations go unanswered while b's frames are dropped.
+	[[ $(rec_history 9) =~ $(state_re PROBE) ]] ||
+		fail "a's entry for 9 never went to PROBE; seen: $(rec_history 9)"
 	[ "$(neigh_mac "$NS_A" 9)" = "$new" ] || { show_neigh "$NS_A"; fail "a's entry for 9 ends with $(neigh_mac "$NS_A" 9), expected $new"; }
 }
 
@@ -560,23 +591,48 @@ test_foreign_solicitation_updates_entry() {
 		fail "a solicited ($s1 -> $(stat_of "$NS_A" neigh_solicit)): the update was not b's doing"
 }
 
-# A device that comes up announces itself (a gratuitous advertisement).
+# A device that comes up announces itself (a gratuitous advertisement),
+# and its peers take it: b's MAC changes while its device is down (no
+# advertisement then), and a's entry for 9 has the new MAC once b's device
+# is up, with a sending nothing. Over twin devices on a segment of the
+# test's own: one going down leaves the others' carrier alone (a veth's
+# peer would lose carrier and forget its neighbours).
 test_link_up_announces() {
-	local a1 a2
-	veth_pair
+	local a1 a2 s1 old new=02:42:ac:11:00:9d seg=$((4000 + RANDOM))
+	ns_new a; NS_A=$REPLY
+	ns_new b; NS_B=$REPLY
+	ok in_ns "$NS_A" "$TWINCTL" link add tw0 segment "$seg"
+	ok in_ns "$NS_B" "$TWINCTL" link add tw0 segment "$seg"
+	ok "$IP" -n "$NS_A" link set tw0 up
+	ok "$IP" -n "$NS_B" link set tw0 up
+	ok in_ns "$NS_A" "$TWINCTL" addr add 7 dev tw0
+	ok in_ns "$NS_B" "$TWINCTL" addr add 9 dev tw0
+	learn_b
+	old=$(neigh_mac "$NS_A" 9)
+	[ -n "$old" ] || fail "a has no entry for 9 after traffic"
 	a1=$(stat_of "$NS_B" neigh_advert) || fail "twinctl -s stats prints no neigh_advert"
-	ok "$IP" -n "$NS_B" link set vethB down
-	ok "$IP" -n "$NS_B" link set vethB up
+	s1=$(stat_of "$NS_A" neigh_solicit) || fail "twinctl -s stats prints no neigh_solicit"
+	ok "$IP" -n "$NS_B" link set tw0 down
+	ok "$IP" -n "$NS_B" link set dev tw0 address "$new"
+	a2=$(stat_of "$NS_B" neigh_advert)
+	[ "$a2" = "$a1" ] || fail "an advertisement from a down device ($a1 -> $a2)"
+	[ "$(neigh_mac "$NS_A" 9)" = "$old" ] || fail "a's entry for 9 changed while b's tw0 was down: $(neigh_line "$NS_A" 9)"
+	ok "$IP" -n "$NS_B" link set tw0 up
 	# The advertisement goes out from NETDEV_UP, before `ip link set up`
 	# returns; the wait is only a bound for a slow VM.
 	wait_until 5 '[ "$(stat_of "$NS_B" neigh_advert)" -gt "$a1" ]' ||
-		fail "no advertisement sent when vethB came up ($a1 -> $(stat_of "$NS_B" neigh_advert))"
+		fail "no advertisement sent when b's tw0 came up ($a1 -> $(stat_of "$NS_B" neigh_advert))"
 	diag "b's neigh_advert $a1 -> $(stat_of "$NS_B" neigh_advert) over a down/up"
+	wait_until 5 '[ "$(neigh_mac "$NS_A" 9)" = "$new" ]' ||
+		{ show_neigh "$NS_A"; fail "a's entry for 9 kept $(neigh_mac "$NS_A" 9) after b's tw0 came up as $new"; }
+	[ "$(stat_of "$NS_A" neigh_solicit)" = "$s1" ] ||
+		fail "a solicited ($s1 -> $(stat_of "$NS_A" neigh_solicit)): the update was not the advertisement's doing"
 }
 
 run_tests test_show_after_traffic test_show_json test_flush_all_and_dev \
 	test_reachable_to_stale \
 	test_stale_send_reconfirms test_stale_probe_unanswered_fails \
+	test_solicitation_confirms_stale \
 	test_gc_removes_stale test_unknown_node_failed \
 	test_mac_change_gratuitous test_mac_change_connection_continues \
 	test_silent_mac_change_recovers test_foreign_solicitation_updates_entry \
