@@ -285,10 +285,32 @@ void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 	sock_put(child);
 }
 
-static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa)
+/*
+ * The socket is bound to TWIN_NODE_ANY and to no device, and the connect()
+ * blocks: wait (up to *timeo, which is charged) for discovery to tell which
+ * device reaches the peer, so that the connection takes that device's
+ * node. Whatever ends the wait (discovery done or failed, the timeout, a
+ * signal), the connection then starts as a non-blocking one does: a peer
+ * still unknown gets the first device's node and a SYN that waits for
+ * discovery, and a signal interrupts the connect() with the handshake
+ * under way, as before.
+ */
+static void twin_conn_discover(struct sock *sk, u32 peer, long *timeo)
+{
+	struct twin_route rt;
+
+	if (twin_sk(sk)->node != TWIN_NODE_ANY ||
+	    READ_ONCE(sk->sk_bound_dev_if) || !*timeo)
+		return;
+	twin_route_lookup(sock_net(sk), TWIN_NODE_ANY, peer, 0, timeo, &rt);
+}
+
+static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa,
+			   long *wait)
 {
 	struct twin_conn *c = twin_conn(sk);
 	struct twin_sock *t = twin_sk(sk);
+	unsigned long start = jiffies;
 	struct twin_route rt;
 	long timeo = 0;
 	int err;
@@ -305,6 +327,7 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa)
 	err = twin_sock_autobind(sk);
 	if (err)
 		return err;
+	twin_conn_discover(sk, sa->stw_node, wait);
 	err = twin_route_lookup(sock_net(sk), t->node, sa->stw_node,
 				READ_ONCE(sk->sk_bound_dev_if), &timeo, &rt);
 	if (err)
@@ -327,7 +350,8 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa)
 	c->snd_wnd = c->mss;
 	c->rto = twin_conn_rto_initial(sk);
 	c->backoff = 0;
-	c->retrans_start = jiffies;
+	/* The user timeout counts from connect(), discovery included. */
+	c->retrans_start = start;
 	twin_conn_set_state(sk, TCP_SYN_SENT);
 	err = twin_conn_send_syn(sk);
 	if (err)
@@ -375,6 +399,7 @@ static int twin_conn_connect(struct socket *sock,
 		return -ENETUNREACH;
 
 	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
 	switch (sock->state) {
 	case SS_CONNECTED:
 		err = -EISCONN;
@@ -387,7 +412,7 @@ static int twin_conn_connect(struct socket *sock,
 			err = sk->sk_state == TCP_LISTEN ? -EINVAL : -EISCONN;
 			goto out;
 		}
-		err = twin_conn_start(sk, sa);
+		err = twin_conn_start(sk, sa, &timeo);
 		if (err)
 			goto out;
 		sock->state = SS_CONNECTING;
@@ -395,7 +420,6 @@ static int twin_conn_connect(struct socket *sock,
 		break;
 	}
 
-	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
 	if (sk->sk_state == TCP_SYN_SENT) {
 		if (!timeo)
 			goto out;

@@ -504,6 +504,27 @@ BOTH_T(connect_remote_names, 30)
 	exchange(&c);
 }
 
+/*
+ * Two devices in a: tw0 (node 7) on a segment of its own, tw1 (node 8) on
+ * b's. A blocking connect() from TWIN_NODE_ANY to node 9, not yet in the
+ * neighbour cache, waits for discovery and takes the node of the device
+ * that reaches the peer (8), not the first device's (7): both ends see 8.
+ */
+BOTH(connect_any_takes_peer_device_node)
+{
+	uint32_t seg = 0x300000 + (uint32_t)conn_test_pid;
+	const char *a = ns_new("a"), *b = ns_new("b");
+	struct conn c;
+
+	fast_dev(a, "tw0", NODE);
+	twin_dev_add(a, "tw1", seg, 8);
+	twin_dev_add(b, "tw0", seg, NODE_B);
+	c = remote_pair(type, a, b, PORT, 0);
+	ASSERT_EQ(twin_name(c.cli).stw_node, 8);
+	ASSERT_EQ(twin_peer_name(c.srv).stw_node, 8);
+	exchange(&c);
+}
+
 BOTH(connect_bad_address)
 {
 	struct sockaddr_twin sa;
