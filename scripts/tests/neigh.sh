@@ -543,7 +543,7 @@ test_mac_change_connection_continues() {
 # entry to PROBE, and the answer from the new MAC lets the connection
 # recover within a few seconds: long before neigh_reachable_ms (30 s).
 test_silent_mac_change_recovers() {
-	local new=02:42:ac:11:00:9b size=$((192 * 1024)) start
+	local new=02:42:ac:11:00:9b size=$((192 * 1024)) start t0
 	[ -n "$TC" ] || skip "tc not found"
 	veth_pair
 	start_stream "$size" 65536
@@ -556,8 +556,14 @@ test_silent_mac_change_recovers() {
 	# meanwhile, that goes unanswered too, and only a's side can recover.
 	sleep 1.2
 	ok "$TC" -n "$NS_B" qdisc del dev vethB root
-	start=$SECONDS
+	start=$SECONDS t0=$(now_ms)
 	diag "a's entry for 9 just after: $(neigh_line "$NS_A" 9)"
+	# Found within one RTO of the drop's end: from 200 ms the timer
+	# doubled to at most 1.6 s by now (expiries 0.2, 0.6, 1.4, 3.0 s
+	# after the change); its next expiry solicits and b answers.
+	wait_until 3 '[ "$(neigh_mac "$NS_A" 9)" = "$new" ]' ||
+		{ show_neigh "$NS_A"; fail "a's entry for 9 still had $(neigh_mac "$NS_A" 9) 3 s after b's frames flowed again"; }
+	diag "a's entry for 9 took $new $(($(now_ms) - t0)) ms after the drop ended"
 	finish_stream 15 "$size"
 	diag "done $((SECONDS - start)) s after the advertisement was lost; a's entry for 9 was: $(rec_history 9)"
 	# The retransmission timer, not the entry's age, sent it to PROBE:
