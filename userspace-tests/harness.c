@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <linux/sock_diag.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -467,6 +468,16 @@ ssize_t twin_recv_wait(int fd, void *buf, size_t len, int flags,
 		memset(from, 0xa5, sizeof(*from));
 	return recvfrom(fd, buf, len, flags | MSG_DONTWAIT,
 			(struct sockaddr *)from, from ? &alen : NULL);
+}
+
+uint32_t twin_meminfo(int fd, int idx)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	ASSERT_OK(getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len));
+	ASSERT_GT(len, (socklen_t)(idx * sizeof(mem[0])));
+	return mem[idx];
 }
 
 void twin_expect_silence(int fd, int ms, const char *why)

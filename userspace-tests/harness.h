@@ -225,6 +225,8 @@ int twin_get_int(int fd, int level, int opt);
 void twin_set_timeo(int fd, int opt, int ms);
 /* Assert the reserved bytes of an output address are zero. */
 void twin_check_reserved(const struct sockaddr_twin *a, const char *what);
+/* One value of SO_MEMINFO (idx: SK_MEMINFO_*, <linux/sock_diag.h>). */
+uint32_t twin_meminfo(int fd, int idx);
 /*
  * Wait up to ms for a datagram and receive it (flags added to MSG_DONTWAIT);
  * returns recvfrom's result, or -1 with errno ETIMEDOUT if none arrived.

@@ -232,6 +232,20 @@ static void peer_connect_late(struct peer *p, uint32_t iss, int ms)
 	p->ack_delay_ms = 0;
 }
 
+/* Wait up to 2 s (x mult) for A's TWIN_INFO to count n unacked; assert it. */
+static struct twin_info expect_unacked(int fd, uint32_t n)
+{
+	double end = now_s() + 2.0 * mult();
+	struct twin_info ti = info_of(fd);
+
+	while (ti.unacked != n && now_s() < end) {
+		sleep_ms(10);
+		ti = info_of(fd);
+	}
+	ASSERT_EQ(ti.unacked, n);
+	return ti;
+}
+
 /* Sequence numbers one SEQPACKET record of n bytes takes (its end: one). */
 static uint32_t rec_seq(const struct peer *p, uint32_t n)
 {
@@ -302,9 +316,7 @@ BOTH_T(seq_wraps_around, 30)
 	ASSERT_EQ(memcmp(g.data, back, sizeof(back)), 0);
 	peer_send(&p, TWIN_F_ACK, p.a_iss + 1 + rec_seq(&p, sizeof(back)),
 		  NULL, 0);
-	for (i = 0; i < 100 && info_of(p.srv).unacked; i++)
-		sleep_ms(20 * mult());
-	ASSERT_EQ(info_of(p.srv).unacked, 0);
+	expect_unacked(p.srv, 0);
 }
 
 /* SIOCOUTQ (not yet acknowledged) and SIOCOUTQNSD (not yet sent) of fd. */
@@ -582,8 +594,7 @@ STREAM_T(rto_from_rtt, 40)
 		ASSERT_TRUE(next_data(&p, WAIT_MS, &g));
 		sleep_ms(300);
 		peer_send(&p, TWIN_F_ACK, g.seq + g.len, NULL, 0);
-		while (info_of(p.srv).unacked)
-			sleep_ms(10);
+		expect_unacked(p.srv, 0);
 	}
 	ti = info_of(p.srv);
 	x = (ti.rtt_us + 4 * ti.rttvar_us) / 1000;
@@ -635,16 +646,6 @@ TEST_TIMEOUT(seqpacket_poll_waits_for_whole_record, 30)
 	half_record(SOCK_SEQPACKET);
 }
 
-/* The socket's send-buffer memory (SO_MEMINFO's wmem_alloc). */
-static uint32_t wmem_of(int fd)
-{
-	uint32_t mem[SK_MEMINFO_VARS];
-	socklen_t len = sizeof(mem);
-
-	ASSERT_OK(getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len));
-	return mem[SK_MEMINFO_WMEM_ALLOC];
-}
-
 /*
  * EPOLLOUT and EPOLLWRNORM are reported exactly while the send buffer's
  * memory is under half of SO_SNDBUF (sock_writeable(), as TCP's
@@ -678,7 +679,7 @@ STREAM_T(epollout_below_half_sndbuf, 40)
 		sent += sizeof(buf);
 	ASSERT_EQ(errno, EAGAIN);
 	diag("SO_SNDBUF %d: %u bytes queued, wmem %u", sndbuf, sent,
-	     wmem_of(p.srv));
+	     twin_meminfo(p.srv, SK_MEMINFO_WMEM_ALLOC));
 	ASSERT_FALSE(revents(p.srv, POLLOUT) & POLLOUT);
 
 	for (i = 0; i < 500 && !writable; i++) {
@@ -693,9 +694,9 @@ STREAM_T(epollout_below_half_sndbuf, 40)
 		} while ((uint32_t)outq != sent - (g.seq + g.len - d0) &&
 			 now_s() < end);
 		ASSERT_EQ((uint32_t)outq, sent - (g.seq + g.len - d0));
-		m1 = wmem_of(p.srv);
+		m1 = twin_meminfo(p.srv, SK_MEMINFO_WMEM_ALLOC);
 		r = revents(p.srv, POLLOUT | POLLWRNORM);
-		m2 = wmem_of(p.srv);
+		m2 = twin_meminfo(p.srv, SK_MEMINFO_WMEM_ALLOC);
 		if (m1 != m2)
 			continue;	/* a clone was freed meanwhile */
 		ASSERT_EQ(!!(r & POLLOUT), m1 < (uint32_t)sndbuf / 2);
@@ -706,7 +707,7 @@ STREAM_T(epollout_below_half_sndbuf, 40)
 			blocked++;
 	}
 	diag("writable again after %d acks (%d not writable), wmem %u",
-	     i, blocked, wmem_of(p.srv));
+	     i, blocked, twin_meminfo(p.srv, SK_MEMINFO_WMEM_ALLOC));
 	ASSERT_TRUE(writable);
 	ASSERT_GT(blocked, 0);
 }
@@ -782,9 +783,7 @@ STREAM_T(own_seq_wraps_around, 40)
 	}
 
 	peer_send(&p, TWIN_F_ACK, d0 + 2 * mss, NULL, 0);
-	for (i = 0; i < 100 && info_of(p.srv).unacked != 3 * mss; i++)
-		sleep_ms(10 * mult());
-	ASSERT_EQ(info_of(p.srv).unacked, 3 * mss);
+	expect_unacked(p.srv, 3 * mss);
 
 	for (i = 0; i < 3; i++)
 		peer_send(&p, TWIN_F_ACK, d0 + 2 * mss, NULL, 0);
@@ -795,10 +794,7 @@ STREAM_T(own_seq_wraps_around, 40)
 	ASSERT_EQ(info_of(p.srv).fast_retransmits, 1);
 
 	peer_send(&p, TWIN_F_ACK, d0 + 5 * mss, NULL, 0);
-	for (i = 0; i < 100 && info_of(p.srv).unacked; i++)
-		sleep_ms(10 * mult());
-	ti = info_of(p.srv);
-	ASSERT_EQ(ti.unacked, 0);
+	ti = expect_unacked(p.srv, 0);
 	ASSERT_EQ(ti.notsent, 0);
 	ASSERT_EQ(ti.timeouts, 0);
 
@@ -809,8 +805,6 @@ STREAM_T(own_seq_wraps_around, 40)
 	ASSERT_EQ(g.len, sizeof(more));
 	ASSERT_EQ(memcmp(g.data, more, sizeof(more)), 0);
 	peer_send(&p, TWIN_F_ACK, d0 + 5 * mss + sizeof(more), NULL, 0);
-	for (i = 0; i < 100 && info_of(p.srv).unacked; i++)
-		sleep_ms(10 * mult());
-	ASSERT_EQ(info_of(p.srv).unacked, 0);
+	expect_unacked(p.srv, 0);
 	ASSERT_EQ(info_of(p.srv).bytes_acked, sizeof(buf) + sizeof(more));
 }

@@ -370,6 +370,21 @@ STREAM_T(initial_window_10_frames, 30)
 }
 
 /*
+ * Wait up to ms (x mult) for fd's non-blocking connect() to fail with
+ * ETIMEDOUT; the seconds since t0.
+ */
+static double timed_out_after(int fd, double t0, int ms, const char *what)
+{
+	short r = wait_ev(fd, POLLOUT | POLLERR, (int)(ms * mult()));
+	double t = now_s() - t0;
+
+	diag("%s: gave up after %.3f s (revents %#x)", what, t, r);
+	ASSERT_TRUE(r & POLLERR);
+	ASSERT_EQ(twin_get_int(fd, SOL_SOCKET, SO_ERROR), ETIMEDOUT);
+	return t;
+}
+
+/*
  * SYNs that get no answer (full backlog) end at TWIN_USER_TIMEOUT, not
  * at the next backoff after it (the RTO is clamped to what is left, as
  * TCP's): 2 s set gives ETIMEDOUT after 2 s, where the backoff alone
@@ -380,7 +395,6 @@ STREAM_T(syn_gives_up_at_user_timeout, 70)
 {
 	int lis, filler, two, dflt;
 	double t0, t;
-	short r;
 
 	fast_dev(NULL, "tw0", NODE);
 	lis = listener(type, TWIN_NODE_ANY, PORT, 0);
@@ -397,21 +411,13 @@ STREAM_T(syn_gives_up_at_user_timeout, 70)
 	ASSERT_ERRNO(twin_connect(two, NODE, PORT), EINPROGRESS);
 	ASSERT_ERRNO(twin_connect(dflt, NODE, PORT), EINPROGRESS);
 
-	r = wait_ev(two, POLLOUT | POLLERR, (int)(10000 * mult()));
-	t = now_s() - t0;
-	diag("2000 ms: gave up after %.3f s (revents %#x)", t, r);
-	ASSERT_TRUE(r & POLLERR);
-	ASSERT_EQ(twin_get_int(two, SOL_SOCKET, SO_ERROR), ETIMEDOUT);
+	t = timed_out_after(two, t0, 10000, "2000 ms");
 	ASSERT_GE(t, 1.9);
 	ASSERT_LT(t, 2.0 + CAP_SLACK_S * mult());
 	/* Past 500 ms and 2 s: 0 did not keep the 500 set before. */
 	ASSERT_EQ(info_of(dflt).state, ST_SYN_SENT);
 
-	r = wait_ev(dflt, POLLOUT | POLLERR, (int)(45000 * mult()));
-	t = now_s() - t0;
-	diag("default: gave up after %.3f s (revents %#x)", t, r);
-	ASSERT_TRUE(r & POLLERR);
-	ASSERT_EQ(twin_get_int(dflt, SOL_SOCKET, SO_ERROR), ETIMEDOUT);
+	t = timed_out_after(dflt, t0, 45000, "default");
 	ASSERT_GE(t, 29.9);
 	ASSERT_LT(t, 30.0 + CAP_SLACK_S * mult());
 	(void)lis;

@@ -142,17 +142,6 @@ TEST_TIMEOUT(o_nonblock_eagain_when_full, 40)
 	expect_arrivals(sent);
 }
 
-/* The socket's send-buffer memory and SO_SNDBUF (SO_MEMINFO). */
-static void meminfo(int fd, uint32_t *wmem, uint32_t *sndbuf)
-{
-	uint32_t mem[SK_MEMINFO_VARS];
-	socklen_t len = sizeof(mem);
-
-	ASSERT_OK(getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len));
-	*wmem = mem[SK_MEMINFO_WMEM_ALLOC];
-	*sndbuf = mem[SK_MEMINFO_SNDBUF];
-}
-
 /*
  * SIOCOUTQ is the send-buffer memory charged for datagrams not yet sent,
  * as UDP's: exactly SO_MEMINFO's wmem_alloc while netem holds them, at
@@ -169,7 +158,8 @@ TEST_TIMEOUT(siocoutq_counts_unsent, 40)
 	ASSERT_EQ(n, 0);
 	sent = fill_sndbuf(MSG_DONTWAIT);
 	ASSERT_OK(ioctl(tx, SIOCOUTQ, &n));
-	meminfo(tx, &wmem, &sndbuf);
+	wmem = twin_meminfo(tx, SK_MEMINFO_WMEM_ALLOC);
+	sndbuf = twin_meminfo(tx, SK_MEMINFO_SNDBUF);
 	diag("SIOCOUTQ while %d datagrams are held: %d (wmem_alloc %u, "
 	     "SO_SNDBUF %u)", sent, n, wmem, sndbuf);
 	ASSERT_EQ((uint32_t)n, wmem);
