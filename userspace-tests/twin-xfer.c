@@ -37,8 +37,8 @@
  *   -u MS     TWIN_USER_TIMEOUT on the connection (and the listener)
  *   -e BYTES  the peer must send exactly this many bytes
  *   -p        SEQPACKET: plain records, no header, no order check
- *   -w MS     wait this long after the connection is established before
- *             sending anything
+ *   -W FILE   after the connection is established, send nothing until
+ *             FILE exists (a test's go: it cut the link meanwhile)
  *   -r BPS    pace sending to BPS bytes per second
  *   -B NODE   bind to NODE instead of TWIN_NODE_ANY
  *   -a MS     listen: wait this long after listen() before accept()
@@ -221,7 +221,7 @@ static struct {
 	int user_timeout;	/* -1: not set */
 	int64_t expect;		/* -1: not checked */
 	bool plain;
-	unsigned int wait_ms;
+	const char *wait_file;
 	uint64_t rate;		/* bytes per second, 0: unpaced */
 	uint32_t bind_node;
 	bool verbose;
@@ -377,8 +377,9 @@ static void *sender(void *arg)
 	rng_init(&data, opt.seed);
 	rng_init(&sizes, opt.seed ^ 0x5eedf00dULL);
 	sha256_init(&s->sha);
-	if (opt.wait_ms)
-		sleep_s(opt.wait_ms / 1000.0);
+	/* Bounded by -t, as everything (SIGALRM). */
+	while (opt.wait_file && access(opt.wait_file, F_OK))
+		sleep_s(0.01);
 	start = now();
 	while (left > 0) {
 		size_t len = (size_t)(rng_next(&sizes) %
@@ -605,7 +606,7 @@ static int usage(void)
 		"  -n BYTES send this many (K, M suffixes)  -s SEED content seed\n"
 		"  -b send and receive at once   -t SECS overall timeout (60)\n"
 		"  -u MS TWIN_USER_TIMEOUT       -e BYTES expect this many\n"
-		"  -p plain records (no header)  -w MS wait before sending\n"
+		"  -p plain records (no header)  -W FILE send once FILE exists\n"
 		"  -r BPS pace sending           -B NODE bind to this node\n"
 		"  -v TWIN_INFO at the end       -a MS wait before accept()\n");
 	return EXIT_USAGE;
@@ -682,7 +683,7 @@ int main(int argc, char **argv)
 	bool listen_mode;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "n:s:bt:u:e:pw:r:B:va:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:bt:u:e:pW:r:B:va:h")) != -1) {
 		switch (c) {
 		case 'n':
 			if (!parse_u64(optarg, UINT64_MAX / 2, &opt.nbytes))
@@ -713,10 +714,8 @@ int main(int argc, char **argv)
 		case 'p':
 			opt.plain = true;
 			break;
-		case 'w':
-			if (!parse_u64(optarg, 3600000, &v))
-				return usage();
-			opt.wait_ms = v;
+		case 'W':
+			opt.wait_file = optarg;
 			break;
 		case 'r':
 			if (!parse_u64(optarg, UINT32_MAX, &opt.rate))

@@ -244,19 +244,23 @@ test_link_outage_recovers() {
 	diag "recovered: done $((SECONDS - start)) s after the link went down"
 }
 
-# Connected, then veth0 goes down before any data is sent (-w 2000) and
-# stays down: with TWIN_USER_TIMEOUT 1000 ms both ends must give up with
-# ETIMEDOUT, within a few seconds.
+# Connected, then veth0 goes down before any data is sent (both sides
+# wait for the go file, made once the link is down) and stays down: with
+# TWIN_USER_TIMEOUT 1000 ms both ends must give up with ETIMEDOUT, within
+# a few seconds.
 test_link_down_times_out() {
-	local start took crc=0 src=0
+	local start took crc=0 src=0 go
+	go=$(mktemp -u)
+	defer "rm -f $go"
 	veth_pair
-	xfer_server "$NS_B" stream 6005 -b -n 64K -w 2000 -u 1000 -t 30
-	xfer_client_bg "$NS_A" stream 9 6005 -b -n 64K -w 2000 -u 1000 -t 30
+	xfer_server "$NS_B" stream 6005 -b -n 64K -W "$go" -u 1000 -t 30
+	xfer_client_bg "$NS_A" stream 9 6005 -b -n 64K -W "$go" -u 1000 -t 30
 	wait_for "$CLI_ERR" "established" 10 || {
 		show_side client "$CLI_OUT" "$CLI_ERR"
 		fail "no connection"
 	}
 	ok "$IP" -n "$NS_A" link set veth0 down
+	touch "$go"
 	start=$SECONDS
 	wait_pid "$CLI_PID" 20 || crc=$?
 	wait_pid "$SRV_PID" 5 || src=$?
