@@ -62,6 +62,13 @@
 	register_net_sysctl(net, path, table)
 #endif
 
+/* 6.12 moved the unaligned access helpers from asm/ to linux/. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* Renamed in 6.16; the old name was removed later. */
 #ifndef timer_container_of
 #define timer_container_of(var, timer, field) from_timer(var, timer, field)

@@ -254,7 +254,7 @@ void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 		sk_free(child);
 		return;
 	}
-	c->mss = rt.mtu - TWIN_HLEN;
+	c->mss = twin_mss_of_peer(twin_mss_of_mtu(rt.mtu), cb->mss);
 	c->cwnd = TWIN_INIT_CWND * c->mss;
 	c->irs = cb->seq;
 	c->rcv_nxt = cb->seq + 1;
@@ -344,7 +344,8 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa,
 	WRITE_ONCE(sk->sk_err, 0);
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);
-	c->mss = rt.mtu - TWIN_HLEN;
+	/* The peer's SYN|ACK may lower it (twin_conn_syn_sent_rcv()). */
+	c->mss = twin_mss_of_mtu(rt.mtu);
 	c->cwnd = TWIN_INIT_CWND * c->mss;
 	c->ssthresh = S32_MAX;
 	c->snd_wnd = c->mss;

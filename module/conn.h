@@ -38,12 +38,28 @@ struct twin_conn_cb {
 	u32 end_seq;		/* seq + payload + SYN + FIN + EOR */
 	u16 flags;		/* TWIN_F_* */
 	u8 retransmitted;	/* sent more than once: no RTT sample (Karn) */
+	u16 mss;		/* received SYNs: the peer's MSS option, 0: none */
 	u32 ack, wnd;		/* received frames: acknowledgment, window */
 	u32 rd_off;		/* received frames: bytes already read */
 	u64 sent_us;		/* queued frames: last transmission, 0: never */
 };
 
 #define TWIN_CONN_CB(skb) ((struct twin_conn_cb *)((skb)->cb))
+
+/* The largest payload of a frame through a device of @mtu. */
+static inline u16 twin_mss_of_mtu(unsigned int mtu)
+{
+	return min_t(unsigned int, mtu - TWIN_HLEN, U16_MAX);
+}
+
+/*
+ * Our MSS lowered to what the peer's SYN said it takes, as TCP does with
+ * the MSS option; a SYN without one gets RFC 9293's default.
+ */
+static inline u32 twin_mss_of_peer(u32 own, u16 peer)
+{
+	return min_t(u32, own, peer ?: TWIN_MSS_DEFAULT);
+}
 
 /* Sequence arithmetic modulo 2^32, as TCP's before()/after(). */
 static inline bool twin_before(u32 a, u32 b)

@@ -436,6 +436,8 @@ static void twin_conn_syn_sent_rcv(struct sock *sk, struct sk_buff *skb)
 	c->irs = cb->seq;
 	c->rcv_nxt = cb->seq + 1;
 	c->rcv_edge = c->rcv_nxt;
+	c->mss = twin_mss_of_peer(c->mss, cb->mss);
+	c->cwnd = TWIN_INIT_CWND * c->mss;
 	twin_conn_clean_acked(sk, cb->ack);
 	c->snd_una = cb->ack;
 	c->snd_wnd = cb->wnd;
@@ -560,8 +562,12 @@ static void twin_conn_parse(struct sk_buff *skb)
 	const struct twinhdr *hdr = twin_hdr(skb);
 	struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
 	u16 flags = ntohs(hdr->flags);
+	struct twin_opts opts;
 
 	memset(cb, 0, sizeof(*cb));
+	/* Options matter on SYNs only; twin_validate() checked them. */
+	if ((flags & TWIN_F_SYN) && !twin_parse_opts(hdr, &opts))
+		cb->mss = opts.mss;
 	cb->flags = flags;
 	cb->seq = ntohl(hdr->seq);
 	cb->ack = ntohl(hdr->ack);
@@ -594,7 +600,7 @@ void twin_conn_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		goto drop;
 	}
 	twin_conn_parse(skb);
-	skb_pull(skb, TWIN_HLEN);
+	skb_pull(skb, twin_hdr_len(hdr));
 
 	sk = twin_table_conn_lookup(tn, type, dst, dport, src, sport);
 	if (!sk && (TWIN_CONN_CB(skb)->flags & TWIN_F_SYN)) {

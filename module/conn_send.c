@@ -21,7 +21,7 @@
 #include "route.h"
 #include "sock.h"
 
-#define TWIN_CONN_HEADROOM	(LL_MAX_HEADER + TWIN_HLEN)
+#define TWIN_CONN_HEADROOM	(LL_MAX_HEADER + TWIN_HLEN + TWIN_OPTS_MAX)
 
 static u8 twin_conn_frame_type(const struct sock *sk)
 {
@@ -67,15 +67,27 @@ static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
 		.src_node = t->node, .src_port = t->port,
 		.dst_node = t->peer_node, .dst_port = t->peer_port,
 	};
+	unsigned int optlen = 0;
 	struct twinhdr *hdr;
 	struct twin_route rt;
 	long timeo = 0;
 	u32 wnd;
 	int err;
 
+	err = twin_route_lookup(sock_net(sk), t->node, t->peer_node,
+				READ_ONCE(sk->sk_bound_dev_if), &timeo, &rt);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= TWIN_F_ACK;
-	twin_build_hdr(skb, twin_conn_frame_type(sk), flags, &a);
+	/* A SYN says how large a frame this end takes: its device's MTU. */
+	if (flags & TWIN_F_SYN) {
+		twin_push_opt_mss(skb, twin_mss_of_mtu(rt.mtu));
+		optlen = TWIN_OPT_MSS_LEN;
+	}
+	twin_build_hdr(skb, twin_conn_frame_type(sk), flags, &a, optlen);
 	hdr = twin_hdr(skb);
 	hdr->seq = htonl(seq);
 	if (flags & TWIN_F_ACK) {
@@ -91,13 +103,6 @@ static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
 		}
 	}
 	c->frames_out++;
-
-	err = twin_route_lookup(sock_net(sk), t->node, t->peer_node,
-				READ_ONCE(sk->sk_bound_dev_if), &timeo, &rt);
-	if (err) {
-		kfree_skb(skb);
-		return err;
-	}
 	return twin_route_output(sock_net(sk), skb, &rt);
 }
 
@@ -172,10 +177,10 @@ void twin_conn_reply_rst(struct net *net, const struct sk_buff *skb)
 		return;
 	skb_reserve(out, TWIN_CONN_HEADROOM);
 	if (cb->flags & TWIN_F_ACK) {
-		twin_build_hdr(out, in->type, TWIN_F_RST, &a);
+		twin_build_hdr(out, in->type, TWIN_F_RST, &a, 0);
 		twin_hdr(out)->seq = htonl(cb->ack);
 	} else {
-		twin_build_hdr(out, in->type, TWIN_F_RST | TWIN_F_ACK, &a);
+		twin_build_hdr(out, in->type, TWIN_F_RST | TWIN_F_ACK, &a, 0);
 		hdr = twin_hdr(out);
 		hdr->ack = htonl(cb->end_seq);
 	}

@@ -134,7 +134,7 @@ static int twin_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 		return err;
 	}
 	a.src_node = rt.src_node;
-	twin_build_hdr(skb, TWIN_T_DGRAM, 0, &a);
+	twin_build_hdr(skb, TWIN_T_DGRAM, 0, &a, 0);
 	err = twin_route_output(sock_net(sk), skb, &rt);
 	return err ? err : len;
 }
@@ -249,7 +249,7 @@ void twin_dgram_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		goto drop;
 	}
 
-	skb_pull(skb, TWIN_HLEN);
+	skb_pull(skb, twin_hdr_len(hdr));
 	if (sock_queue_rcv_skb(sk, skb) < 0) {
 		sock_put(sk);
 		reason = TWIN_STAT_DROP_RCVBUF;

@@ -12,18 +12,34 @@ struct twin_addr4 {
 	u32 dst_node, dst_port;
 };
 
+/* What the options of a frame said; zero for an option not present. */
+struct twin_opts {
+	u16 mss;
+};
+
 /* Room an skb needs in front of the twin header. */
 #define TWIN_LL_RESERVE(dev)	LL_RESERVED_SPACE(dev)
+
+/* The options twin itself sends (an MSS on SYNs), rounded to 4 bytes. */
+#define TWIN_OPTS_MAX		4
 
 static inline struct twinhdr *twin_hdr(const struct sk_buff *skb)
 {
 	return (struct twinhdr *)skb_network_header(skb);
 }
 
-u32 twin_csum(const struct twinhdr *hdr, const void *payload, unsigned int len);
+/* Header plus options: where the payload starts. */
+static inline unsigned int twin_hdr_len(const struct twinhdr *hdr)
+{
+	return hdr->doff * 4;
+}
+
+u32 twin_csum(const void *frame, unsigned int len);
+void twin_push_opt_mss(struct sk_buff *skb, u16 mss);
 void twin_build_hdr(struct sk_buff *skb, u8 type, u16 flags,
-		    const struct twin_addr4 *a);
+		    const struct twin_addr4 *a, unsigned int optlen);
 void twin_hdr_set_csum(struct sk_buff *skb);
+int twin_parse_opts(const struct twinhdr *hdr, struct twin_opts *opts);
 int twin_validate(struct sk_buff *skb);
 
 #endif /* _TWIN_MSG_H */

@@ -176,7 +176,7 @@ static void twin_neigh_solicit(struct twin_net *tn, u32 node)
 		}
 		skb_reserve(skb, LL_RESERVED_SPACE(b->dev) + TWIN_HLEN);
 		a.src_node = b->node;
-		twin_build_hdr(skb, TWIN_T_SOLICIT, 0, &a);
+		twin_build_hdr(skb, TWIN_T_SOLICIT, 0, &a, 0);
 		twin_count(b, tn, TWIN_STAT_NEIGH_SOLICIT, 1);
 		twin_bearer_send(b, skb, b->dev->broadcast);
 	}
@@ -463,7 +463,7 @@ static void twin_neigh_advertise(struct twin_bearer *b, u32 self, u32 to,
 		return;
 	}
 	skb_reserve(skb, LL_RESERVED_SPACE(b->dev) + TWIN_HLEN);
-	twin_build_hdr(skb, TWIN_T_ADVERT, 0, &a);
+	twin_build_hdr(skb, TWIN_T_ADVERT, 0, &a, 0);
 	twin_count(b, b->tn, TWIN_STAT_NEIGH_ADVERT, 1);
 	twin_bearer_send(b, skb, mac);
 }

@@ -112,7 +112,8 @@ static int twin_raw_check(struct sock *sk, const struct twinhdr *hdr,
 			  size_t len)
 {
 	if (hdr->version != TWIN_VERSION || !hdr->type || !hdr->dst_node ||
-	    ntohs(hdr->len) != len - TWIN_HLEN)
+	    hdr->doff < TWIN_DOFF_MIN || twin_hdr_len(hdr) > len ||
+	    ntohs(hdr->len) != len - twin_hdr_len(hdr))
 		return -EINVAL;
 	if (ntohl(hdr->dst_node) == TWIN_NODE_BROADCAST &&
 	    !sock_flag(sk, SOCK_BROADCAST))
@@ -146,7 +147,7 @@ static int twin_raw_sendmsg(struct socket *sock, struct msghdr *msg,
 	}
 	if (len < TWIN_HLEN)
 		return -EINVAL;
-	if (len > TWIN_HLEN + U16_MAX)
+	if (len > TWIN_HLEN_MAX + U16_MAX)
 		return -EMSGSIZE;
 	if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
 		return -EPIPE;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Crafting twin frames in the tests: see frame.h. */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -21,21 +22,28 @@ uint32_t twin_crc32c(uint32_t crc, const void *buf, size_t len)
 	return crc;
 }
 
-__be32 twin_frame_csum_of(const void *hdr, const void *payload, size_t len)
+__le32 twin_frame_csum_of(const void *hdr, const void *payload, size_t len)
 {
-	struct twinhdr h;
+	const unsigned char *h = hdr;
+	size_t off = offsetof(struct twinhdr, csum), hlen;
+	static const unsigned char zero[4];
+	struct twinhdr fixed;
 	uint32_t crc;
 
-	memcpy(&h, hdr, sizeof(h));
-	h.csum = 0;
-	crc = twin_crc32c(~0U, &h, sizeof(h));
+	memcpy(&fixed, hdr, sizeof(fixed));
+	hlen = fixed.doff * 4u;
+	if (hlen < sizeof(fixed))
+		hlen = sizeof(fixed);	/* a broken doff: the fixed part */
+	crc = twin_crc32c(~0U, h, off);
+	crc = twin_crc32c(crc, zero, sizeof(zero));
+	crc = twin_crc32c(crc, h + off + 4, hlen - off - 4);
 	crc = twin_crc32c(crc, payload, len);
-	return htonl(~crc);
+	return htole32(~crc);
 }
 
 void twin_frame_csum(void *hdr, const void *payload, size_t len)
 {
-	__be32 c = twin_frame_csum_of(hdr, payload, len);
+	__le32 c = twin_frame_csum_of(hdr, payload, len);
 
 	memcpy((char *)hdr + offsetof(struct twinhdr, csum), &c, sizeof(c));
 }

@@ -14,10 +14,11 @@
 /* CRC-32C (Castagnoli), bitwise: the same value as the kernel's crc32c(). */
 uint32_t twin_crc32c(uint32_t crc, const void *buf, size_t len);
 /*
- * The checksum of a header (a struct twinhdr, possibly unaligned, as in a
- * packed Ethernet frame) and its payload, big-endian as on the wire.
+ * The checksum of a header (a struct twinhdr and the options its doff
+ * counts, possibly unaligned, as in a packed Ethernet frame) and its
+ * payload, little-endian as on the wire (docs/wire.md).
  */
-__be32 twin_frame_csum_of(const void *hdr, const void *payload, size_t len);
+__le32 twin_frame_csum_of(const void *hdr, const void *payload, size_t len);
 /* Set the header's csum field for the payload that follows. */
 void twin_frame_csum(void *hdr, const void *payload, size_t len);
 /* The hardware address of dev in namespace ns (NULL: own); asserts. */

@@ -47,12 +47,14 @@ struct peer {
 	uint32_t snd_nxt;	/* the peer's next sequence number */
 	uint32_t a_iss;		/* A's initial sequence number */
 	uint32_t wnd;		/* the window the peer advertises */
+	uint16_t mss;		/* the MSS option of its SYN, 0: none */
 	int ack_delay_ms;	/* before the handshake's last ACK */
 };
 
 /* A frame from A to the peer. */
 struct got {
 	uint16_t flags, len;
+	uint16_t mss;		/* its MSS option, 0: none */
 	uint32_t seq, ack, wnd;
 	unsigned char data[2048];
 };
@@ -62,6 +64,7 @@ static void peer_up(struct peer *p, int type)
 	memset(p, 0, sizeof(*p));
 	p->type = type;
 	p->wnd = PEER_WND;
+	p->mss = 9000 - TWIN_HLEN;	/* more than A's: A's own rules */
 	p->ftype = type == SOCK_STREAM ? TWIN_T_STREAM : TWIN_T_SEQPACKET;
 	p->a = ns_new("a");
 	p->b = ns_new("b");
@@ -85,16 +88,18 @@ static void peer_xmit(struct peer *p, int ftype, uint16_t flags, uint32_t seq,
 		      uint32_t ack, const void *payload, size_t plen)
 {
 	static struct wire w;
-	size_t len = ETH_HLEN_ + TWIN_HLEN + plen;
 	bool conn = ftype == p->ftype;
+	size_t optlen = conn && (flags & TWIN_F_SYN) && p->mss ? 4 : 0;
+	size_t len = ETH_HLEN_ + TWIN_HLEN + optlen + plen;
 
-	ASSERT_LE(plen, sizeof(w.payload));
+	ASSERT_LE(optlen + plen, sizeof(w.payload));
 	memset(&w, 0, sizeof(w));
 	memcpy(w.eth.h_dest, p->mac_a, ETH_ALEN);
 	memcpy(w.eth.h_source, p->mac_b, ETH_ALEN);
 	w.eth.h_proto = htons(TWIN_ETH_P);
 	w.hdr.version = TWIN_VERSION;
 	w.hdr.type = ftype;
+	w.hdr.doff = (TWIN_HLEN + optlen) / 4;
 	w.hdr.flags = htons(flags);
 	w.hdr.len = htons(plen);
 	w.hdr.dst_node = htonl(NODE_A);
@@ -104,9 +109,15 @@ static void peer_xmit(struct peer *p, int ftype, uint16_t flags, uint32_t seq,
 	w.hdr.seq = htonl(seq);
 	w.hdr.ack = htonl(ack);
 	w.hdr.window = htonl(conn ? p->wnd : 0);
+	if (optlen) {
+		w.payload[0] = TWIN_OPT_MSS;
+		w.payload[1] = TWIN_OPT_MSS_LEN;
+		w.payload[2] = p->mss >> 8;
+		w.payload[3] = p->mss & 0xff;
+	}
 	if (plen)
-		memcpy(w.payload, payload, plen);
-	twin_frame_csum(&w.hdr, w.payload, plen);
+		memcpy(w.payload + optlen, payload, plen);
+	twin_frame_csum(&w.hdr, w.payload + optlen, plen);
 	ASSERT_EQ(sendto(p->pkt, &w, len, 0, (struct sockaddr *)&p->to,
 			 sizeof(p->to)), (ssize_t)len);
 }
@@ -128,6 +139,7 @@ static bool peer_next(struct peer *p, int ms, struct got *g)
 	static struct wire w;
 	double end = now_s() + ms * mult() / 1000.0;
 	struct sockaddr_ll from;
+	size_t optlen;
 	socklen_t flen;
 	ssize_t n;
 	int left;
@@ -154,11 +166,24 @@ static bool peer_next(struct peer *p, int ms, struct got *g)
 		g->seq = ntohl(w.hdr.seq);
 		g->ack = ntohl(w.hdr.ack);
 		g->wnd = ntohl(w.hdr.window);
-		ASSERT_EQ(n, ETH_HLEN_ + TWIN_HLEN + g->len);
+		ASSERT_GE(w.hdr.doff, TWIN_DOFF_MIN);
+		optlen = w.hdr.doff * 4 - TWIN_HLEN;
+		ASSERT_EQ(n, ETH_HLEN_ + TWIN_HLEN + optlen + g->len);
 		ASSERT_LE(g->len, sizeof(g->data));
-		ASSERT_EQ(w.hdr.csum, twin_frame_csum_of(&w.hdr, w.payload,
+		ASSERT_EQ(w.hdr.csum, twin_frame_csum_of(&w.hdr,
+							 w.payload + optlen,
 							 g->len));
-		memcpy(g->data, w.payload, g->len);
+		memcpy(g->data, w.payload + optlen, g->len);
+		/* twin sends one option, the MSS, on SYNs only. */
+		g->mss = 0;
+		if (g->flags & TWIN_F_SYN) {
+			ASSERT_EQ(optlen, 4);
+			ASSERT_EQ(w.payload[0], TWIN_OPT_MSS);
+			ASSERT_EQ(w.payload[1], TWIN_OPT_MSS_LEN);
+			g->mss = w.payload[2] << 8 | w.payload[3];
+		} else {
+			ASSERT_EQ(optlen, 0);
+		}
 		if (g->flags & TWIN_F_RST)
 			harness_fail(__FILE__, __LINE__, "A reset the "
 				     "connection (seq %u ack %u)", g->seq,
@@ -210,6 +235,7 @@ static void peer_connect(struct peer *p, uint32_t iss)
 	ASSERT_EQ(g.flags, TWIN_F_SYN | TWIN_F_ACK);
 	ASSERT_EQ(g.ack, iss + 1);
 	ASSERT_EQ(g.len, 0);
+	ASSERT_EQ(g.mss, 1500 - TWIN_HLEN);	/* A's own, whatever ours */
 	p->a_iss = g.seq;
 	p->snd_nxt = iss + 1;
 	if (p->ack_delay_ms)
@@ -506,6 +532,47 @@ BOTH_T(time_wait_answers_fin, 40)
 	diag("TIME_WAIT began %.2f s before the second FIN, ended %.2f s "
 	     "after it", t_again - t_tw, t_gone - t_again);
 	ASSERT_GE(t_gone, t_again + TW_MS / 1000.0 - 0.05);
+}
+
+/*
+ * A peer whose SYN offers an MSS below A's own gets frames of that size:
+ * 1500 bytes go out as 600, 600 and 300 (docs/wire.md, "Options").
+ */
+BOTH_T(mss_lowered_by_the_peers_syn, 30)
+{
+	static char buf[1500];
+	uint32_t d0;
+	struct peer p;
+	struct got g;
+	int i;
+
+	peer_up(&p, type);
+	p.mss = 600;
+	peer_connect(&p, 1000);
+	ASSERT_EQ(info_of(p.srv).mss, 600);
+	fill_pattern(buf, sizeof(buf), 15);
+	ASSERT_EQ(send(p.srv, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	d0 = p.a_iss + 1;
+	for (i = 0; i < 3; i++) {
+		if (!next_data(&p, WAIT_MS, &g))
+			harness_fail(__FILE__, __LINE__, "frame %d of 3", i);
+		ASSERT_EQ(g.seq, d0 + i * 600);
+		ASSERT_EQ(g.len, i < 2 ? 600 : 300);
+		ASSERT_EQ(memcmp(g.data, buf + i * 600, g.len), 0);
+	}
+	peer_send(&p, TWIN_F_ACK, d0 + rec_seq(&p, sizeof(buf)), NULL, 0);
+	expect_unacked(p.srv, 0);
+}
+
+/* A SYN without an MSS option: the peer is taken to want 536 bytes. */
+STREAM_T(mss_default_without_option, 30)
+{
+	struct peer p;
+
+	peer_up(&p, type);
+	p.mss = 0;
+	peer_connect(&p, 1000);
+	ASSERT_EQ(info_of(p.srv).mss, TWIN_MSS_DEFAULT);
 }
 
 /*

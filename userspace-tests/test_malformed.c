@@ -76,6 +76,7 @@ static void rig_up(struct rig *r)
 	r->tmpl.eth.h_proto = htons(TWIN_ETH_P);
 	r->tmpl.hdr.version = TWIN_VERSION;
 	r->tmpl.hdr.type = TWIN_T_DGRAM;
+	r->tmpl.hdr.doff = TWIN_DOFF_MIN;
 	r->tmpl.hdr.len = htons(5);
 	r->tmpl.hdr.dst_node = htonl(NODE_B);
 	r->tmpl.hdr.src_node = htonl(NODE_A);
@@ -94,13 +95,14 @@ static void inject(struct rig *r, const struct frame *f, size_t len)
 /*
  * Whether raw sockets see a frame dropped for this reason: not if it
  * failed validation (semantics.md, "Raw sockets": only frames passing
- * version, length, checksum and type checks are copied).
+ * version, header, length, checksum, type and option checks are copied).
  */
 static bool raw_sees(int stat)
 {
 	return stat != TWIN_STAT_DROP_SHORT && stat != TWIN_STAT_DROP_VERSION &&
 	       stat != TWIN_STAT_DROP_LENGTH && stat != TWIN_STAT_DROP_CSUM &&
-	       stat != TWIN_STAT_DROP_TYPE;
+	       stat != TWIN_STAT_DROP_TYPE && stat != TWIN_STAT_DROP_HEADER &&
+	       stat != TWIN_STAT_DROP_OPTION;
 }
 
 /*
@@ -173,7 +175,108 @@ TEST_TIMEOUT(wrong_version, 30)
 	f = r.tmpl;
 	f.hdr.version = TWIN_VERSION + 1;
 	frame_csum(&f, 5);
-	expect_dropped(&r, &f, full_len(5), TWIN_STAT_DROP_VERSION, "version 2");
+	expect_dropped(&r, &f, full_len(5), TWIN_STAT_DROP_VERSION, "version 3");
+}
+
+/*
+ * A well-formed frame of the old format, version 1 (no doff, a 16-bit
+ * reserved field, the CRC big-endian in the header's last 4 bytes), is
+ * dropped and counted as a version mismatch.
+ */
+TEST_TIMEOUT(version_1_frame, 30)
+{
+	struct rig r;
+	struct frame f;
+	unsigned char *h = (unsigned char *)&f.hdr;
+	uint32_t crc;
+	__be32 be;
+
+	rig_up(&r);
+	f = r.tmpl;
+	memset(&f.hdr, 0, sizeof(f.hdr));
+	h[0] = 1;				/* version */
+	h[1] = TWIN_T_DGRAM;			/* type, flags 0 */
+	h[4] = 0;				/* len, big-endian */
+	h[5] = 5;
+	be = htonl(NODE_B);			/* dst_node at 8 */
+	memcpy(h + 8, &be, 4);
+	be = htonl(NODE_A);			/* src_node at 12 */
+	memcpy(h + 12, &be, 4);
+	be = htonl(PORT_B);			/* dst_port at 16 */
+	memcpy(h + 16, &be, 4);
+	be = htonl(PORT_A);			/* src_port at 20 */
+	memcpy(h + 20, &be, 4);
+	crc = twin_crc32c(~0U, h, sizeof(f.hdr));	/* csum at 36 is 0 */
+	crc = ~twin_crc32c(crc, f.payload, 5);
+	be = htonl(crc);
+	memcpy(h + 36, &be, 4);
+	expect_dropped(&r, &f, full_len(5), TWIN_STAT_DROP_VERSION,
+		       "a version 1 frame");
+}
+
+/* doff below the 40-byte header; non-zero reserved bits; unknown flags. */
+TEST_TIMEOUT(header_fields, 30)
+{
+	static const uint16_t flags[] = { 0x0020, 0x0400, 0x8000 };
+	struct rig r;
+	struct frame f;
+
+	rig_up(&r);
+	f = r.tmpl;
+	f.hdr.doff = TWIN_DOFF_MIN - 1;
+	frame_csum(&f, 5);
+	expect_dropped(&r, &f, full_len(5), TWIN_STAT_DROP_HEADER, "doff 9");
+	f = r.tmpl;
+	f.hdr.reserved = 0x80;
+	frame_csum(&f, 5);
+	expect_dropped(&r, &f, full_len(5), TWIN_STAT_DROP_HEADER,
+		       "reserved 0x80");
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		f = r.tmpl;
+		f.hdr.flags = htons(flags[i]);
+		frame_csum(&f, 5);
+		expect_dropped(&r, &f, full_len(5), TWIN_STAT_DROP_HEADER,
+			       "an unknown flag");
+	}
+}
+
+/* The template with 4 bytes of options in front of its payload. */
+static void with_option(struct frame *f, const struct rig *r,
+			const unsigned char opt[4])
+{
+	*f = r->tmpl;
+	memcpy(f->payload, opt, 4);
+	memcpy(f->payload + 4, "hello", 5);
+	f->hdr.doff = TWIN_DOFF_MIN + 1;
+	twin_frame_csum(&f->hdr, f->payload + 4, 5);
+}
+
+TEST_TIMEOUT(unknown_options, 30)
+{
+	static const unsigned char skipped[4] = { 0x7f, 4, 0xde, 0xad };
+	static const unsigned char mandatory[4] = { 0xff, 4, 0xde, 0xad };
+	static const unsigned char overrun[4] = { 0x7f, 6, 0, 0 };
+	static const unsigned char mss0[4] = { TWIN_OPT_MSS, 4, 0, 0 };
+	struct sockaddr_twin from;
+	struct frame f;
+	struct rig r;
+	char buf[64];
+
+	rig_up(&r);
+	/* Not mandatory: skipped, and the payload after it delivered. */
+	with_option(&f, &r, skipped);
+	inject(&r, &f, full_len(4 + 5));
+	ASSERT_EQ(twin_recv_wait(r.sock, buf, sizeof(buf), 0, &from, 3000), 5);
+	ASSERT_MEMEQ(buf, "hello", 5);
+	ASSERT_EQ(from.stw_node, NODE_A);
+	with_option(&f, &r, mandatory);
+	expect_dropped(&r, &f, full_len(4 + 5), TWIN_STAT_DROP_OPTION,
+		       "unknown mandatory option");
+	with_option(&f, &r, overrun);
+	expect_dropped(&r, &f, full_len(4 + 5), TWIN_STAT_DROP_OPTION,
+		       "option past the header");
+	with_option(&f, &r, mss0);
+	expect_dropped(&r, &f, full_len(4 + 5), TWIN_STAT_DROP_OPTION, "MSS 0");
 }
 
 TEST_TIMEOUT(length_beyond_frame, 30)

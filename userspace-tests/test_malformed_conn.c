@@ -343,6 +343,7 @@ static size_t frame(struct rig *r, struct wire *w, uint32_t sport,
 	w->eth.h_proto = htons(TWIN_ETH_P);
 	w->hdr.version = TWIN_VERSION;
 	w->hdr.type = r->ftype;
+	w->hdr.doff = TWIN_DOFF_MIN;
 	w->hdr.flags = htons(flags);
 	w->hdr.len = htons(plen);
 	w->hdr.dst_node = htonl(NODE_B);
@@ -374,10 +375,31 @@ static size_t next_data(struct rig *r, struct wire *w, const char *text)
 			  r->b_rcv_nxt, r->b_snd_nxt, text, strlen(text));
 }
 
+/* Options (doff) in front of the payload, in bytes. */
+static size_t optlen(const struct wire *w)
+{
+	return w->hdr.doff > TWIN_DOFF_MIN ? w->hdr.doff * 4u - TWIN_HLEN : 0;
+}
+
 /* Recompute the checksum after editing a frame (len from the header). */
 static void refresh(struct wire *w)
 {
-	twin_frame_csum(&w->hdr, w->payload, ntohs(w->hdr.len));
+	twin_frame_csum(&w->hdr, w->payload + optlen(w), ntohs(w->hdr.len));
+}
+
+/*
+ * Put the 4-byte option @opt in front of the payload of frame @w of @len
+ * bytes; returns the new length.
+ */
+static size_t add_option(struct wire *w, size_t len, const uint8_t opt[4])
+{
+	size_t plen = ntohs(w->hdr.len), o = optlen(w);
+
+	memmove(w->payload + o + 4, w->payload + o, plen);
+	memcpy(w->payload + o, opt, 4);
+	w->hdr.doff++;
+	refresh(w);
+	return len + 4;
 }
 
 static void inject_via(struct rig *r, const struct wire *w, size_t len,
@@ -425,6 +447,7 @@ static const int tracked[] = {
 	TWIN_STAT_DELIVERED, TWIN_STAT_DROP_SHORT, TWIN_STAT_DROP_VERSION,
 	TWIN_STAT_DROP_LENGTH, TWIN_STAT_DROP_CSUM, TWIN_STAT_DROP_TYPE,
 	TWIN_STAT_DROP_ADDR, TWIN_STAT_DROP_NO_SOCKET, TWIN_STAT_DROP_RCVBUF,
+	TWIN_STAT_DROP_HEADER, TWIN_STAT_DROP_OPTION,
 };
 
 static const char *stat_name(int s)
@@ -440,6 +463,8 @@ static const char *stat_name(int s)
 		[TWIN_STAT_DROP_NO_SOCKET] = "drop_no_socket",
 		[TWIN_STAT_DROP_RCVBUF] = "drop_rcvbuf",
 		[TWIN_STAT_RX_FRAMES] = "rx_frames",
+		[TWIN_STAT_DROP_HEADER] = "drop_header",
+		[TWIN_STAT_DROP_OPTION] = "drop_option",
 	};
 
 	return s >= 0 && s < (int)(sizeof(n) / sizeof(n[0])) && n[s] ? n[s] : "?";
@@ -580,7 +605,7 @@ static void truncated(struct rig *r)
 
 static void wrong_version(struct rig *r)
 {
-	static const uint8_t ver[] = { 0, TWIN_VERSION + 1, 0x81, 255 };
+	static const uint8_t ver[] = { 0, 1, TWIN_VERSION + 1, 0x81, 255 };
 	struct wire w;
 	size_t i, len;
 
@@ -594,6 +619,56 @@ static void wrong_version(struct rig *r)
 		refresh(&w);
 		expect_one(r, &w, len, TWIN_STAT_DROP_VERSION, "SYN, version");
 	}
+}
+
+/*
+ * Header fields version 2 does not allow (doff below the header, reserved
+ * bits, unknown flags) and options it must not skip (unknown mandatory
+ * ones, malformed ones), at the connection and at the listener.
+ */
+static void header_and_options(struct rig *r)
+{
+	static const uint16_t flags[] = { 0x0020, 0x0100, 0x8000 };
+	static const uint8_t opts[][4] = {
+		{ 0x80 | 0x33, 4, 1, 2 },	/* unknown, mandatory */
+		{ 0x7f, 8, 0, 0 },		/* past the header's end */
+		{ 0x7f, 1, 0, 0 },		/* length below 2 */
+		{ TWIN_OPT_MSS, 4, 0, 0 },	/* MSS 0 */
+		{ TWIN_OPT_MSS, 2, 0, 0 },	/* MSS without a value */
+	};
+	struct wire w;
+	size_t i, len;
+
+	len = next_data(r, &w, "doff 9");
+	w.hdr.doff = TWIN_DOFF_MIN - 1;
+	refresh(&w);
+	expect_one(r, &w, len, TWIN_STAT_DROP_HEADER, "data, doff 9");
+	len = next_data(r, &w, "reserved");
+	w.hdr.reserved = 1;
+	refresh(&w);
+	expect_one(r, &w, len, TWIN_STAT_DROP_HEADER, "data, reserved bit");
+	len = frame(r, &w, FREE_PORT, TWIN_F_SYN, 1000, 0, NULL, 0);
+	w.hdr.reserved = 0x40;
+	refresh(&w);
+	expect_one(r, &w, len, TWIN_STAT_DROP_HEADER, "SYN, reserved bit");
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		len = next_data(r, &w, "unknown flag");
+		w.hdr.flags |= htons(flags[i]);
+		refresh(&w);
+		expect_one(r, &w, len, TWIN_STAT_DROP_HEADER, "data, flag");
+		len = frame(r, &w, FREE_PORT, TWIN_F_SYN | flags[i], 1000, 0,
+			    NULL, 0);
+		expect_one(r, &w, len, TWIN_STAT_DROP_HEADER, "SYN, flag");
+	}
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		len = next_data(r, &w, "bad option");
+		len = add_option(&w, len, opts[i]);
+		expect_one(r, &w, len, TWIN_STAT_DROP_OPTION, "data, option");
+		len = frame(r, &w, FREE_PORT, TWIN_F_SYN, 1000, 0, NULL, 0);
+		len = add_option(&w, len, opts[i]);
+		expect_one(r, &w, len, TWIN_STAT_DROP_OPTION, "SYN, option");
+	}
+	expect_no_accept(r);
 }
 
 /* Frames that would be accepted, but for their checksum. */
@@ -829,16 +904,22 @@ static void mutated(struct rig *r)
 		dropped = 0;
 		for (int s = TWIN_STAT_DROP_SHORT; s <= TWIN_STAT_DROP_TYPE; s++)
 			dropped += after.s[s] - before.s[s];
+		/* a flip in doff, flags or an option may be caught first */
+		for (int s = TWIN_STAT_DROP_HEADER; s <= TWIN_STAT_DROP_OPTION; s++)
+			dropped += after.s[s] - before.s[s];
 		if (dropped >= (uint64_t)rounds)
 			break;
 		sleep_ms(20);
 	}
-	diag("short %llu version %llu length %llu csum %llu type %llu",
+	diag("short %llu version %llu length %llu csum %llu type %llu "
+	     "header %llu option %llu",
 	     (unsigned long long)(after.s[TWIN_STAT_DROP_SHORT] - before.s[TWIN_STAT_DROP_SHORT]),
 	     (unsigned long long)(after.s[TWIN_STAT_DROP_VERSION] - before.s[TWIN_STAT_DROP_VERSION]),
 	     (unsigned long long)(after.s[TWIN_STAT_DROP_LENGTH] - before.s[TWIN_STAT_DROP_LENGTH]),
 	     (unsigned long long)(after.s[TWIN_STAT_DROP_CSUM] - before.s[TWIN_STAT_DROP_CSUM]),
-	     (unsigned long long)(after.s[TWIN_STAT_DROP_TYPE] - before.s[TWIN_STAT_DROP_TYPE]));
+	     (unsigned long long)(after.s[TWIN_STAT_DROP_TYPE] - before.s[TWIN_STAT_DROP_TYPE]),
+	     (unsigned long long)(after.s[TWIN_STAT_DROP_HEADER] - before.s[TWIN_STAT_DROP_HEADER]),
+	     (unsigned long long)(after.s[TWIN_STAT_DROP_OPTION] - before.s[TWIN_STAT_DROP_OPTION]));
 	ASSERT_EQ(dropped, (uint64_t)rounds);
 	ASSERT_EQ(after.s[TWIN_STAT_DELIVERED], before.s[TWIN_STAT_DELIVERED]);
 	ASSERT_GT(after.s[TWIN_STAT_DROP_CSUM], before.s[TWIN_STAT_DROP_CSUM]);
@@ -966,7 +1047,6 @@ static void flags_without_ack(struct rig *r)
 {
 	static const uint16_t fl[] = {
 		0, TWIN_F_FIN, TWIN_F_EOR, TWIN_F_FIN | TWIN_F_EOR,
-		0x8000, 0x0020,
 	};
 	struct wire w;
 	size_t i, len;
@@ -1114,6 +1194,8 @@ static void listener_syn_odd(struct rig *r)
 	ASSERT_GE(after.s[TWIN_STAT_DELIVERED], before.s[TWIN_STAT_DELIVERED] + 3);
 	for (i = TWIN_STAT_DROP_SHORT; i <= TWIN_STAT_DROP_RCVBUF; i++)
 		ASSERT_EQ(after.s[i], before.s[i]);
+	for (i = TWIN_STAT_DROP_HEADER; i <= TWIN_STAT_DROP_OPTION; i++)
+		ASSERT_EQ(after.s[i], before.s[i]);
 }
 
 /* The raw send path refuses what it cannot route (semantics.md). */
@@ -1125,6 +1207,11 @@ static void raw_refuses(struct rig *r)
 	len = next_data(r, &w, "refused") - ETH_HLEN_;
 	ASSERT_ERRNO(send(r->raw, &w.hdr, TWIN_HLEN - 1, 0), EINVAL);
 	w.hdr.version = TWIN_VERSION + 1;
+	ASSERT_ERRNO(send(r->raw, &w.hdr, len, 0), EINVAL);
+	w.hdr.version = 1;
+	ASSERT_ERRNO(send(r->raw, &w.hdr, len, 0), EINVAL);
+	next_data(r, &w, "refused");
+	w.hdr.doff = TWIN_DOFF_MIN - 1;
 	ASSERT_ERRNO(send(r->raw, &w.hdr, len, 0), EINVAL);
 	next_data(r, &w, "refused");
 	w.hdr.len = htons(len - TWIN_HLEN + 1);
@@ -1270,6 +1357,7 @@ static void malformed(int type)
 
 	ROUND(r, truncated);
 	ROUND(r, wrong_version);
+	ROUND(r, header_and_options);
 	ROUND(r, bad_csum);
 	ROUND(r, bad_length);
 	ROUND(r, oversized);

@@ -37,11 +37,13 @@ struct rawframe {
 	unsigned char payload[2048];
 } __attribute__((packed));
 
-/* The checksum a frame of n bytes (header included) should carry. */
+/* The checksum a frame of n bytes (header and options included) should carry. */
 static uint32_t frame_crc(const void *frame, size_t n)
 {
-	return ntohl(twin_frame_csum_of(frame, (const unsigned char *)frame +
-					TWIN_HLEN, n - TWIN_HLEN));
+	size_t hlen = ((const struct twinhdr *)frame)->doff * 4u;
+
+	return le32toh(twin_frame_csum_of(frame, (const unsigned char *)frame +
+					  hlen, n - hlen));
 }
 
 /* A frame with csum 0 (the kernel computes it); returns its length. */
@@ -51,6 +53,7 @@ static size_t frame_build(struct rawframe *f, uint8_t type, uint32_t dst,
 {
 	memset(&f->h, 0, sizeof(f->h));
 	f->h.version = TWIN_VERSION;
+	f->h.doff = TWIN_DOFF_MIN;
 	f->h.type = type;
 	f->h.len = htons((uint16_t)n);
 	f->h.dst_node = htonl(dst);
@@ -169,8 +172,8 @@ static int raw_drain(int fd, unsigned int type_mask, unsigned int *seen,
 	*seen = 0;
 	while ((n = twin_recv_wait(fd, buf, sizeof(buf), 0, NULL, wait_ms)) >= 0) {
 		ASSERT_GE(n, TWIN_HLEN);
-		ASSERT_EQ(ntohs(h->len), n - TWIN_HLEN);
-		ASSERT_EQ(ntohl(h->csum), frame_crc(buf, n));
+		ASSERT_EQ(ntohs(h->len), n - h->doff * 4);
+		ASSERT_EQ(le32toh(h->csum), frame_crc(buf, n));
 		*seen |= 1U << h->type;
 		if (!(type_mask & (1U << h->type)))
 			harness_fail(__FILE__, __LINE__,
@@ -336,8 +339,8 @@ TEST(recv_whole_local_frame)
 	ASSERT_EQ(ntohl(h->src_node), NODE);
 	ASSERT_EQ(ntohl(h->dst_port), PORT);
 	ASSERT_EQ(ntohl(h->src_port), SPORT);
-	ASSERT_NE(ntohl(h->csum), 0);
-	ASSERT_EQ(ntohl(h->csum), frame_crc(buf, n));
+	ASSERT_NE(le32toh(h->csum), 0);
+	ASSERT_EQ(le32toh(h->csum), frame_crc(buf, n));
 	ASSERT_MEMEQ(buf + TWIN_HLEN, msg, strlen(msg));
 	/* msg_name: the header's source and the arrival device. */
 	ASSERT_EQ(from.stw_family, twin_family());
@@ -395,7 +398,7 @@ TEST_TIMEOUT(recv_remote_msg_name, 60)
 	ASSERT_EQ(from.stw_ifindex, tw0_b);
 	ASSERT_EQ(ntohl(h->src_node), 1);
 	ASSERT_EQ(ntohl(h->dst_node), 2);
-	ASSERT_EQ(ntohl(h->csum), frame_crc(buf, n));
+	ASSERT_EQ(le32toh(h->csum), frame_crc(buf, n));
 	ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 2000), 3);
 	/* Frames a namespace sends to other machines are not seen there. */
 	twin_expect_silence(raw_a, 200, "outgoing frame on the sender's raw socket");
@@ -750,8 +753,8 @@ TEST(send_frame_to_dgram)
 	ASSERT_EQ(raw_wait(obs, TWIN_T_DGRAM, buf, sizeof(buf), NULL, 2000),
 		  (ssize_t)len);
 	ASSERT_EQ(ntohl(h->src_node), NODE);
-	ASSERT_NE(ntohl(h->csum), 0);
-	ASSERT_EQ(ntohl(h->csum), frame_crc(buf, len));
+	ASSERT_NE(le32toh(h->csum), 0);
+	ASSERT_EQ(le32toh(h->csum), frame_crc(buf, len));
 	/* The sending raw socket hears it arrive too (it loops through tw0). */
 	ASSERT_EQ(raw_wait(raw, TWIN_T_DGRAM, buf, sizeof(buf), NULL, 2000),
 		  (ssize_t)len);
@@ -769,9 +772,12 @@ TEST(send_fields_as_written)
 	raw = raw_socket(0);
 	obs = raw_socket(TWIN_T_STREAM);
 	/* A stream frame for no connection: heard by raw sockets anyway. */
-	len = frame_build(&f, TWIN_T_STREAM, NODE, NODE, 6100, 4242, "xyz", 3);
+	len = frame_build(&f, TWIN_T_STREAM, NODE, NODE, 6100, 4242,
+			  "\x7f\x04\xab\xcdxyz", 7);
+	/* The first 4 bytes are an option receivers skip (docs/wire.md). */
+	f.h.doff = TWIN_DOFF_MIN + 1;
+	f.h.len = htons(3);
 	f.h.flags = htons(TWIN_F_ACK);
-	f.h.reserved = htons(0x1234);
 	f.h.seq = htonl(0x11223344);
 	f.h.ack = htonl(0x55667788);
 	f.h.window = htonl(0x99aabbcc);
@@ -779,7 +785,7 @@ TEST(send_fields_as_written)
 	ASSERT_EQ(raw_wait(obs, TWIN_T_STREAM, buf, sizeof(buf), NULL, 2000),
 		  (ssize_t)len);
 	/* The checksum is the kernel's; the rest is ours, byte for byte. */
-	ASSERT_EQ(ntohl(((struct twinhdr *)buf)->csum), frame_crc(buf, len));
+	ASSERT_EQ(le32toh(((struct twinhdr *)buf)->csum), frame_crc(buf, len));
 	((struct twinhdr *)buf)->csum = 0;
 	ASSERT_MEMEQ(buf, &f, len);
 }
@@ -802,7 +808,7 @@ TEST(send_csum_as_given)
 
 	/* src_node given, so the checksum covers exactly what we send. */
 	len = frame_build(&f, TWIN_T_DGRAM, NODE, NODE, PORT, 4242, "bad", 3);
-	f.h.csum = htonl(frame_crc(&f, len) ^ 0x01000000);
+	f.h.csum = htole32(frame_crc(&f, len) ^ 0x01000000);
 	ASSERT_EQ(send(raw, &f, len, 0), (ssize_t)len);
 	ASSERT_EQ(twin_stat_wait(NULL, TWIN_STAT_DROP_CSUM, drop_csum + 1, 10000),
 		  drop_csum + 1);
@@ -813,7 +819,7 @@ TEST(send_csum_as_given)
 
 	/* A right non-zero checksum given by us: delivered. */
 	len = frame_build(&f, TWIN_T_DGRAM, NODE, NODE, PORT, 4242, "good", 4);
-	f.h.csum = htonl(frame_crc(&f, len));
+	f.h.csum = htole32(frame_crc(&f, len));
 	ASSERT_EQ(send(raw, &f, len, 0), (ssize_t)len);
 	ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 2000), 4);
 	ASSERT_MEMEQ(buf, "good", 4);
@@ -852,8 +858,17 @@ TEST(send_einval)
 	g = f;
 	g.h.version = 0;
 	expect_send_einval(raw, &g, len, "version 0");
+	g.h.version = 1;
+	expect_send_einval(raw, &g, len, "version 1");
 	g.h.version = TWIN_VERSION + 1;
-	expect_send_einval(raw, &g, len, "version 2");
+	expect_send_einval(raw, &g, len, "version 3");
+	g = f;
+	g.h.doff = TWIN_DOFF_MIN - 1;
+	expect_send_einval(raw, &g, len, "doff 9");
+	g.h.doff = TWIN_DOFF_MIN + 3;
+	expect_send_einval(raw, &g, len, "doff past the frame's end");
+	g.h.doff = TWIN_DOFF_MIN + 2;
+	expect_send_einval(raw, &g, len, "doff 12: len 8 counts the options");
 	g = f;
 	g.h.len = htons(9);
 	expect_send_einval(raw, &g, len, "len one more than sent");
@@ -1046,7 +1061,7 @@ TEST_TIMEOUT(send_to_neighbour, 60)
 	ASSERT_EQ(raw_wait(obs_b, TWIN_T_DGRAM, hb, sizeof(hb), NULL, 2000),
 		  (ssize_t)len);
 	ASSERT_EQ(ntohl(h->src_node), 1);
-	ASSERT_EQ(ntohl(h->csum), frame_crc(hb, len));
+	ASSERT_EQ(le32toh(h->csum), frame_crc(hb, len));
 }
 
 TEST_TIMEOUT(send_unknown_node_ehostunreach, 60)

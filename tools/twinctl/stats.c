@@ -25,6 +25,8 @@ static const char *const stat_names[TWIN_STAT_MAX + 1] = {
 	[TWIN_STAT_DROP_NOMEM]		= "drop_nomem",
 	[TWIN_STAT_NEIGH_SOLICIT]	= "neigh_solicit",
 	[TWIN_STAT_NEIGH_ADVERT]	= "neigh_advert",
+	[TWIN_STAT_DROP_HEADER]		= "drop_header",
+	[TWIN_STAT_DROP_OPTION]		= "drop_option",
 };
 
 /* In enum order, whatever order the kernel put them in. */
@@ -100,6 +102,8 @@ const struct object stats_object = {
 "drop_rcvbuf                            receive buffer full\n"
 "drop_neigh                             destination node did not resolve\n"
 "drop_nomem                             allocation failure\n"
-"neigh_solicit neigh_advert             discovery messages sent\n",
+"neigh_solicit neigh_advert             discovery messages sent\n"
+"drop_header                            bad header length, reserved bits, flags\n"
+"drop_option                            malformed or unknown mandatory option\n",
 	.cmds = stats_cmds,
 };

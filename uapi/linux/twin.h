@@ -109,11 +109,20 @@ struct twin_info {
 #define TWIN_ETH_P		0x88B5	/* ETH_P_802_EX1 */
 
 /*
- * Wire header, all fields big-endian. csum is CRC32C (Castagnoli) over the
- * header with csum set to zero, followed by the payload, stored as
- * cpu_to_be32(~crc32c(~0, ...)).
+ * Wire header, version 2 (docs/wire.md has the format byte by byte). All
+ * fields are big-endian except csum, which sits where SCTP keeps its CRC
+ * (a little-endian 32-bit field at offset 8), so that the kernel's CRC32C
+ * offload (CHECKSUM_PARTIAL with csum_not_inet) can fill it: CRC32C
+ * (Castagnoli) over the header, options and payload with csum set to zero,
+ * stored as cpu_to_le32(~crc32c(~0, ...)).
+ *
+ * doff is the length of header plus options in 4-byte words (at least
+ * TWIN_HLEN / 4); options are TLVs (enum twin_opt). A receiver drops and
+ * counts a frame of another version, with a non-zero reserved byte, with
+ * a flag it does not know, or with an option that is malformed or that it
+ * does not know and whose kind has TWIN_OPT_MANDATORY set.
  */
-#define TWIN_VERSION		1
+#define TWIN_VERSION		2
 
 enum twin_frame_type {
 	TWIN_T_DGRAM		= 1,	/* datagram to a port */
@@ -126,19 +135,22 @@ enum twin_frame_type {
 
 #define TWIN_T_MAX		(__TWIN_T_MAX - 1)
 
-/* Flags of connection frames. */
+/* Flags of connection frames; other frames carry none. */
 #define TWIN_F_SYN		0x0001
 #define TWIN_F_ACK		0x0002
 #define TWIN_F_FIN		0x0004
 #define TWIN_F_RST		0x0008
 #define TWIN_F_EOR		0x0010	/* last fragment of a record */
+#define TWIN_F_ALL		0x001f	/* every flag version 2 knows */
 
 struct twinhdr {
 	__u8	version;
 	__u8	type;
+	__u8	doff;		/* header + options, 4-byte words */
+	__u8	reserved;	/* zero */
 	__be16	flags;
-	__be16	len;		/* payload bytes after the header */
-	__be16	reserved;	/* zero */
+	__be16	len;		/* payload bytes after the options */
+	__le32	csum;		/* offset 8, as SCTP's checksum */
 	__be32	dst_node;
 	__be32	src_node;
 	__be32	dst_port;
@@ -146,10 +158,28 @@ struct twinhdr {
 	__be32	seq;
 	__be32	ack;
 	__be32	window;
-	__be32	csum;
 };
 
 #define TWIN_HLEN		((int)sizeof(struct twinhdr))	/* 40 */
+#define TWIN_DOFF_MIN		(TWIN_HLEN / 4)
+#define TWIN_HLEN_MAX		(255 * 4)	/* doff is 8 bits */
+
+/*
+ * Options: kind, length (of kind, length and value), value; except
+ * TWIN_OPT_END, which ends the list (the rest of the header is zero
+ * padding), and TWIN_OPT_NOP, one byte of padding. Unknown kinds are
+ * skipped unless TWIN_OPT_MANDATORY is set in the kind.
+ */
+enum twin_opt {
+	TWIN_OPT_END		= 0,
+	TWIN_OPT_NOP		= 1,
+	TWIN_OPT_MSS		= 2,	/* __be16: largest payload this end takes */
+};
+
+#define TWIN_OPT_MANDATORY	0x80
+#define TWIN_OPT_MSS_LEN	4
+/* A SYN without TWIN_OPT_MSS: the peer takes frames of this payload. */
+#define TWIN_MSS_DEFAULT	536
 
 /* Generic netlink. */
 #define TWIN_GENL_NAME		"twin"
@@ -231,6 +261,8 @@ enum twin_stat {
 	TWIN_STAT_DROP_NOMEM,		/* allocation failed */
 	TWIN_STAT_NEIGH_SOLICIT,	/* solicitations sent */
 	TWIN_STAT_NEIGH_ADVERT,		/* advertisements sent */
+	TWIN_STAT_DROP_HEADER,		/* bad doff, reserved bits or flags */
+	TWIN_STAT_DROP_OPTION,		/* malformed or unknown mandatory */
 	__TWIN_STAT_MAX,
 };
 
