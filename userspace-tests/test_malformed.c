@@ -115,14 +115,12 @@ static void expect_dropped(struct rig *r, const struct frame *f, size_t len,
 {
 	uint64_t before = twin_stat(r->b, stat), delivered;
 	unsigned char junk[256];
-	int i;
 
 	while (recv(r->raw, junk, sizeof(junk), MSG_DONTWAIT) >= 0)
 		;
 	delivered = twin_stat(r->b, TWIN_STAT_DELIVERED);
 	inject(r, f, len);
-	for (i = 0; i < 50 && twin_stat(r->b, stat) == before; i++)
-		sleep_ms(20);
+	twin_stat_wait(r->b, stat, before + 1, 5000 * mult());
 	diag("%s: counter %d %llu -> %llu", what, stat,
 	     (unsigned long long)before,
 	     (unsigned long long)twin_stat(r->b, stat));

@@ -387,8 +387,7 @@ TEST(no_socket_on_port)
 	setup();
 	before = twin_stat(NULL, TWIN_STAT_DROP_NO_SOCKET);
 	ASSERT_EQ(twin_sendto(tx, "void", 4, 0, NODE, 4999), 4);
-	for (int i = 0; i < 50 && twin_stat(NULL, TWIN_STAT_DROP_NO_SOCKET) == before; i++)
-		sleep_ms(20);
+	twin_stat_wait(NULL, TWIN_STAT_DROP_NO_SOCKET, before + 1, 5000 * mult());
 	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_NO_SOCKET), before + 1);
 	/* Nothing ended up on another socket. */
 	ASSERT_ERRNO(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
