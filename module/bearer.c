@@ -236,6 +236,9 @@ static int twin_netdev_event(struct notifier_block *nb, unsigned long event,
 		/* What we knew of the segment may be stale when it is back. */
 		twin_neigh_flush(tn, dev->ifindex);
 		break;
+	case NETDEV_CHANGEMTU:
+		atomic_inc(&tn->mtu_gen);
+		break;
 	case NETDEV_CHANGEADDR:
 		twin_neigh_flush(tn, dev->ifindex);
 		twin_neigh_announce(b);

@@ -248,13 +248,15 @@ void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 	twin_conn_init(child);
 	twin_conn_child_addr(child, sk, skb);
 	c = twin_conn(child);
+	c->mtu_gen = atomic_read(&twin_net(sock_net(sk))->mtu_gen);
 	if (twin_route_lookup(sock_net(sk), twin_sk(child)->node,
 			      twin_sk(child)->peer_node, child->sk_bound_dev_if,
 			      &timeo, &rt)) {
 		sk_free(child);
 		return;
 	}
-	c->mss = twin_mss_of_peer(twin_mss_of_mtu(rt.mtu), cb->mss);
+	c->peer_mss = twin_peer_mss(cb->mss);
+	c->mss = min_t(u32, twin_mss_of_mtu(rt.mtu), c->peer_mss);
 	c->cwnd = TWIN_INIT_CWND * c->mss;
 	c->irs = cb->seq;
 	c->rcv_nxt = cb->seq + 1;
@@ -328,6 +330,8 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa,
 	if (err)
 		return err;
 	twin_conn_discover(sk, sa->stw_node, wait);
+	/* Read before the lookup: a change after it is then seen. */
+	c->mtu_gen = atomic_read(&twin_net(sock_net(sk))->mtu_gen);
 	err = twin_route_lookup(sock_net(sk), t->node, sa->stw_node,
 				READ_ONCE(sk->sk_bound_dev_if), &timeo, &rt);
 	if (err)
@@ -345,6 +349,7 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa,
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);
 	/* The peer's SYN|ACK may lower it (twin_conn_syn_sent_rcv()). */
+	c->peer_mss = U16_MAX;
 	c->mss = twin_mss_of_mtu(rt.mtu);
 	c->cwnd = TWIN_INIT_CWND * c->mss;
 	c->ssthresh = S32_MAX;

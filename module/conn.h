@@ -53,12 +53,12 @@ static inline u16 twin_mss_of_mtu(unsigned int mtu)
 }
 
 /*
- * Our MSS lowered to what the peer's SYN said it takes, as TCP does with
- * the MSS option; a SYN without one gets RFC 9293's default.
+ * What the MSS option @opt of the peer's SYN says it takes, as TCP reads
+ * it; a SYN without one gets RFC 9293's default.
  */
-static inline u32 twin_mss_of_peer(u32 own, u16 peer)
+static inline u32 twin_peer_mss(u16 opt)
 {
-	return min_t(u32, own, peer ?: TWIN_MSS_DEFAULT);
+	return opt ?: TWIN_MSS_DEFAULT;
 }
 
 /* Sequence arithmetic modulo 2^32, as TCP's before()/after(). */
@@ -89,7 +89,9 @@ struct twin_conn {
 	u32 snd_max;		/* highest sequence number sent + 1 */
 	u32 write_seq;		/* end of the data queued by the user */
 	u32 snd_wnd;		/* the peer's window, from snd_una */
-	u32 mss;
+	u32 mss;		/* payload per frame: peer_mss or less */
+	u32 peer_mss;		/* the largest payload the peer takes */
+	u32 mtu_gen;		/* twin_net.mtu_gen when mss was worked out */
 	u32 cwnd, ssthresh;	/* bytes */
 	u32 recover;		/* snd_nxt when fast recovery began */
 	u8 in_recovery;

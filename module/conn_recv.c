@@ -436,7 +436,8 @@ static void twin_conn_syn_sent_rcv(struct sock *sk, struct sk_buff *skb)
 	c->irs = cb->seq;
 	c->rcv_nxt = cb->seq + 1;
 	c->rcv_edge = c->rcv_nxt;
-	c->mss = twin_mss_of_peer(c->mss, cb->mss);
+	c->peer_mss = twin_peer_mss(cb->mss);
+	c->mss = min(c->mss, c->peer_mss);
 	c->cwnd = TWIN_INIT_CWND * c->mss;
 	twin_conn_clean_acked(sk, cb->ack);
 	c->snd_una = cb->ack;

@@ -187,6 +187,69 @@ void twin_conn_reply_rst(struct net *net, const struct sk_buff *skb)
 	twin_route_output(net, out, &rt);
 }
 
+/*
+ * A device's MTU changed in the namespace since the MSS was worked out:
+ * work it out again from the route, so that frames too large for the new
+ * MTU are cut down (twin_conn_split()) instead of being dropped at the
+ * device on every retransmission until the connection times out. A
+ * route that does not resolve now is tried again on the next push.
+ */
+static void twin_conn_mss_check(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct twin_sock *t = twin_sk(sk);
+	struct twin_route rt;
+	long timeo = 0;
+	u32 gen;
+
+	gen = atomic_read(&twin_net(sock_net(sk))->mtu_gen);
+	if (likely(gen == c->mtu_gen))
+		return;
+	if (twin_route_lookup(sock_net(sk), t->node, t->peer_node,
+			      READ_ONCE(sk->sk_bound_dev_if), &timeo, &rt))
+		return;
+	c->mtu_gen = gen;
+	c->mss = min_t(u32, twin_mss_of_mtu(rt.mtu), c->peer_mss);
+}
+
+static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
+				       gfp_t gfp)
+{
+	struct sk_buff *skb;
+
+	skb = sock_wmalloc(sk, TWIN_CONN_HEADROOM + size, 1, gfp);
+	if (skb)
+		skb_reserve(skb, TWIN_CONN_HEADROOM);
+	return skb;
+}
+
+/*
+ * Cut queued frame @skb after @mss bytes of payload, as TCP's
+ * tcp_fragment(): the tail becomes a frame of its own right after it and
+ * takes the FIN or end of record. A frame sent before stays marked so
+ * (no RTT sample from either part). Queued frames are linear.
+ */
+static int twin_conn_split(struct sock *sk, struct sk_buff *skb,
+			   unsigned int mss)
+{
+	struct twin_conn_cb *cb = TWIN_CONN_CB(skb), *ncb;
+	unsigned int tail = skb->len - mss;
+	struct sk_buff *n;
+
+	n = twin_conn_alloc(sk, tail, GFP_ATOMIC);
+	if (!n)
+		return -ENOBUFS;
+	skb_put_data(n, skb->data + mss, tail);
+	skb_trim(skb, mss);
+	ncb = TWIN_CONN_CB(n);
+	*ncb = *cb;
+	ncb->seq = cb->seq + mss;
+	cb->end_seq = ncb->seq;
+	cb->flags &= ~(TWIN_F_FIN | TWIN_F_EOR);
+	__skb_queue_after(&sk->sk_write_queue, skb, n);
+	return 0;
+}
+
 /* Transmit a clone of queued frame @skb. */
 static int twin_conn_xmit(struct sock *sk, struct sk_buff *skb)
 {
@@ -219,7 +282,10 @@ void twin_conn_push(struct sock *sk)
 	struct sk_buff *skb;
 	u32 in_flight, wnd;
 
+	twin_conn_mss_check(sk);
 	while ((skb = c->send_head)) {
+		if (skb->len > c->mss && twin_conn_split(sk, skb, c->mss))
+			break;
 		cb = TWIN_CONN_CB(skb);
 		in_flight = c->snd_nxt - c->snd_una;
 		wnd = min(c->cwnd, c->snd_wnd);
@@ -258,6 +324,9 @@ void twin_conn_retransmit_head(struct sock *sk)
 
 	if (!skb || skb == c->send_head)
 		return;
+	twin_conn_mss_check(sk);
+	if (skb->len > c->mss && twin_conn_split(sk, skb, c->mss))
+		return;
 	if (!twin_conn_xmit(sk, skb)) {
 		TWIN_CONN_CB(skb)->retransmitted = 1;
 		TWIN_CONN_CB(skb)->sent_us = ktime_to_us(ktime_get());
@@ -283,17 +352,6 @@ static void twin_conn_queue(struct sock *sk, struct sk_buff *skb, u32 len,
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	if (!c->send_head)
 		c->send_head = skb;
-}
-
-static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
-				       gfp_t gfp)
-{
-	struct sk_buff *skb;
-
-	skb = sock_wmalloc(sk, TWIN_CONN_HEADROOM + size, 1, gfp);
-	if (skb)
-		skb_reserve(skb, TWIN_CONN_HEADROOM);
-	return skb;
 }
 
 #ifdef TWIN_TEST_HOOKS

@@ -43,6 +43,11 @@ struct twin_net {
 	spinlock_t neigh_lock;
 	struct hlist_head neigh_hash[1 << TWIN_NEIGH_HASH_BITS];
 	wait_queue_head_t neigh_wait;
+	/*
+	 * Bumped when the MTU of a device with a twin address changes:
+	 * connections then work their MSS out again (twin_conn_mss_check()).
+	 */
+	atomic_t mtu_gen;
 	/* Raw sockets, RCU; written under sk_lock. */
 	struct hlist_head raw_socks;
 	/* sysctl net.twin.*, milliseconds. */

@@ -1719,3 +1719,74 @@ TEST_TIMEOUT(seqpacket_netns_both_directions, 40)
 {
 	netns_body(SOCK_SEQPACKET);
 }
+
+/*
+ * The MTU of the sender's device lowered in the middle of a transfer:
+ * the connection's MSS follows it (TWIN_INFO), frames queued at the old
+ * size are cut down instead of being dropped at the device on every
+ * retransmission (drop_length) until the user timeout ends the
+ * connection, and every byte arrives once, in order. The reader starts
+ * only once the writer has filled the receive window and queued ten
+ * frames of the old size behind it, so those exist when the MTU changes. Raised
+ * again, the MSS is back to what both ends take.
+ */
+static void mtu_body(int type)
+{
+	const char *a = ns_with_twin("a", 0, 1);
+	const char *b = ns_with_twin("b", 0, 2);
+	struct pair p = pair_connect(type, a, b, 2, NULL);
+	const uint64_t total = 1 * MIB;
+	const size_t chunk = type == SOCK_STREAM ? 10000 : 4000;
+	struct writer w = {
+		.fd = p.cli, .total = total, .chunk = chunk, .seed = 26,
+	};
+	struct reader r = {
+		.fd = p.srv, .type = type, .seed = 26, .bufsize = 65536,
+		.record = type == SOCK_SEQPACKET ? chunk : 0,
+		.expect = total, .count = shared_counter(),
+	};
+	int ut = 5000 * mult();
+	struct twin_info ti;
+	pid_t pids[2];
+	char buf[4];
+	double end;
+
+	ASSERT_OK(setsockopt(p.cli, SOL_TWIN, TWIN_USER_TIMEOUT, &ut,
+			     sizeof(ut)));
+	ASSERT_EQ(get_info(p.cli).mss, 1500 - TWIN_HLEN);
+	pids[1] = ns_spawn(NULL, writer_fn, &w);
+	end = now_s() + SAFETY_MS * mult() / 1000.0;
+	do {
+		sleep_ms(5);
+		ti = get_info(p.cli);
+	} while (ti.notsent < 10 * ti.mss && now_s() < end);
+	diag("%s: window %u, %u bytes queued, %u unacknowledged", type_name(type),
+	     ti.snd_wnd, ti.notsent, ti.unacked);
+	ASSERT_GE(ti.notsent, 10 * ti.mss);
+	RUN_NS(a, "ip link set tw0 mtu 1000");
+	pids[0] = ns_spawn(NULL, reader_fn, &r);
+	ns_wait(pids[0]);
+	ns_wait(pids[1]);
+	ASSERT_EQ(*r.count, total);
+	ti = get_info(p.cli);
+	diag("%s: mss %u, %u retransmits, drop_length %llu at the sender",
+	     type_name(type), ti.mss, ti.retransmits,
+	     (unsigned long long)twin_stat(a, TWIN_STAT_DROP_LENGTH));
+	ASSERT_EQ(ti.mss, 1000 - TWIN_HLEN);
+
+	RUN_NS(a, "ip link set tw0 mtu 1500");
+	ASSERT_EQ(send(p.cli, "more", 4, 0), 4);
+	recv_all(p.srv, buf, 4);
+	ASSERT_MEMEQ(buf, "more", 4);
+	ASSERT_EQ(get_info(p.cli).mss, 1500 - TWIN_HLEN);
+}
+
+TEST_TIMEOUT(stream_mtu_lowered_during_transfer, 90)
+{
+	mtu_body(SOCK_STREAM);
+}
+
+TEST_TIMEOUT(seqpacket_mtu_lowered_during_transfer, 90)
+{
+	mtu_body(SOCK_SEQPACKET);
+}
