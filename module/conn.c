@@ -256,7 +256,7 @@ void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 		return;
 	}
 	c->peer_mss = twin_peer_mss(cb->mss);
-	c->mss = min_t(u32, twin_mss_of_mtu(rt.mtu), c->peer_mss);
+	c->mss = twin_conn_mss_of(c->peer_mss, rt.mtu);
 	c->cwnd = TWIN_INIT_CWND * c->mss;
 	c->irs = cb->seq;
 	c->rcv_nxt = cb->seq + 1;

@@ -52,6 +52,12 @@ static inline u16 twin_mss_of_mtu(unsigned int mtu)
 	return min_t(unsigned int, mtu - TWIN_HLEN, U16_MAX);
 }
 
+/* The MSS of a connection through a device of @mtu: never the peer's. */
+static inline u32 twin_conn_mss_of(u32 peer_mss, unsigned int mtu)
+{
+	return min_t(u32, twin_mss_of_mtu(mtu), peer_mss);
+}
+
 /*
  * What the MSS option @opt of the peer's SYN says it takes, as TCP reads
  * it; a SYN without one gets RFC 9293's default.

@@ -53,6 +53,16 @@ bool twin_conn_sndbuf_free(const struct sock *sk)
 	return sk_wmem_alloc_get(sk) < READ_ONCE(sk->sk_sndbuf);
 }
 
+/* Where the connection's frames go now, with no wait for discovery. */
+static int twin_conn_route(struct sock *sk, struct twin_route *rt)
+{
+	const struct twin_sock *t = twin_sk(sk);
+	long timeo = 0;
+
+	return twin_route_lookup(sock_net(sk), t->node, t->peer_node,
+				 READ_ONCE(sk->sk_bound_dev_if), &timeo, rt);
+}
+
 /*
  * Fill the header of @skb (payload at skb->data) and send it to the peer.
  * Every frame but a client's first SYN acknowledges, so sending any frame
@@ -70,12 +80,10 @@ static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
 	unsigned int optlen = 0;
 	struct twinhdr *hdr;
 	struct twin_route rt;
-	long timeo = 0;
 	u32 wnd;
 	int err;
 
-	err = twin_route_lookup(sock_net(sk), t->node, t->peer_node,
-				READ_ONCE(sk->sk_bound_dev_if), &timeo, &rt);
+	err = twin_conn_route(sk, &rt);
 	if (err) {
 		kfree_skb(skb);
 		return err;
@@ -190,26 +198,21 @@ void twin_conn_reply_rst(struct net *net, const struct sk_buff *skb)
 /*
  * A device's MTU changed in the namespace since the MSS was worked out:
  * work it out again from the route, so that frames too large for the new
- * MTU are cut down (twin_conn_split()) instead of being dropped at the
+ * MTU are cut down (twin_conn_fit()) instead of being dropped at the
  * device on every retransmission until the connection times out. A
  * route that does not resolve now is tried again on the next push.
  */
 static void twin_conn_mss_check(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
-	struct twin_sock *t = twin_sk(sk);
 	struct twin_route rt;
-	long timeo = 0;
 	u32 gen;
 
 	gen = atomic_read(&twin_net(sock_net(sk))->mtu_gen);
-	if (likely(gen == c->mtu_gen))
-		return;
-	if (twin_route_lookup(sock_net(sk), t->node, t->peer_node,
-			      READ_ONCE(sk->sk_bound_dev_if), &timeo, &rt))
+	if (likely(gen == c->mtu_gen) || twin_conn_route(sk, &rt))
 		return;
 	c->mtu_gen = gen;
-	c->mss = min_t(u32, twin_mss_of_mtu(rt.mtu), c->peer_mss);
+	c->mss = twin_conn_mss_of(c->peer_mss, rt.mtu);
 }
 
 static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
@@ -224,18 +227,21 @@ static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
 }
 
 /*
- * Cut queued frame @skb after @mss bytes of payload, as TCP's
- * tcp_fragment(): the tail becomes a frame of its own right after it and
- * takes the FIN or end of record. A frame sent before stays marked so
- * (no RTT sample from either part). Queued frames are linear.
+ * Make queued frame @skb fit the MSS: a larger one is cut after mss
+ * bytes of payload, as TCP's tcp_fragment(); the tail becomes a frame of
+ * its own right after it and takes the FIN or end of record. A frame
+ * sent before stays marked so (no RTT sample from either part). Queued
+ * frames are linear.
  */
-static int twin_conn_split(struct sock *sk, struct sk_buff *skb,
-			   unsigned int mss)
+static int twin_conn_fit(struct sock *sk, struct sk_buff *skb)
 {
 	struct twin_conn_cb *cb = TWIN_CONN_CB(skb), *ncb;
-	unsigned int tail = skb->len - mss;
+	unsigned int mss = twin_conn(sk)->mss, tail;
 	struct sk_buff *n;
 
+	if (skb->len <= mss)
+		return 0;
+	tail = skb->len - mss;
 	n = twin_conn_alloc(sk, tail, GFP_ATOMIC);
 	if (!n)
 		return -ENOBUFS;
@@ -284,7 +290,7 @@ void twin_conn_push(struct sock *sk)
 
 	twin_conn_mss_check(sk);
 	while ((skb = c->send_head)) {
-		if (skb->len > c->mss && twin_conn_split(sk, skb, c->mss))
+		if (twin_conn_fit(sk, skb))
 			break;
 		cb = TWIN_CONN_CB(skb);
 		in_flight = c->snd_nxt - c->snd_una;
@@ -325,7 +331,7 @@ void twin_conn_retransmit_head(struct sock *sk)
 	if (!skb || skb == c->send_head)
 		return;
 	twin_conn_mss_check(sk);
-	if (skb->len > c->mss && twin_conn_split(sk, skb, c->mss))
+	if (twin_conn_fit(sk, skb))
 		return;
 	if (!twin_conn_xmit(sk, skb)) {
 		TWIN_CONN_CB(skb)->retransmitted = 1;
