@@ -221,8 +221,16 @@ static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
 	struct sk_buff *skb;
 
 	skb = sock_wmalloc(sk, TWIN_CONN_HEADROOM + size, 1, gfp);
-	if (skb)
-		skb_reserve(skb, TWIN_CONN_HEADROOM);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, TWIN_CONN_HEADROOM);
+	/*
+	 * Only the clones sent get headers (twin_conn_xmit()); the queued
+	 * frame keeps its payload alone. Released, as TCP's skb_entail()
+	 * does, a clone may write its headroom (header, then Ethernet's in
+	 * skb_cow_head()) without copying the frame first.
+	 */
+	__skb_header_release(skb);
 	return skb;
 }
 
