@@ -100,6 +100,15 @@ static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
 	hdr->seq = htonl(seq);
 	if (flags & TWIN_F_ACK) {
 		wnd = twin_conn_rcv_wnd(sk);
+		/*
+		 * The right edge never moves left (RFC 9293 3.8.6.2.2, as
+		 * tcp_select_window()): frames past a hole, charged to the
+		 * buffer in the reorder queue, shrink the free space, and an
+		 * edge pulled back to rcv_nxt would leave the lost frame
+		 * outside the window: its sender could only probe, forever.
+		 */
+		if (twin_after(c->rcv_edge, c->rcv_nxt + wnd))
+			wnd = c->rcv_edge - c->rcv_nxt;
 		hdr->ack = htonl(c->rcv_nxt);
 		hdr->window = htonl(wnd);
 		c->rcv_adv = c->rcv_nxt + wnd;

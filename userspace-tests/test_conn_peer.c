@@ -801,6 +801,79 @@ static void test_iss_set(uint32_t v)
 	ASSERT_OK(fclose(f));
 }
 
+/* Sequence order: a at or after b. */
+static bool seq_ge(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) >= 0;
+}
+
+/*
+ * The right edge of A's window never moves left (RFC 9293 3.8.6.2.2).
+ * Frames past a hole wait in A's reorder queue, charged to its receive
+ * buffer, so the free space shrinks as they come; an edge that followed
+ * it back to rcv_nxt left the lost frame outside the window, and its
+ * sender could only probe a zero window: two VMs stalled so, the reader
+ * waiting on an empty queue. The peer skips its first frame and sends
+ * the ones after it up to A's edge (A acknowledges each at once, queued
+ * or dropped): no ack may pull the edge back. Then the missing frame is
+ * taken and acknowledged. Stream only: the window is the engine's.
+ */
+STREAM_T(window_edge_never_recedes, 30)
+{
+	static char buf[1000];
+	uint32_t d0, seq, edge = 0, e;
+	struct peer p;
+	struct got g;
+	int sent = 0;
+
+	peer_up(&p, type);
+	peer_connect(&p, 3000);
+	d0 = p.snd_nxt;
+	fill_pattern(buf, sizeof(buf), 21);
+	for (seq = d0 + sizeof(buf); sent < 1000; seq += sizeof(buf)) {
+		if (edge && !seq_ge(edge, seq + sizeof(buf)))
+			break;
+		peer_xmit(&p, p.ftype, TWIN_F_ACK, seq, p.a_iss + 1, buf,
+			  sizeof(buf));
+		sent++;
+		do {
+			if (!peer_next(&p, WAIT_MS, &g))
+				harness_fail(__FILE__, __LINE__,
+					     "no ack for frame %d", sent);
+		} while (!(g.flags & TWIN_F_ACK));
+		ASSERT_EQ(g.ack, d0);
+		e = g.ack + g.wnd;
+		if (edge && !seq_ge(e, edge))
+			harness_fail(__FILE__, __LINE__, "frame %d (%u bytes "
+				     "past the hole): A's edge moved back from "
+				     "%u to %u (window %u)", sent,
+				     seq + (uint32_t)sizeof(buf) - d0, edge - d0,
+				     e - d0, g.wnd);
+		if (!edge || seq_ge(e, edge))
+			edge = e;
+	}
+	diag("%d frames past the hole, up to A's edge %u bytes past d0; "
+	     "A's last window %u, its free space now %u", sent, edge - d0,
+	     g.wnd, info_of(p.srv).rcv_wnd);
+	ASSERT_GT(sent, 10);
+
+	/* The missing frame fits, is taken, and is what A reads first. */
+	peer_xmit(&p, p.ftype, TWIN_F_ACK, d0, p.a_iss + 1, buf, sizeof(buf));
+	do {
+		if (!peer_next(&p, WAIT_MS, &g))
+			harness_fail(__FILE__, __LINE__, "the missing frame "
+				     "was not acknowledged");
+	} while (!(g.flags & TWIN_F_ACK) || g.ack == d0);
+	ASSERT_TRUE(seq_ge(g.ack, d0 + sizeof(buf)));
+	{
+		char got[sizeof(buf)];
+
+		ASSERT_EQ(recv(p.srv, got, sizeof(got), MSG_WAITALL),
+			  (ssize_t)sizeof(got));
+		ASSERT_EQ(memcmp(got, buf, sizeof(got)), 0);
+	}
+}
+
 /*
  * The sending side of the wrap: A's initial sequence number is 2^32 - 3000
  * (the test_iss hook of test kernels; the Debian lanes skip this test),
