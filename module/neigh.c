@@ -501,11 +501,16 @@ void twin_neigh_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		return;
 	}
 	/*
-	 * A solicitation for another host's node still says where its sender
-	 * is: update a known entry (a MAC that changed while its gratuitous
+	 * A solicitation for another node still says where its sender is:
+	 * update a known entry (a MAC that changed while its gratuitous
 	 * advertisement was lost), create none, as ARP does with requests.
+	 * Only the device that carries the node answers for it (ARP's
+	 * arp_ignore=1): a node belongs to its device, and an answer from
+	 * another one would draw the node's traffic to a device whose
+	 * sockets cannot reply by it (a reply to recvfrom()'s address leaves
+	 * where the datagram came in, from the node the socket is bound to).
 	 */
-	if (!twin_node_is_local(tn, dst)) {
+	if (dst != b->node) {
 		if (hdr->type == TWIN_T_SOLICIT)
 			twin_neigh_learn(b, src, mac, false);
 		consume_skb(skb);

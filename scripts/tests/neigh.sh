@@ -591,6 +591,32 @@ test_silent_mac_change_recovers() {
 	[ "$(neigh_mac "$NS_A" 9)" = "$new" ] || { show_neigh "$NS_A"; fail "a's entry for 9 ends with $(neigh_mac "$NS_A" 9), expected $new"; }
 }
 
+# Only the device that carries a node answers for it (as ARP with
+# arp_ignore=1): a and b share two links, the veth pair (nodes 7, 9) and
+# twin devices on segment 5 (17, 19); a looks for 9 on both, b answers on
+# vethB alone, and a's entry for 9 is on vethA. Answered on tw0 as well,
+# a's datagrams to 9 could go by tw0 and reach b from node 17, and b's
+# socket bound to 9 could not reply by tw0 (EADDRNOTAVAIL): make bench's
+# first datagram measurement failed so.
+test_answer_on_own_device_only() {
+	local a0 s0 line
+	veth_pair
+	ok in_ns "$NS_A" "$TWINCTL" link add tw0 segment 5
+	ok in_ns "$NS_B" "$TWINCTL" link add tw0 segment 5
+	ok "$IP" -n "$NS_A" link set tw0 up
+	ok "$IP" -n "$NS_B" link set tw0 up
+	ok in_ns "$NS_A" "$TWINCTL" addr add 17 dev tw0
+	ok in_ns "$NS_B" "$TWINCTL" addr add 19 dev tw0
+	s0=$(stat_of "$NS_A" neigh_solicit) || fail "twinctl -s stats prints no neigh_solicit"
+	a0=$(stat_of "$NS_B" neigh_advert) || fail "twinctl -s stats prints no neigh_advert"
+	learn_b
+	line=$(neigh_line "$NS_A" 9)
+	diag "a: $line; a solicited $(($(stat_of "$NS_A" neigh_solicit) - s0)), b advertised $(($(stat_of "$NS_B" neigh_advert) - a0))"
+	[[ $line == *" dev vethA "* ]] || fail "a's entry for 9 is '$line', expected one on vethA"
+	[ "$(stat_of "$NS_B" neigh_advert)" = $((a0 + 1)) ] ||
+		fail "b advertised $(($(stat_of "$NS_B" neigh_advert) - a0)) times for one discovery, expected once (on vethB)"
+}
+
 # A solicitation a hears for another node still tells it where its sender
 # is: b's MAC changes with its gratuitous advertisement lost, then b looks
 # for node 11 (nobody's). a's entry for 9 takes the new MAC from that
@@ -660,4 +686,4 @@ run_tests test_show_after_traffic test_show_json test_flush_all_and_dev \
 	test_gc_removes_stale test_unknown_node_failed \
 	test_mac_change_gratuitous test_mac_change_connection_continues \
 	test_silent_mac_change_recovers test_foreign_solicitation_updates_entry \
-	test_link_up_announces
+	test_answer_on_own_device_only test_link_up_announces
