@@ -4,9 +4,11 @@
  *
  *   twin-bench [options] FAMILY TYPE ADDR TEST...
  *
- *   FAMILY  twin, tcp or unix
- *   TYPE    stream or seqpacket (tcp: stream only)
- *   ADDR    the server's address: twin NODE:PORT, tcp IPV4:PORT, unix PATH;
+ *   FAMILY  twin, tcp, udp or unix
+ *   TYPE    stream, seqpacket or dgram (tcp: stream only; udp: dgram only;
+ *           unix: stream or seqpacket)
+ *   ADDR    the server's address: twin NODE:PORT, tcp and udp IPV4:PORT,
+ *           unix PATH;
  *           test number i (from 0) listens on PORT + i (unix: PATH.i), so
  *           that a port still held by TIME_WAIT is never bound again
  *   TEST    bulk  one connection, 64 KiB writes for the duration; the
@@ -15,6 +17,14 @@
  *           rr    one connection, 1-byte request, 1-byte response
  *           crr   connect, 1-byte request, 1-byte response, close
  *           (stream is accepted for bulk)
+ *           dgram sockets (connected, blocking): bulk sends datagrams of
+ *           1400 bytes (they fit twin's and UDP's MTU-1500 payload) for the
+ *           duration and reports the bytes the server received (datagrams
+ *           dropped on the way are not counted, as with netperf's
+ *           UDP_STREAM), with "datagrams_sent" and "datagrams_received";
+ *           rate does the same with 64-byte datagrams and reports the
+ *           datagrams received per second; rr sends 1-byte datagrams;
+ *           crr has no meaning there (and rate none for the others)
  *
  *   --seconds N       duration of each test (default 3)
  *   --client-ns NAME  run the client in network namespace NAME
@@ -61,12 +71,15 @@
 
 #define BULK_WRITE	65536
 #define SERVER_BUF	(256 * 1024)
+#define DGRAM_SIZE	1400
+#define DGRAM_SMALL	64
+#define DGRAM_END	'E'	/* first byte of "send me your count" */
 
-enum family { FAM_TWIN, FAM_TCP, FAM_UNIX };
-enum test { TEST_BULK, TEST_RR, TEST_CRR };
+enum family { FAM_TWIN, FAM_TCP, FAM_UDP, FAM_UNIX };
+enum test { TEST_BULK, TEST_RR, TEST_CRR, TEST_RATE };
 
-static const char *const test_names[] = { "bulk", "rr", "crr" };
-static const char *const test_units[] = { "MB/s", "trans/s", "conn/s" };
+static const char *const test_names[] = { "bulk", "rr", "crr", "rate" };
+static const char *const test_units[] = { "MB/s", "trans/s", "conn/s", "dgrams/s" };
 
 struct config {
 	enum family family;
@@ -252,6 +265,7 @@ static socklen_t test_addr(const struct config *c, int index, union addr *a)
 		a->tw.stw_port = c->port + index;
 		return sizeof(a->tw);
 	case FAM_TCP:
+	case FAM_UDP:
 		a->in.sin_family = AF_INET;
 		a->in.sin_addr = c->ip;
 		a->in.sin_port = htons(c->port + index);
@@ -267,7 +281,7 @@ static socklen_t test_addr(const struct config *c, int index, union addr *a)
 static int make_socket(const struct config *c, const char *who, struct failure *f)
 {
 	int domain = c->family == FAM_TWIN ? twin_family() :
-		     c->family == FAM_TCP ? AF_INET : AF_UNIX;
+		     c->family == FAM_UNIX ? AF_UNIX : AF_INET;
 	int fd = socket(domain, c->type | SOCK_CLOEXEC, 0);
 	int one = 1;
 
@@ -363,6 +377,48 @@ static void serve_echo(int fd)
 	}
 }
 
+/*
+ * Datagrams: bulk counts the data datagrams and answers every end marker
+ * with the byte count (a marker may be lost, the client asks again); rr
+ * sends back what arrives.
+ */
+static void serve_dgram(int fd, enum test t)
+{
+	uint64_t total = 0;
+
+	for (;;) {
+		union {
+			struct sockaddr sa;
+			struct sockaddr_storage ss;
+		} from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fd, server_buf, sizeof(server_buf), 0,
+				     &from.sa, &fromlen);
+		const void *reply = server_buf;
+		size_t len = n;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("twin-bench server: recvfrom");
+			return;
+		}
+		if (t != TEST_RR) {
+			if (n != 1 || server_buf[0] != DGRAM_END) {
+				total += n;
+				continue;
+			}
+			reply = &total;
+			len = sizeof(total);
+		}
+		if (sendto(fd, reply, len, 0, &from.sa, fromlen) < 0 &&
+		    errno != ENOBUFS) {
+			perror("twin-bench server: sendto");
+			return;
+		}
+	}
+}
+
 static void server_ready(int pipe_fd, const struct failure *f)
 {
 	struct ready r;
@@ -401,6 +457,11 @@ server_main(const struct config *c, enum test t, int index, int pipe_fd)
 	if (bind(lfd, &a.sa, len) < 0) {
 		fail(&f, errno, "server bind()");
 		goto failed;
+	}
+	if (c->type == SOCK_DGRAM) {
+		server_ready(pipe_fd, NULL);
+		serve_dgram(lfd, t);
+		_exit(1);
 	}
 	if (listen(lfd, 128) < 0) {
 		fail(&f, errno, "server listen()");
@@ -487,7 +548,7 @@ static void take_info(const struct config *c, int fd)
 	struct twin_info i;
 	socklen_t len = sizeof(i);
 
-	if (c->family != FAM_TWIN)
+	if (c->family != FAM_TWIN || c->type == SOCK_DGRAM)
 		return;
 	memset(&i, 0, sizeof(i));
 	if (getsockopt(fd, SOL_TWIN, TWIN_INFO, &i, &len) < 0) {
@@ -611,6 +672,76 @@ out:
 	return -1;
 }
 
+/*
+ * Datagrams of SIZE bytes for the duration, then the server's count of
+ * the bytes that arrived, in *COUNT; *SECS is the time until it came back.
+ */
+static int run_bulk_dgram(const struct config *c, int index, size_t size,
+			  double *secs, unsigned long long *count,
+			  struct failure *f)
+{
+	static char buf[DGRAM_SIZE];
+	unsigned long long sent = 0;
+	uint64_t received = 0;
+	double start, end;
+	char marker = DGRAM_END;
+	int fd, tries;
+
+	memset(buf, 'x', sizeof(buf));
+	fd = client_connect(c, index, f);
+	if (fd < 0)
+		return -1;
+	start = now();
+	end = start + c->seconds;
+	do {
+		ssize_t n = send(fd, buf, size, 0);
+
+		/* A full device queue is a datagram not sent, not an error. */
+		if (n < 0 && (errno == EINTR || errno == ENOBUFS))
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			fail_named(f, "TIMEOUT", "send()",
+				   "the send buffer stayed full for the socket timeout");
+			goto out;
+		}
+		if (n < 0) {
+			fail(f, errno, "client send()");
+			goto out;
+		}
+		sent++;
+	} while (now() < end);
+	/* Asked once a second: the marker or the answer may be dropped. */
+	for (tries = 0; tries < c->timeout; tries++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (send(fd, &marker, 1, 0) < 0 && errno != ENOBUFS) {
+			fail(f, errno, "client send(end)");
+			goto out;
+		}
+		if (poll(&pfd, 1, 1000) == 1 &&
+		    recv(fd, &received, sizeof(received), 0) == sizeof(received))
+			break;
+	}
+	if (tries == c->timeout) {
+		fail_named(f, "TIMEOUT", "recv(count)",
+			   "no count from the server in %d s", c->timeout);
+		goto out;
+	}
+	*secs = now() - start;
+	*count = received;
+	snprintf(info_json, sizeof(info_json),
+		 ",\"datagram_size\":%zu,\"datagrams_sent\":%llu,\"datagrams_received\":%llu",
+		 size, sent, (unsigned long long)received / size);
+	close(fd);
+	if (received > sent * size)
+		return fail_named(f, "EXTRA", "bulk", "sent %llu bytes, the server counted %llu",
+				  sent * size, (unsigned long long)received);
+	return 0;
+out:
+	close(fd);
+	return -1;
+}
+
 static int transaction(int fd, struct failure *f)
 {
 	char b = 'r';
@@ -718,7 +849,14 @@ static int run_test(const struct config *c, enum test t, int index)
 	}
 	switch (t) {
 	case TEST_BULK:
-		rc = run_bulk(c, index, &secs, &count, &f);
+		if (c->type == SOCK_DGRAM)
+			rc = run_bulk_dgram(c, index, DGRAM_SIZE, &secs, &count, &f);
+		else
+			rc = run_bulk(c, index, &secs, &count, &f);
+		break;
+	case TEST_RATE:
+		rc = run_bulk_dgram(c, index, DGRAM_SMALL, &secs, &count, &f);
+		count /= DGRAM_SMALL;
 		break;
 	case TEST_RR:
 		rc = run_rr(c, index, &secs, &count, &f);
@@ -753,9 +891,9 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: twin-bench [--seconds N] [--client-ns NS] [--server-ns NS]\n"
 		"                  [--label TEXT] [--timeout S] FAMILY TYPE ADDR TEST...\n"
-		"  FAMILY twin|tcp|unix  TYPE stream|seqpacket\n"
-		"  ADDR   twin NODE:PORT, tcp IPV4:PORT, unix PATH\n"
-		"  TEST   bulk (or stream) | rr | crr\n");
+		"  FAMILY twin|tcp|udp|unix  TYPE stream|seqpacket|dgram\n"
+		"  ADDR   twin NODE:PORT, tcp and udp IPV4:PORT, unix PATH\n"
+		"  TEST   bulk (or stream) | rr | crr (not for dgram) | rate (dgram only)\n");
 	return 2;
 }
 
@@ -793,6 +931,7 @@ static bool parse_addr(struct config *c, const char *s)
 		return split_port(s, left, sizeof(left), &c->port) &&
 		       parse_u32(left, &c->node);
 	case FAM_TCP:
+	case FAM_UDP:
 		return split_port(s, left, sizeof(left), &c->port) &&
 		       c->port < 65000 && inet_pton(AF_INET, left, &c->ip) == 1;
 	case FAM_UNIX:
@@ -833,15 +972,21 @@ int main(int argc, char **argv)
 		c.family = FAM_TWIN;
 	else if (!strcmp(argv[i], "tcp"))
 		c.family = FAM_TCP;
+	else if (!strcmp(argv[i], "udp"))
+		c.family = FAM_UDP;
 	else if (!strcmp(argv[i], "unix"))
 		c.family = FAM_UNIX;
 	else
 		return usage();
 	c.type_name = argv[i + 1];
-	if (!strcmp(argv[i + 1], "stream"))
+	if (!strcmp(argv[i + 1], "stream") && c.family != FAM_UDP)
 		c.type = SOCK_STREAM;
-	else if (!strcmp(argv[i + 1], "seqpacket") && c.family != FAM_TCP)
+	else if (!strcmp(argv[i + 1], "seqpacket") &&
+		 (c.family == FAM_TWIN || c.family == FAM_UNIX))
 		c.type = SOCK_SEQPACKET;
+	else if (!strcmp(argv[i + 1], "dgram") &&
+		 (c.family == FAM_TWIN || c.family == FAM_UDP))
+		c.type = SOCK_DGRAM;
 	else
 		return usage();
 	if (!parse_addr(&c, argv[i + 2])) {
@@ -855,7 +1000,9 @@ int main(int argc, char **argv)
 	}
 	for (int j = i + 3; j < argc; j++) {
 		if (strcmp(argv[j], "bulk") && strcmp(argv[j], "stream") &&
-		    strcmp(argv[j], "rr") && strcmp(argv[j], "crr"))
+		    strcmp(argv[j], "rr") &&
+		    (strcmp(argv[j], "crr") || c.type == SOCK_DGRAM) &&
+		    (strcmp(argv[j], "rate") || c.type != SOCK_DGRAM))
 			return usage();
 	}
 
@@ -868,7 +1015,8 @@ int main(int argc, char **argv)
 	}
 	for (int j = i + 3; j < argc; j++) {
 		enum test t = !strcmp(argv[j], "rr") ? TEST_RR :
-			      !strcmp(argv[j], "crr") ? TEST_CRR : TEST_BULK;
+			      !strcmp(argv[j], "crr") ? TEST_CRR :
+			      !strcmp(argv[j], "rate") ? TEST_RATE : TEST_BULK;
 
 		if (run_test(&c, t, j - (i + 3)) < 0)
 			failed = 1;
