@@ -17,6 +17,7 @@
 #include "neigh.h"
 #include "route.h"
 #include "sock.h"
+#include "vdev.h"
 
 /* Callers hold RCU or RTNL. */
 struct twin_bearer *twin_bearer_by_node(struct twin_net *tn, u32 node)
@@ -194,6 +195,17 @@ int twin_bearer_loop(struct twin_bearer *b, struct sk_buff *skb)
 }
 
 /*
+ * Whether a frame leaving by @dev may go without its checksum: only twin
+ * devices, whose frames stay in memory (twin_vdev_forward() completes the
+ * checksum where they could leave it), and only while the user leaves
+ * transmit checksumming on (ethtool -K DEV tx).
+ */
+static bool twin_bearer_csum_offload(const struct net_device *dev)
+{
+	return twin_vdev_is(dev) && (READ_ONCE(dev->features) & NETIF_F_HW_CSUM);
+}
+
+/*
  * Finish a frame for @b and send it: the source node is the bearer's when
  * the sender was bound to TWIN_NODE_ANY, and the checksum covers the final
  * header. A NULL @dst_mac delivers locally. Consumes @skb.
@@ -210,8 +222,13 @@ int twin_bearer_send(struct twin_bearer *b, struct sk_buff *skb,
 	}
 	if (!hdr->src_node)
 		hdr->src_node = htonl(b->node);
-	if (!TWIN_OUT_CB(skb)->keep_csum)
-		twin_hdr_set_csum(skb);
+	/* A raw frame keeps the user's checksum, right or wrong. */
+	if (!TWIN_OUT_CB(skb)->keep_csum) {
+		if (twin_bearer_csum_offload(b->dev))
+			twin_hdr_csum_partial(skb);
+		else
+			twin_hdr_set_csum(skb);
+	}
 	if (!dst_mac)
 		return twin_bearer_loop(b, skb);
 	return twin_bearer_xmit(b, skb, dst_mac);

@@ -74,4 +74,11 @@
 #define timer_container_of(var, timer, field) from_timer(var, timer, field)
 #endif
 
+/* 6.12 moved "lockless transmit" from NETIF_F_LLTX to a device flag. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define twin_dev_set_lltx(dev) ((dev)->lltx = true)
+#else
+#define twin_dev_set_lltx(dev) ((dev)->features |= NETIF_F_LLTX)
+#endif
+
 #endif /* _TWIN_COMPAT_H */

@@ -14,23 +14,6 @@
 
 #define TWIN_CSUM_OFF	offsetof(struct twinhdr, csum)
 
-/*
- * The CRC32C of a linear frame (header first) of @len bytes, the csum
- * field counting as zero: the value to store with cpu_to_le32().
- */
-u32 twin_csum(const void *frame, unsigned int len)
-{
-	static const u8 zero[sizeof_field(struct twinhdr, csum)];
-	const u8 *p = frame;
-	u32 crc;
-
-	crc = crc32c(~0U, p, TWIN_CSUM_OFF);
-	crc = crc32c(crc, zero, sizeof(zero));
-	crc = crc32c(crc, p + TWIN_CSUM_OFF + sizeof(zero),
-		     len - TWIN_CSUM_OFF - sizeof(zero));
-	return ~crc;
-}
-
 /* Push an MSS option (one 4-byte word) in front of the payload. */
 void twin_push_opt_mss(struct sk_buff *skb, u16 mss)
 {
@@ -65,12 +48,74 @@ void twin_build_hdr(struct sk_buff *skb, u8 type, u16 flags,
 	hdr->dst_port = htonl(a->dst_port);
 }
 
-/* Fill the checksum of a linear frame whose header sits at skb->data. */
+/*
+ * The CRC32C of the frame of @len bytes at @offset in @skb, the csum field
+ * counting as zero. The header must be in the linear part; the payload may
+ * be in fragments.
+ */
+u32 twin_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len)
+{
+	static const u8 zero[sizeof_field(struct twinhdr, csum)];
+	unsigned int from = offset + TWIN_CSUM_OFF + sizeof(zero);
+	unsigned int done = 0, n;
+	struct skb_seq_state st;
+	const u8 *p;
+	u32 crc;
+
+	crc = crc32c(~0U, skb->data + offset, TWIN_CSUM_OFF);
+	crc = crc32c(crc, zero, sizeof(zero));
+	skb_prepare_seq_read(skb, from, offset + len, &st);
+	while ((n = skb_seq_read(done, &p, &st))) {
+		crc = crc32c(crc, p, n);
+		done += n;
+	}
+	return ~crc;
+}
+
+/* Fill the checksum of a frame whose header sits at skb->data. */
 void twin_hdr_set_csum(struct sk_buff *skb)
 {
 	struct twinhdr *hdr = (struct twinhdr *)skb->data;
 
-	hdr->csum = cpu_to_le32(twin_csum(skb->data, skb->len));
+	hdr->csum = cpu_to_le32(twin_skb_csum(skb, 0, skb->len));
+}
+
+/*
+ * Leave the checksum of the frame at skb->data to the device it leaves
+ * by, as a TCP segment leaves its checksum to veth: the twin device never
+ * computes it, so a frame that only crosses memory is never checksummed.
+ * The receiver trusts CHECKSUM_PARTIAL (twin_validate()); whoever takes
+ * such a frame out of memory calls twin_csum_complete() first. The csum
+ * field stays zero until then, which is what a capture shows.
+ */
+void twin_hdr_csum_partial(struct sk_buff *skb)
+{
+	struct twinhdr *hdr = (struct twinhdr *)skb->data;
+
+	hdr->csum = 0;
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_headroom(skb);
+	skb->csum_offset = TWIN_CSUM_OFF;
+}
+
+/*
+ * Compute the checksum a CHECKSUM_PARTIAL frame was sent without, its
+ * header at the checksum start. The frame may be a clone: the header is
+ * made private first. Returns 0 or -ENOMEM.
+ */
+int twin_csum_complete(struct sk_buff *skb)
+{
+	int start = skb_checksum_start_offset(skb);
+	struct twinhdr *hdr;
+
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		return 0;
+	if (skb_ensure_writable(skb, start + sizeof(*hdr)))
+		return -ENOMEM;
+	hdr = (struct twinhdr *)(skb->data + start);
+	hdr->csum = cpu_to_le32(twin_skb_csum(skb, start, skb->len - start));
+	skb->ip_summed = CHECKSUM_NONE;
+	return 0;
 }
 
 /*
@@ -118,9 +163,11 @@ int twin_parse_opts(const struct twinhdr *hdr, struct twin_opts *opts)
 
 /*
  * Check a received frame whose header starts at skb->data. Returns 0 or
- * the enum twin_stat drop reason. On success the frame is linear, trimmed
- * to header, options and payload (Ethernet pads short frames), and the
- * header is at skb->data.
+ * the enum twin_stat drop reason. On success the frame is trimmed to
+ * header, options and payload (Ethernet pads short frames), header and
+ * options are linear at skb->data, and the payload may be in fragments.
+ * A CHECKSUM_PARTIAL frame never left memory (twin_hdr_csum_partial()):
+ * its checksum was never computed and is not checked, as TCP's over veth.
  */
 int twin_validate(struct sk_buff *skb)
 {
@@ -140,13 +187,11 @@ int twin_validate(struct sk_buff *skb)
 	len = hlen + ntohs(hdr->len);
 	if (skb->len < len)
 		return TWIN_STAT_DROP_LENGTH;
-	if (pskb_trim_rcsum(skb, len))
-		return TWIN_STAT_DROP_NOMEM;
-	/* One linear pass keeps the CRC simple; frames are at most an MTU. */
-	if (skb_linearize(skb))
+	if (pskb_trim_rcsum(skb, len) || !pskb_may_pull(skb, hlen))
 		return TWIN_STAT_DROP_NOMEM;
 	hdr = (const struct twinhdr *)skb->data;
-	if (le32_to_cpu(hdr->csum) != twin_csum(skb->data, len))
+	if (skb->ip_summed != CHECKSUM_PARTIAL &&
+	    le32_to_cpu(hdr->csum) != twin_skb_csum(skb, 0, len))
 		return TWIN_STAT_DROP_CSUM;
 	if (hdr->reserved || ntohs(hdr->flags) & ~TWIN_F_ALL)
 		return TWIN_STAT_DROP_HEADER;

@@ -34,11 +34,13 @@ static inline unsigned int twin_hdr_len(const struct twinhdr *hdr)
 	return hdr->doff * 4;
 }
 
-u32 twin_csum(const void *frame, unsigned int len);
+u32 twin_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len);
 void twin_push_opt_mss(struct sk_buff *skb, u16 mss);
 void twin_build_hdr(struct sk_buff *skb, u8 type, u16 flags,
 		    const struct twin_addr4 *a, unsigned int optlen);
 void twin_hdr_set_csum(struct sk_buff *skb);
+void twin_hdr_csum_partial(struct sk_buff *skb);
+int twin_csum_complete(struct sk_buff *skb);
 int twin_parse_opts(const struct twinhdr *hdr, struct twin_opts *opts);
 int twin_validate(struct sk_buff *skb);
 

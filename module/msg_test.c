@@ -196,7 +196,7 @@ static void twin_test_wire_md_example(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	skb_put_data(skb, ping, sizeof(ping));
 	KUNIT_EXPECT_EQ(test, twin_validate(skb), 0);
-	KUNIT_EXPECT_EQ(test, twin_csum(skb->data, skb->len), 0x5aa0ccceU);
+	KUNIT_EXPECT_EQ(test, twin_skb_csum(skb, 0, skb->len), 0x5aa0ccceU);
 	twin_hdr_set_csum(skb);
 	KUNIT_EXPECT_EQ(test, memcmp(skb->data, ping, sizeof(ping)), 0);
 	kfree_skb(skb);
@@ -311,6 +311,90 @@ static void twin_test_csum(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/*
+ * A frame of @n payload bytes (a counting pattern) in a page fragment
+ * behind a linear header, checksummed; the same frame linear in @flat.
+ */
+static struct sk_buff *twin_test_frag_frame(struct kunit *test,
+					    unsigned int n,
+					    struct sk_buff **flat)
+{
+	struct sk_buff *skb, *lin;
+	struct page *page;
+	unsigned int i;
+	u8 *p;
+
+	skb = alloc_skb(TWIN_HLEN, GFP_KERNEL);
+	lin = alloc_skb(TWIN_HLEN + n, GFP_KERNEL);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_NOT_NULL(test, lin);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	p = page_address(page);
+	for (i = 0; i < n; i++)
+		p[i] = i;
+	skb_reserve(skb, TWIN_HLEN);
+	skb_fill_page_desc(skb, 0, page, 0, n);
+	skb->len += n;
+	skb->data_len += n;
+	skb->truesize += PAGE_SIZE;
+	twin_build_hdr(skb, TWIN_T_DGRAM, 0, &twin_test_addr, 0);
+	twin_hdr_set_csum(skb);
+
+	skb_reserve(lin, TWIN_HLEN);
+	skb_put_data(lin, p, n);
+	twin_build_hdr(lin, TWIN_T_DGRAM, 0, &twin_test_addr, 0);
+	twin_hdr_set_csum(lin);
+	*flat = lin;
+	return skb;
+}
+
+/*
+ * A payload in fragments is checksummed and checked where it lies: the
+ * same CRC as the linear frame, no linearizing, a flip in a fragment
+ * caught.
+ */
+static void twin_test_fragments(struct kunit *test)
+{
+	struct sk_buff *lin, *skb = twin_test_frag_frame(test, 1000, &lin);
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	u8 *p;
+
+	KUNIT_EXPECT_EQ(test, hdr_of(skb)->csum, hdr_of(lin)->csum);
+	KUNIT_EXPECT_EQ(test, twin_validate(skb), 0);
+	KUNIT_EXPECT_TRUE(test, skb_is_nonlinear(skb));
+	KUNIT_EXPECT_EQ(test, skb->len, TWIN_HLEN + 1000);
+	p = skb_frag_address(&shinfo->frags[0]);
+	p[999] ^= 0x01;
+	KUNIT_EXPECT_EQ(test, twin_validate(skb), TWIN_STAT_DROP_CSUM);
+	kfree_skb(skb);
+	kfree_skb(lin);
+}
+
+/*
+ * A frame whose checksum was left to the device is taken as it is while
+ * it stays in memory, and completed to the value software computes.
+ */
+static void twin_test_csum_partial(struct kunit *test)
+{
+	struct sk_buff *lin, *skb = twin_test_frag_frame(test, 300, &lin);
+	__le32 want = hdr_of(skb)->csum;
+
+	twin_hdr_csum_partial(skb);
+	KUNIT_EXPECT_EQ(test, hdr_of(skb)->csum, 0);
+	KUNIT_EXPECT_TRUE(test, skb->ip_summed == CHECKSUM_PARTIAL);
+	KUNIT_EXPECT_EQ(test, twin_validate(skb), 0);
+	KUNIT_EXPECT_EQ(test, twin_csum_complete(skb), 0);
+	KUNIT_EXPECT_TRUE(test, skb->ip_summed == CHECKSUM_NONE);
+	KUNIT_EXPECT_EQ(test, hdr_of(skb)->csum, want);
+	KUNIT_EXPECT_EQ(test, twin_validate(skb), 0);
+	/* Completed, it is checked again like any frame from a wire. */
+	hdr_of(skb)->csum ^= cpu_to_le32(1);
+	KUNIT_EXPECT_EQ(test, twin_validate(skb), TWIN_STAT_DROP_CSUM);
+	kfree_skb(skb);
+	kfree_skb(lin);
+}
+
 static struct kunit_case twin_msg_cases[] = {
 	KUNIT_CASE(twin_test_crc32c_vector),
 	KUNIT_CASE(twin_test_valid),
@@ -328,6 +412,8 @@ static struct kunit_case twin_msg_cases[] = {
 	KUNIT_CASE(twin_test_type),
 	KUNIT_CASE(twin_test_every_bit_flip),
 	KUNIT_CASE(twin_test_csum),
+	KUNIT_CASE(twin_test_fragments),
+	KUNIT_CASE(twin_test_csum_partial),
 	{}
 };
 

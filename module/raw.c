@@ -53,16 +53,30 @@ void twin_raw_unhash(struct sock *sk)
 	spin_unlock_bh(&tn->sk_lock);
 }
 
+/* A private copy of @skb with its checksum filled in, or NULL. */
+static struct sk_buff *twin_raw_completed(const struct sk_buff *skb)
+{
+	struct sk_buff *full = skb_copy(skb, GFP_ATOMIC);
+
+	if (full && twin_csum_complete(full)) {
+		kfree_skb(full);
+		return NULL;
+	}
+	return full;
+}
+
 /*
  * A frame that passed validation arrived on @b: a copy, header included,
  * to every raw socket that wants its type and device. Called from the
- * receive path, under RCU. @skb itself is left alone.
+ * receive path, under RCU. @skb itself is left alone. A raw socket reads
+ * frames as they are on a wire: one whose checksum the sender left undone
+ * (twin_hdr_csum_partial()) is completed on a private copy first.
  */
 void twin_raw_rcv(struct twin_bearer *b, struct sk_buff *skb)
 {
 	int ifindex = b->dev->ifindex, type = twin_hdr(skb)->type;
+	struct sk_buff *copy, *src, *full = NULL;
 	struct twin_sock *t;
-	struct sk_buff *copy;
 	struct sock *sk;
 
 	hlist_for_each_entry_rcu(t, &b->tn->raw_socks, raw_node) {
@@ -73,7 +87,10 @@ void twin_raw_rcv(struct twin_bearer *b, struct sk_buff *skb)
 			continue;
 		if (!refcount_inc_not_zero(&sk->sk_refcnt))
 			continue;
-		copy = skb_clone(skb, GFP_ATOMIC);
+		if (skb->ip_summed == CHECKSUM_PARTIAL && !full)
+			full = twin_raw_completed(skb);
+		src = skb->ip_summed == CHECKSUM_PARTIAL ? full : skb;
+		copy = src ? skb_clone(src, GFP_ATOMIC) : NULL;
 		if (!copy) {
 			atomic_inc(&sk->sk_drops);
 		} else if (sock_queue_rcv_skb(sk, copy) < 0) {
@@ -82,6 +99,7 @@ void twin_raw_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		}
 		sock_put(sk);
 	}
+	consume_skb(full);
 }
 
 /*

@@ -4,7 +4,9 @@
  *
  * A segment is a software switch. Running devices are on their segment's
  * RCU list; transmit forwards a unicast frame to the device with the
- * destination MAC and a broadcast one to every other device, with
+ * destination MAC (to the promiscuous ones when none has it, as a switch
+ * floods an unknown destination) and a broadcast one to every other
+ * device, with
  * dev_forward_skb() as veth does, which scrubs the skb when it crosses
  * network namespaces.
  *
@@ -21,6 +23,7 @@
 #include <net/rtnetlink.h>
 
 #include "compat.h"
+#include "msg.h"
 #include "vdev.h"
 
 struct twin_segment {
@@ -103,11 +106,32 @@ static void twin_segment_leave(struct twin_vdev *v)
 	call_rcu(&seg->rcu, twin_segment_free_rcu);
 }
 
+/*
+ * What a twin device honours: it moves buffers, so it takes frames in
+ * fragments and leaves every checksum left to it undone (HW_CSUM), as
+ * veth does; the frame stays in memory, where nothing can corrupt it.
+ */
+#define TWIN_VDEV_FEATURES						\
+	(NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HIGHDMA |		\
+	 NETIF_F_HW_CSUM | NETIF_F_RXCSUM)
+
 static void twin_vdev_forward(struct net_device *to, struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
 
 	skb_orphan(skb);
+	/*
+	 * A bridge, bond or macvlan on @to can pass the frame on to a device
+	 * that would fill a twin checksum left undone as an Internet one:
+	 * complete it before it may leave memory.
+	 */
+	if (skb->ip_summed == CHECKSUM_PARTIAL &&
+	    skb->protocol == htons(TWIN_ETH_P) &&
+	    rcu_access_pointer(to->rx_handler) && twin_csum_complete(skb)) {
+		dev_core_stats_rx_dropped_inc(to);
+		kfree_skb(skb);
+		return;
+	}
 	if (dev_forward_skb(to, skb) == NET_RX_SUCCESS)
 		dev_sw_netstats_rx_add(to, len);
 }
@@ -117,6 +141,7 @@ static netdev_tx_t twin_vdev_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct twin_vdev *v = netdev_priv(dev), *peer;
 	const struct ethhdr *eth = eth_hdr(skb);
 	unsigned int len = skb->len;
+	bool flooded = false;
 	struct sk_buff *copy;
 
 	dev_sw_netstats_tx_add(dev, 1, len);
@@ -140,9 +165,27 @@ static netdev_tx_t twin_vdev_xmit(struct sk_buff *skb, struct net_device *dev)
 			goto out;
 		}
 	}
-	/* Nobody on the segment has that MAC: a switch would drop it too. */
-	dev_core_stats_tx_dropped_inc(dev);
-	kfree_skb(skb);
+	/*
+	 * Nobody on the segment has that MAC: a switch floods the frame, and
+	 * only a device in promiscuous mode takes it, such as a bridge port
+	 * that leads to the MAC's owner.
+	 */
+	list_for_each_entry_rcu(peer, &v->seg->running, running_node) {
+		if (peer == v || !(READ_ONCE(peer->dev->flags) & IFF_PROMISC))
+			continue;
+		copy = skb_clone(skb, GFP_ATOMIC);
+		if (copy)
+			twin_vdev_forward(peer->dev, copy);
+		else
+			dev_core_stats_tx_dropped_inc(dev);
+		flooded = true;
+	}
+	if (flooded) {
+		consume_skb(skb);
+	} else {
+		dev_core_stats_tx_dropped_inc(dev);
+		kfree_skb(skb);
+	}
 out:
 	rcu_read_unlock();
 	return NETDEV_TX_OK;
@@ -222,6 +265,10 @@ static void twin_vdev_setup(struct net_device *dev)
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = ETH_MAX_MTU;
+	dev->features |= TWIN_VDEV_FEATURES;
+	dev->hw_features |= TWIN_VDEV_FEATURES;
+	/* Transmit takes no lock of its own: the segment is read under RCU. */
+	twin_dev_set_lltx(dev);
 	eth_hw_addr_random(dev);
 }
 

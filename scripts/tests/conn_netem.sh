@@ -212,6 +212,54 @@ test_corruption_caught_by_crc() {
 	[ "$n" -gt 0 ] || fail "20% of a's frames were corrupted, yet drop_csum is 0"
 }
 
+# Twin devices leave the CRC to the device (frames stay in memory); a
+# frame netem corrupts on one must still be caught: netem computes what
+# was left undone before it flips a bit.
+test_corruption_caught_on_twin_device() {
+	local n size=$((64 * 1024))
+	twin_pair
+	[ -n "$TC" ] || skip "tc not found"
+	ok "$TC" -n "$NS_A" qdisc add dev tw0 root netem corrupt 20%
+	xfer_server "$NS_B" stream 6007 -b -n "$size" -s 6 -e "$size" -v -t 40
+	xfer_client_bg "$NS_A" stream 9 6007 -b -n "$size" -s 5 -e "$size" -v -t 40
+	check_both 40 "$size"
+	drop_csum
+	n=$REPLY
+	[ -n "$n" ] || fail "twinctl -s stats has no drop_csum counter"
+	diag "drop_csum: $n"
+	[ "$n" -gt 0 ] || fail "20% of a's frames were corrupted, yet drop_csum is 0"
+}
+
+# A twin device that a bridge takes frames from must complete the CRC the
+# sender left to it: the bridge may pass the frame to a device that does
+# not take it undone. Here a's frames cross a bridge to a veth whose
+# transmit checksumming is off, where the kernel would write an Internet
+# checksum over the CRC and b would drop every frame.
+test_bridged_twin_device_completes_crc() {
+	local size=$((256 * 1024)) br d
+	[ -n "$ETHTOOL" ] || skip "ethtool not found"
+	twin_pair
+	ns_new br; br=$REPLY
+	ok "$IP" -n "$NS_B" link del tw0
+	ok "$IP" -n "$br" link add tw0 type twin
+	"$IP" -n "$br" link add br0 type bridge 2> /dev/null ||
+		skip "no bridge devices here (CONFIG_BRIDGE)"
+	ok "$IP" -n "$br" link add veth0 type veth peer name veth1 netns "$NS_B"
+	ok "$IP" -n "$br" link set tw0 master br0
+	ok "$IP" -n "$br" link set veth0 master br0
+	ok in_ns "$br" "$ETHTOOL" -K veth0 tx off
+	for d in tw0 veth0 br0; do
+		ok "$IP" -n "$br" link set "$d" up
+	done
+	ok "$IP" -n "$NS_B" link set veth1 up
+	ok in_ns "$NS_B" "$TWINCTL" addr add 9 dev veth1
+	xfer_server "$NS_B" stream 6008 -b -n "$size" -s 6 -e "$size" -v -t 30
+	xfer_client_bg "$NS_A" stream 9 6008 -b -n "$size" -s 5 -e "$size" -v -t 30
+	check_both 30 "$size"
+	drop_csum
+	[ "$REPLY" = 0 ] || fail "$REPLY frames dropped for their CRC"
+}
+
 # Both ends send 192 KiB at 32 KiB/s (6 s); as soon as they are connected
 # veth0 goes down for 5 s. The default TWIN_USER_TIMEOUT (30 s) outlasts
 # the outage, so both must finish intact once retransmission finds the
@@ -276,4 +324,6 @@ test_link_down_times_out() {
 
 run_tests test_twin_stream_baseline test_twin_seqpacket_baseline \
 	test_netem_stream test_netem_seqpacket test_corruption_caught_by_crc \
+	test_corruption_caught_on_twin_device \
+	test_bridged_twin_device_completes_crc \
 	test_link_outage_recovers test_link_down_times_out

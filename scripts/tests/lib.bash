@@ -71,6 +71,7 @@ find_helper() {
 
 IP=$(find_tool ip)
 TC=$(find_tool tc)
+ETHTOOL=$(find_tool ethtool)
 TWINCTL=$(find_tool twinctl)
 SOCAT=$(find_tool socat)
 UNSHARE=$(find_tool unshare)
