@@ -6,9 +6,11 @@
  * peer's window and the congestion window allow. Control frames (ACK,
  * RST) are built on the spot and never queued.
  *
- * Queued frames are charged to sk_wmem_alloc (sock_wmalloc), so the send
- * buffer bounds queued plus unacknowledged data, and freeing acknowledged
- * frames wakes writers through sk_write_space.
+ * A queued frame's linear part is headroom only; its payload sits in page
+ * fragments (twin_conn_copy_frags()). Frames and fragments are charged to
+ * sk_wmem_alloc, so the send buffer bounds queued plus unacknowledged
+ * data, and freeing acknowledged frames wakes writers through
+ * sk_write_space.
  */
 #include <linux/moduleparam.h>
 #include <linux/random.h>
@@ -247,23 +249,28 @@ static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
  * Make queued frame @skb fit the MSS: a larger one is cut after mss
  * bytes of payload, as TCP's tcp_fragment(); the tail becomes a frame of
  * its own right after it and takes the FIN or end of record. A frame
- * sent before stays marked so (no RTT sample from either part). Queued
- * frames are linear.
+ * sent before stays marked so (no RTT sample from either part). Clones of
+ * it may still be on their way, sharing its fragments: it gets a head of
+ * its own first.
  */
 static int twin_conn_fit(struct sock *sk, struct sk_buff *skb)
 {
 	struct twin_conn_cb *cb = TWIN_CONN_CB(skb), *ncb;
-	unsigned int mss = twin_conn(sk)->mss, tail;
+	unsigned int mss = twin_conn(sk)->mss, nlin;
 	struct sk_buff *n;
 
 	if (skb->len <= mss)
 		return 0;
-	tail = skb->len - mss;
-	n = twin_conn_alloc(sk, tail, GFP_ATOMIC);
+	nlin = skb_headlen(skb) > mss ? skb_headlen(skb) - mss : 0;
+	if (skb_unclone(skb, GFP_ATOMIC))
+		return -ENOBUFS;
+	n = twin_conn_alloc(sk, nlin, GFP_ATOMIC);
 	if (!n)
 		return -ENOBUFS;
-	skb_put_data(n, skb->data + mss, tail);
-	skb_trim(skb, mss);
+	skb_split(skb, n, mss);
+	/* The fragments that moved take their share of the charge along. */
+	n->truesize += n->data_len;
+	skb->truesize -= n->data_len;
 	ncb = TWIN_CONN_CB(n);
 	*ncb = *cb;
 	ncb->seq = cb->seq + mss;
@@ -516,73 +523,118 @@ static int twin_conn_wait_send(struct sock *sk, long *timeo, bool partial)
 	return err;
 }
 
-/* Append to the last queued frame while it is unsent and not full. */
-static int twin_conn_append(struct sock *sk, struct msghdr *msg, size_t left)
+/*
+ * Copy up to @n bytes of the user's data into queued frame @skb as page
+ * fragments, as TCP's tcp_sendmsg_locked() does: no large linear buffer
+ * (a 64 KiB frame would need an order-5 allocation), and a truesize close
+ * to the payload, so that the peer's window, scaled by payload/truesize,
+ * stays large. The bytes are charged to the send buffer as the frame
+ * was. Copies less when the frame has no fragment slot left; returns 0
+ * or -errno, the bytes copied before an error staying in the frame.
+ */
+static int twin_conn_copy_frags(struct sock *sk, struct sk_buff *skb,
+				struct msghdr *msg, unsigned int n)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	unsigned int copy;
+	bool merge;
+	int i;
+
+	while (n) {
+		/* Not sk_page_frag_refill(): it would shrink SO_SNDBUF. */
+		if (!skb_page_frag_refill(32U, pfrag, sk->sk_allocation))
+			return -ENOBUFS;
+		i = skb_shinfo(skb)->nr_frags;
+		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+		if (!merge && i >= MAX_SKB_FRAGS)
+			return 0;
+		copy = min(n, pfrag->size - pfrag->offset);
+		if (!copy_from_iter_full(page_address(pfrag->page) +
+					 pfrag->offset, copy, &msg->msg_iter))
+			return -EFAULT;
+		if (merge) {
+			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+		} else {
+			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset,
+					   copy);
+			get_page(pfrag->page);
+		}
+		pfrag->offset += copy;
+		skb->len += copy;
+		skb->data_len += copy;
+		skb->truesize += copy;
+		refcount_add(copy, &sk->sk_wmem_alloc);
+		n -= copy;
+	}
+	return 0;
+}
+
+/*
+ * The frame a stream write may add to: the last queued one while it is
+ * unsent, carries no SYN or FIN and is not full.
+ */
+static struct sk_buff *twin_conn_open_tail(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
-	struct twin_conn_cb *cb;
-	unsigned int n, old;
+	const struct twin_conn_cb *cb;
 
 	if (!skb || !c->send_head)
-		return 0;
+		return NULL;
 	cb = TWIN_CONN_CB(skb);
 	if (cb->sent_us || (cb->flags & (TWIN_F_SYN | TWIN_F_FIN)) ||
 	    skb->len >= c->mss)
-		return 0;
-	n = min_t(size_t, left,
-		  min_t(u32, c->mss - skb->len, skb_tailroom(skb)));
-	if (!n)
-		return 0;
-	old = skb->len;
-	if (memcpy_from_msg(skb_put(skb, n), msg, n)) {
-		skb_trim(skb, old);
-		return -EFAULT;
-	}
-	cb->end_seq += n;
-	c->write_seq += n;
-	return n;
+		return NULL;
+	return skb;
 }
 
+/*
+ * Stream bytes go into the open tail frame first, then into new frames of
+ * up to one MSS. Bytes copied before a fault are sent and counted, as
+ * TCP's.
+ */
 static int twin_conn_send_stream(struct sock *sk, struct msghdr *msg,
 				 size_t len, long *timeo)
 {
 	struct twin_conn *c = twin_conn(sk);
 	struct sk_buff *skb;
+	unsigned int old, n;
 	size_t copied = 0;
-	int n, err = 0;
+	int err = 0;
 
 	while (copied < len) {
 		err = twin_conn_wait_send(sk, timeo, copied > 0);
 		if (err)
 			break;
-		n = twin_conn_append(sk, msg, len - copied);
-		if (n < 0) {
-			err = n;
+		skb = twin_conn_open_tail(sk);
+		if (skb) {
+			old = skb->len;
+			err = twin_conn_copy_frags(sk, skb, msg,
+						   min_t(size_t, len - copied,
+							 c->mss - old));
+			n = skb->len - old;
+			TWIN_CONN_CB(skb)->end_seq += n;
+			c->write_seq += n;
+			if (err || n)
+				goto done;
+		}
+		skb = twin_conn_alloc(sk, 0, sk->sk_allocation);
+		if (!skb) {
+			err = -ENOBUFS;
 			break;
 		}
-		if (!n) {
-			n = min_t(size_t, len - copied, c->mss);
-			/*
-			 * Room for more than a small write, so the next ones
-			 * can be appended, but not a whole 64 KiB MSS each.
-			 */
-			skb = twin_conn_alloc(sk, max_t(u32, n,
-							min(c->mss, 2048U)),
-					      sk->sk_allocation);
-			if (!skb) {
-				err = -ENOBUFS;
-				break;
-			}
-			if (memcpy_from_msg(skb_put(skb, n), msg, n)) {
-				kfree_skb(skb);
-				err = -EFAULT;
-				break;
-			}
+		err = twin_conn_copy_frags(sk, skb, msg,
+					   min_t(size_t, len - copied, c->mss));
+		n = skb->len;
+		if (n)
 			twin_conn_queue(sk, skb, n, 0);
-		}
+		else
+			kfree_skb(skb);
+done:
 		copied += n;
 		twin_conn_push(sk);
+		if (err)
+			break;
 	}
 	return copied ? copied : err;
 }
@@ -607,16 +659,17 @@ static int twin_conn_send_record(struct sock *sk, struct msghdr *msg,
 	__skb_queue_head_init(&frames);
 	do {
 		n = min_t(size_t, len - off, c->mss);
-		skb = twin_conn_alloc(sk, n, sk->sk_allocation);
+		skb = twin_conn_alloc(sk, 0, sk->sk_allocation);
 		if (!skb) {
 			err = -ENOBUFS;
 			goto fail;
 		}
 		__skb_queue_tail(&frames, skb);
-		if (memcpy_from_msg(skb_put(skb, n), msg, n)) {
-			err = -EFAULT;
+		err = twin_conn_copy_frags(sk, skb, msg, n);
+		if (!err && skb->len != n)
+			err = -ENOBUFS;	/* out of fragment slots */
+		if (err)
 			goto fail;
-		}
 		off += n;
 	} while (off < len);
 
