@@ -303,7 +303,26 @@ static void twin_conn_deliver(struct sock *sk, struct sk_buff *skb)
 		twin_conn_fin(sk);
 }
 
-/* Move what the reorder queue holds at rcv_nxt to the receive queue. */
+/*
+ * A frame that starts below rcv_nxt and ends past it: keep its new bytes
+ * only. Only a byte stream can be trimmed, not a record or a SYN.
+ */
+static bool twin_conn_trim_front(struct sock *sk, struct sk_buff *skb)
+{
+	struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	u32 rcv_nxt = twin_conn(sk)->rcv_nxt;
+
+	if (sk->sk_type != SOCK_STREAM || (cb->flags & TWIN_F_SYN) ||
+	    !pskb_pull(skb, rcv_nxt - cb->seq))
+		return false;
+	cb->seq = rcv_nxt;
+	return true;
+}
+
+/*
+ * Move what the reorder queue holds at rcv_nxt to the receive queue: a
+ * frame that the one just delivered overlaps gives its new bytes.
+ */
 static void twin_conn_ooo_drain(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
@@ -315,7 +334,8 @@ static void twin_conn_ooo_drain(struct sock *sk)
 		if (twin_after(cb->seq, c->rcv_nxt))
 			break;
 		__skb_unlink(skb, &c->ooo_queue);
-		if (cb->seq != c->rcv_nxt)
+		if (!twin_after(cb->end_seq, c->rcv_nxt) ||
+		    (cb->seq != c->rcv_nxt && !twin_conn_trim_front(sk, skb)))
 			kfree_skb(skb);	/* covered already */
 		else
 			twin_conn_deliver(sk, skb);
@@ -382,15 +402,10 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 		twin_conn_send_ack(sk);	/* the duplicate ack the sender needs */
 		return;
 	}
-	if (twin_before(cb->seq, c->rcv_nxt)) {
-		/* Overlaps what we have: only a byte stream can be trimmed. */
-		if (sk->sk_type != SOCK_STREAM || (cb->flags & TWIN_F_SYN) ||
-		    !pskb_pull(skb, c->rcv_nxt - cb->seq)) {
-			kfree_skb(skb);
-			twin_conn_send_ack(sk);
-			return;
-		}
-		cb->seq = c->rcv_nxt;
+	if (twin_before(cb->seq, c->rcv_nxt) && !twin_conn_trim_front(sk, skb)) {
+		kfree_skb(skb);
+		twin_conn_send_ack(sk);
+		return;
 	}
 	skb_set_owner_r(skb, sk);
 	filled = !skb_queue_empty(&c->ooo_queue);

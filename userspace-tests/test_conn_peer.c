@@ -875,6 +875,45 @@ STREAM_T(window_edge_never_recedes, 30)
 }
 
 /*
+ * A frame held behind a hole that the hole's frame overlaps keeps its new
+ * bytes: the peer sends bytes 100-299 first (held), then 0-149. A takes
+ * 0-299 and acknowledges all of it at once, instead of dropping the held
+ * frame for starting below rcv_nxt and waiting for 150-299 again.
+ */
+STREAM_T(overlap_past_hole_kept, 30)
+{
+	static char buf[300], got[sizeof(buf)];
+	uint32_t d0;
+	struct peer p;
+	struct got g;
+
+	peer_up(&p, type);
+	peer_connect(&p, 3000);
+	d0 = p.snd_nxt;
+	fill_pattern(buf, sizeof(buf), 23);
+	peer_xmit(&p, p.ftype, TWIN_F_ACK, d0 + 100, p.a_iss + 1, buf + 100,
+		  200);
+	do {
+		if (!peer_next(&p, WAIT_MS, &g))
+			harness_fail(__FILE__, __LINE__, "no duplicate ack");
+	} while (!(g.flags & TWIN_F_ACK));
+	ASSERT_EQ(g.ack, d0);
+	peer_xmit(&p, p.ftype, TWIN_F_ACK, d0, p.a_iss + 1, buf, 150);
+	do {
+		if (!peer_next(&p, WAIT_MS, &g))
+			harness_fail(__FILE__, __LINE__, "the hole was not "
+				     "acknowledged");
+	} while (!(g.flags & TWIN_F_ACK) || g.ack == d0);
+	if (g.ack != d0 + sizeof(buf))
+		harness_fail(__FILE__, __LINE__, "A acknowledged %u bytes, "
+			     "not %zu: the held frame's new bytes were lost",
+			     g.ack - d0, sizeof(buf));
+	ASSERT_EQ(recv(p.srv, got, sizeof(got), MSG_WAITALL),
+		  (ssize_t)sizeof(got));
+	ASSERT_EQ(memcmp(got, buf, sizeof(got)), 0);
+}
+
+/*
  * The sending side of the wrap: A's initial sequence number is 2^32 - 3000
  * (the test_iss hook of test kernels; the Debian lanes skip this test),
  * so the third of its five 1460-byte frames crosses 2^32. The frames go

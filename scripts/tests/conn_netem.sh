@@ -260,27 +260,28 @@ test_bridged_twin_device_completes_crc() {
 	[ "$REPLY" = 0 ] || fail "$REPLY frames dropped for their CRC"
 }
 
-# Both ends send 192 KiB at 32 KiB/s (6 s); as soon as they are connected
-# veth0 goes down for 5 s. The default TWIN_USER_TIMEOUT (30 s) outlasts
-# the outage, so both must finish intact once retransmission finds the
-# link again (the RTO has backed off to a few seconds by then). Nothing
-# can complete during the outage: both must still be running after it.
+# Connected, then veth0 goes down for 5 s, and only then do both ends
+# start sending 192 KiB at 32 KiB/s (they wait for the go file): under
+# load `ip link set down` can come seconds after the connection is up, and
+# a transfer under way by then could end before the outage. The default
+# TWIN_USER_TIMEOUT (30 s) outlasts the outage, so both must finish intact
+# once retransmission finds the link again (the RTO has backed off to a
+# few seconds by then). Nothing can complete during the outage: both must
+# still be running after it.
 test_link_outage_recovers() {
-	local size=$((192 * 1024)) start
+	local size=$((192 * 1024)) start go
+	go=$(mktemp -u)
+	defer "rm -f $go"
 	veth_pair
-	xfer_server "$NS_B" stream 6004 -b -n "$size" -r 32768 -s 4 -e "$size" -v -t 50
-	xfer_client_bg "$NS_A" stream 9 6004 -b -n "$size" -r 32768 -s 3 -e "$size" -v -t 50
+	xfer_server "$NS_B" stream 6004 -b -n "$size" -r 32768 -W "$go" -s 4 -e "$size" -v -t 50
+	xfer_client_bg "$NS_A" stream 9 6004 -b -n "$size" -r 32768 -W "$go" -s 3 -e "$size" -v -t 50
 	wait_for "$CLI_ERR" "established" 10 || {
 		show_side client "$CLI_OUT" "$CLI_ERR"
 		fail "no connection"
 	}
-	start=$SECONDS
 	ok "$IP" -n "$NS_A" link set veth0 down
-	both_running || {
-		show_side client "$CLI_OUT" "$CLI_ERR"
-		show_side server "$SRV_OUT" "$SRV_ERR"
-		fail "the transfer ended before the outage began: make it longer"
-	}
+	touch "$go"
+	start=$SECONDS
 	sleep 5
 	both_running || {
 		show_side client "$CLI_OUT" "$CLI_ERR"
