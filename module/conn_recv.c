@@ -334,11 +334,23 @@ static void twin_conn_ooo_drain(struct sock *sk)
 		if (twin_after(cb->seq, c->rcv_nxt))
 			break;
 		__skb_unlink(skb, &c->ooo_queue);
-		if (!twin_after(cb->end_seq, c->rcv_nxt) ||
-		    (cb->seq != c->rcv_nxt && !twin_conn_trim_front(sk, skb)))
+		if (!twin_after(cb->end_seq, c->rcv_nxt)) {
 			kfree_skb(skb);	/* covered already */
-		else
-			twin_conn_deliver(sk, skb);
+			continue;
+		}
+		if (cb->seq != c->rcv_nxt) {
+			/*
+			 * A pull may give the frame a new head, which an
+			 * owned skb would not count: charge it again after.
+			 */
+			skb_orphan(skb);
+			if (!twin_conn_trim_front(sk, skb)) {
+				kfree_skb(skb);
+				continue;
+			}
+			skb_set_owner_r(skb, sk);
+		}
+		twin_conn_deliver(sk, skb);
 	}
 }
 

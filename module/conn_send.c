@@ -264,6 +264,8 @@ static int twin_conn_fit(struct sock *sk, struct sk_buff *skb)
 	nlin = skb_headlen(skb) > mss ? skb_headlen(skb) - mss : 0;
 	if (skb_unclone(skb, GFP_ATOMIC))
 		return -ENOBUFS;
+	/* A new head is not released: release it, or every clone copies. */
+	__skb_header_release(skb);
 	n = twin_conn_alloc(sk, nlin, GFP_ATOMIC);
 	if (!n)
 		return -ENOBUFS;

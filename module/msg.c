@@ -57,6 +57,7 @@ u32 twin_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len)
 {
 	static const u8 zero[sizeof_field(struct twinhdr, csum)];
 	unsigned int from = offset + TWIN_CSUM_OFF + sizeof(zero);
+	unsigned int rest = len - TWIN_CSUM_OFF - sizeof(zero);
 	unsigned int done = 0, n;
 	struct skb_seq_state st;
 	const u8 *p;
@@ -64,8 +65,10 @@ u32 twin_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len)
 
 	crc = crc32c(~0U, skb->data + offset, TWIN_CSUM_OFF);
 	crc = crc32c(crc, zero, sizeof(zero));
-	skb_prepare_seq_read(skb, from, offset + len, &st);
+	skb_prepare_seq_read(skb, from, from + rest, &st);
 	while ((n = skb_seq_read(done, &p, &st))) {
+		/* A block may run past the end asked for: stop there. */
+		n = min(n, rest - done);
 		crc = crc32c(crc, p, n);
 		done += n;
 	}
@@ -84,9 +87,9 @@ void twin_hdr_set_csum(struct sk_buff *skb)
  * Leave the checksum of the frame at skb->data to the device it leaves
  * by, as a TCP segment leaves its checksum to veth: the twin device never
  * computes it, so a frame that only crosses memory is never checksummed.
- * The receiver trusts CHECKSUM_PARTIAL (twin_validate()); whoever takes
- * such a frame out of memory calls twin_csum_complete() first. The csum
- * field stays zero until then, which is what a capture shows.
+ * The receiver does not check it (twin_validate()); whoever takes such a
+ * frame out of memory calls twin_csum_complete() first. The csum field
+ * stays zero until then, which is what a capture shows.
  */
 void twin_hdr_csum_partial(struct sk_buff *skb)
 {
@@ -99,21 +102,34 @@ void twin_hdr_csum_partial(struct sk_buff *skb)
 }
 
 /*
- * Compute the checksum a CHECKSUM_PARTIAL frame was sent without, its
- * header at the checksum start. The frame may be a clone: the header is
- * made private first. Returns 0 or -ENOMEM.
+ * Whether @skb carries a twin frame at @off from skb->data whose CRC was
+ * left undone (twin_hdr_csum_partial()). Any other CHECKSUM_PARTIAL is
+ * somebody else's checksum (an outer UDP header of a tunnel, a packet
+ * socket's virtio header): its csum_start says nothing about ours.
  */
-int twin_csum_complete(struct sk_buff *skb)
+bool twin_csum_undone(const struct sk_buff *skb, int off)
 {
-	int start = skb_checksum_start_offset(skb);
+	return skb->ip_summed == CHECKSUM_PARTIAL &&
+	       skb->csum_offset == TWIN_CSUM_OFF &&
+	       skb_checksum_start_offset(skb) == off;
+}
+
+/*
+ * Compute the CRC of the twin frame at @off from skb->data if it was left
+ * undone; other frames are left alone. The frame may be a clone: its
+ * header is made private first. Returns 0 or -ENOMEM (also for a frame
+ * too short to hold a header).
+ */
+int twin_csum_complete(struct sk_buff *skb, int off)
+{
 	struct twinhdr *hdr;
 
-	if (skb->ip_summed != CHECKSUM_PARTIAL)
+	if (!twin_csum_undone(skb, off))
 		return 0;
-	if (skb_ensure_writable(skb, start + sizeof(*hdr)))
+	if (skb_ensure_writable(skb, off + sizeof(*hdr)))
 		return -ENOMEM;
-	hdr = (struct twinhdr *)(skb->data + start);
-	hdr->csum = cpu_to_le32(twin_skb_csum(skb, start, skb->len - start));
+	hdr = (struct twinhdr *)(skb->data + off);
+	hdr->csum = cpu_to_le32(twin_skb_csum(skb, off, skb->len - off));
 	skb->ip_summed = CHECKSUM_NONE;
 	return 0;
 }
@@ -166,8 +182,8 @@ int twin_parse_opts(const struct twinhdr *hdr, struct twin_opts *opts)
  * the enum twin_stat drop reason. On success the frame is trimmed to
  * header, options and payload (Ethernet pads short frames), header and
  * options are linear at skb->data, and the payload may be in fragments.
- * A CHECKSUM_PARTIAL frame never left memory (twin_hdr_csum_partial()):
- * its checksum was never computed and is not checked, as TCP's over veth.
+ * A frame whose CRC was left undone never left memory (twin_csum_undone()):
+ * its CRC is not checked, as TCP's checksum over veth is not.
  */
 int twin_validate(struct sk_buff *skb)
 {
@@ -190,7 +206,7 @@ int twin_validate(struct sk_buff *skb)
 	if (pskb_trim_rcsum(skb, len) || !pskb_may_pull(skb, hlen))
 		return TWIN_STAT_DROP_NOMEM;
 	hdr = (const struct twinhdr *)skb->data;
-	if (skb->ip_summed != CHECKSUM_PARTIAL &&
+	if (!twin_csum_undone(skb, 0) &&
 	    le32_to_cpu(hdr->csum) != twin_skb_csum(skb, 0, len))
 		return TWIN_STAT_DROP_CSUM;
 	if (hdr->reserved || ntohs(hdr->flags) & ~TWIN_F_ALL)

@@ -384,13 +384,44 @@ static void twin_test_csum_partial(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hdr_of(skb)->csum, 0);
 	KUNIT_EXPECT_TRUE(test, skb->ip_summed == CHECKSUM_PARTIAL);
 	KUNIT_EXPECT_EQ(test, twin_validate(skb), 0);
-	KUNIT_EXPECT_EQ(test, twin_csum_complete(skb), 0);
+	KUNIT_EXPECT_EQ(test, twin_csum_complete(skb, 0), 0);
 	KUNIT_EXPECT_TRUE(test, skb->ip_summed == CHECKSUM_NONE);
 	KUNIT_EXPECT_EQ(test, hdr_of(skb)->csum, want);
 	KUNIT_EXPECT_EQ(test, twin_validate(skb), 0);
 	/* Completed, it is checked again like any frame from a wire. */
 	hdr_of(skb)->csum ^= cpu_to_le32(1);
 	KUNIT_EXPECT_EQ(test, twin_validate(skb), TWIN_STAT_DROP_CSUM);
+	kfree_skb(skb);
+	kfree_skb(lin);
+}
+
+/*
+ * CHECKSUM_PARTIAL for somebody else's checksum (its start is not the
+ * twin header, or its offset not the CRC's): the CRC is checked, and
+ * completing leaves the frame alone.
+ */
+static void twin_test_csum_partial_foreign(struct kunit *test)
+{
+	struct sk_buff *lin, *skb = twin_test_frag_frame(test, 300, &lin);
+	static const struct {
+		int start, offset;
+	} foreign[] = { { -14, 8 }, { TWIN_HLEN, 8 }, { 0, 6 } };
+	__le32 good = hdr_of(skb)->csum;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(foreign); i++) {
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb_headroom(skb) + foreign[i].start;
+		skb->csum_offset = foreign[i].offset;
+		hdr_of(skb)->csum = good;
+		KUNIT_EXPECT_FALSE(test, twin_csum_undone(skb, 0));
+		KUNIT_EXPECT_EQ(test, twin_validate(skb), 0);
+		KUNIT_EXPECT_EQ(test, twin_csum_complete(skb, 0), 0);
+		KUNIT_EXPECT_TRUE(test, skb->ip_summed == CHECKSUM_PARTIAL);
+		KUNIT_EXPECT_EQ(test, hdr_of(skb)->csum, good);
+		hdr_of(skb)->csum ^= cpu_to_le32(1);
+		KUNIT_EXPECT_EQ(test, twin_validate(skb), TWIN_STAT_DROP_CSUM);
+	}
 	kfree_skb(skb);
 	kfree_skb(lin);
 }
@@ -414,6 +445,7 @@ static struct kunit_case twin_msg_cases[] = {
 	KUNIT_CASE(twin_test_csum),
 	KUNIT_CASE(twin_test_fragments),
 	KUNIT_CASE(twin_test_csum_partial),
+	KUNIT_CASE(twin_test_csum_partial_foreign),
 	{}
 };
 

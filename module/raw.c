@@ -53,12 +53,12 @@ void twin_raw_unhash(struct sock *sk)
 	spin_unlock_bh(&tn->sk_lock);
 }
 
-/* A private copy of @skb with its checksum filled in, or NULL. */
-static struct sk_buff *twin_raw_completed(const struct sk_buff *skb)
+/* A clone of @skb, its header private, with its CRC filled in; or NULL. */
+static struct sk_buff *twin_raw_completed(struct sk_buff *skb)
 {
-	struct sk_buff *full = skb_copy(skb, GFP_ATOMIC);
+	struct sk_buff *full = skb_clone(skb, GFP_ATOMIC);
 
-	if (full && twin_csum_complete(full)) {
+	if (full && twin_csum_complete(full, 0)) {
 		kfree_skb(full);
 		return NULL;
 	}
@@ -69,12 +69,14 @@ static struct sk_buff *twin_raw_completed(const struct sk_buff *skb)
  * A frame that passed validation arrived on @b: a copy, header included,
  * to every raw socket that wants its type and device. Called from the
  * receive path, under RCU. @skb itself is left alone. A raw socket reads
- * frames as they are on a wire: one whose checksum the sender left undone
- * (twin_hdr_csum_partial()) is completed on a private copy first.
+ * frames as they are on a wire: one whose CRC the sender left undone
+ * (twin_hdr_csum_partial()) is completed first, on a clone with a private
+ * header.
  */
 void twin_raw_rcv(struct twin_bearer *b, struct sk_buff *skb)
 {
 	int ifindex = b->dev->ifindex, type = twin_hdr(skb)->type;
+	bool undone = twin_csum_undone(skb, 0);
 	struct sk_buff *copy, *src, *full = NULL;
 	struct twin_sock *t;
 	struct sock *sk;
@@ -87,9 +89,9 @@ void twin_raw_rcv(struct twin_bearer *b, struct sk_buff *skb)
 			continue;
 		if (!refcount_inc_not_zero(&sk->sk_refcnt))
 			continue;
-		if (skb->ip_summed == CHECKSUM_PARTIAL && !full)
+		if (undone && !full)
 			full = twin_raw_completed(skb);
-		src = skb->ip_summed == CHECKSUM_PARTIAL ? full : skb;
+		src = undone ? full : skb;
 		copy = src ? skb_clone(src, GFP_ATOMIC) : NULL;
 		if (!copy) {
 			atomic_inc(&sk->sk_drops);

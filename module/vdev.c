@@ -109,7 +109,7 @@ static void twin_segment_leave(struct twin_vdev *v)
 /*
  * What a twin device honours: it moves buffers, so it takes frames in
  * fragments and leaves every checksum left to it undone (HW_CSUM), as
- * veth does; the frame stays in memory, where nothing can corrupt it.
+ * veth does: the frame stays in memory, where no wire can corrupt it.
  */
 #define TWIN_VDEV_FEATURES						\
 	(NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HIGHDMA |		\
@@ -121,13 +121,14 @@ static void twin_vdev_forward(struct net_device *to, struct sk_buff *skb)
 
 	skb_orphan(skb);
 	/*
-	 * A bridge, bond or macvlan on @to can pass the frame on to a device
-	 * that would fill a twin checksum left undone as an Internet one:
-	 * complete it before it may leave memory.
+	 * A bridge, bond or macvlan on @to, or an XDP program, can pass the
+	 * frame on to a device that would fill a twin CRC left undone as an
+	 * Internet checksum: complete it before it may leave memory.
 	 */
-	if (skb->ip_summed == CHECKSUM_PARTIAL &&
-	    skb->protocol == htons(TWIN_ETH_P) &&
-	    rcu_access_pointer(to->rx_handler) && twin_csum_complete(skb)) {
+	if (skb->protocol == htons(TWIN_ETH_P) &&
+	    (rcu_access_pointer(to->rx_handler) ||
+	     rcu_access_pointer(to->xdp_prog)) &&
+	    twin_csum_complete(skb, ETH_HLEN)) {
 		dev_core_stats_rx_dropped_inc(to);
 		kfree_skb(skb);
 		return;

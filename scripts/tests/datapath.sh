@@ -13,7 +13,8 @@
 #     counts checksum work. A twin device moves frames between
 #     buffers in memory: the sender leaves the CRC undone
 #     (CHECKSUM_PARTIAL) and the receiver trusts it, as TCP's checksum
-#     over veth. It cost two CRC passes per frame; now none.
+#     over veth. It cost two CRC passes per frame; now none, unless
+#     transmit checksumming is off on the device (ethtool -K tw0 tx off).
 #
 # Needs kprobe events (CONFIG_KPROBE_EVENTS: Debian's kernels have them,
 # the debug kernel does not) and the module loaded.
@@ -51,8 +52,8 @@ probe_hits() {	# TRACING
 # FUNCTION probed meanwhile: it must run for fewer than one frame in 20
 # (anything else the kernel does meanwhile is noise; once per frame is
 # what the fix removed).
-per_frame() {	# TYPE FUNCTION WHAT
-	local type=$1 func=$2 what=$3 t a b before after frames out err pid
+per_frame() {	# TYPE FUNCTION WHAT [tx-off]
+	local type=$1 func=$2 what=$3 tx_off=${4:-} t a b before after frames out err pid
 	t=$(tracing_dir) || skip "no kprobe events (CONFIG_KPROBE_EVENTS)"
 	probe_off "$t"
 	echo "p:$PROBE $func" >> "$t/kprobe_events" ||
@@ -62,6 +63,10 @@ per_frame() {	# TYPE FUNCTION WHAT
 
 	ns_twin a 7; a=$REPLY
 	ns_twin b 9; b=$REPLY
+	if [ -n "$tx_off" ]; then
+		[ -n "$ETHTOOL" ] || fail "ethtool not found"
+		ok in_ns "$a" "$ETHTOOL" -K tw0 tx off
+	fi
 	out=$(mktemp)
 	err=$(mktemp)
 	defer "rm -f $out $err"
@@ -82,6 +87,12 @@ per_frame() {	# TYPE FUNCTION WHAT
 	diag "$type: $frames frames sent, $((after - before)) $what"
 	[ "${frames:-0}" -ge $((SIZE / 1500)) ] ||
 		fail "only '$frames' frames counted for $SIZE bytes"
+	if [ -n "$tx_off" ]; then
+		# a computes each CRC it sends, b checks each one it gets.
+		[ $((after - before)) -ge $((2 * frames)) ] ||
+			fail "only $((after - before)) $what for $frames frames sent with tx off"
+		return 0
+	fi
 	[ $(((after - before) * 20)) -lt "$frames" ] ||
 		fail "$((after - before)) $what for $frames frames sent"
 }
@@ -102,5 +113,11 @@ test_seqpacket_crc_left_undone() {
 	per_frame seqpacket crypto_shash_update "CRC32C passes"
 }
 
+# With transmit checksumming off on a's device, a computes every CRC.
+test_stream_crc_computed_tx_off() {
+	per_frame stream crypto_shash_update "CRC32C passes" tx-off
+}
+
 run_tests test_stream_frames_not_copied test_seqpacket_frames_not_copied \
-	test_stream_crc_left_undone test_seqpacket_crc_left_undone
+	test_stream_crc_left_undone test_seqpacket_crc_left_undone \
+	test_stream_crc_computed_tx_off
