@@ -7,9 +7,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <linux/sock_diag.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -182,6 +184,70 @@ void sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+#define STALL_TICK_MS	10
+#define STALL_GRACE_MS	5
+
+struct stall_meter {
+	pthread_t thread;
+	atomic_int stop;
+	atomic_llong lost_us;
+};
+
+static void *stall_meter_run(void *arg)
+{
+	struct stall_meter *m = arg;
+	double t, late;
+
+	while (!atomic_load(&m->stop)) {
+		t = now_s();
+		sleep_ms(STALL_TICK_MS);
+		late = now_s() - t - STALL_TICK_MS / 1000.0;
+		if (late > STALL_GRACE_MS / 1000.0)
+			atomic_fetch_add(&m->lost_us, (long long)(late * 1e6));
+	}
+	return NULL;
+}
+
+struct stall_meter *stall_meter_start(void)
+{
+	struct stall_meter *m = calloc(1, sizeof(*m));
+	sigset_t all, old;
+	int err;
+
+	if (!m)
+		harness_fail(__FILE__, __LINE__, "stall meter: out of memory");
+	/* Every signal stays with the test's own thread (EINTR tests). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&m->thread, NULL, stall_meter_run, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		harness_fail(__FILE__, __LINE__, "stall meter: %s",
+			     strerror(err));
+	return m;
+}
+
+double stall_meter_lost(struct stall_meter *m)
+{
+	double lost = atomic_load(&m->lost_us) / 1e6;
+
+	if (lost > 0)
+		diag("the guest stalled %.3f s so far (wakeups more than "
+		     "%d ms late)", lost, STALL_GRACE_MS);
+	return lost;
+}
+
+double stall_meter_stop(struct stall_meter *m)
+{
+	double lost;
+
+	atomic_store(&m->stop, 1);
+	pthread_join(m->thread, NULL);
+	lost = stall_meter_lost(m);
+	free(m);
+	return lost;
 }
 
 ssize_t read_file(const char *path, char *buf, size_t len)

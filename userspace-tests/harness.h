@@ -300,6 +300,20 @@ void harness_wait_child(pid_t pid, const char *file, int line);
 
 double now_s(void);		/* CLOCK_MONOTONIC, seconds */
 void sleep_ms(int ms);
+/*
+ * How late the guest ran over an interval: a thread sleeps STALL_TICK_MS
+ * at a time and adds up every wakeup later than STALL_GRACE_MS past the
+ * one asked. A kernel timer fires late by as much when the host does not
+ * run the VM (a loaded 2-core machine stalls a TCG guest for seconds),
+ * so a bound on when a timer fires adds the stall measured over the
+ * same interval: exact on an idle machine, no flake on a loaded one.
+ */
+struct stall_meter;
+struct stall_meter *stall_meter_start(void);
+/* The seconds lost to stalls since the start. */
+double stall_meter_lost(struct stall_meter *m);
+/* Stops and frees the meter; returns the seconds lost to stalls. */
+double stall_meter_stop(struct stall_meter *m);
 /* Read a whole file (NUL-terminated); returns length or -1. */
 ssize_t read_file(const char *path, char *buf, size_t len);
 /* TWIN_TIMEOUT_MULT (>= 1): what every time bound of a test is scaled by. */
