@@ -158,7 +158,7 @@ int twin_bearer_xmit(struct twin_bearer *b, struct sk_buff *skb,
 		kfree_skb(skb);
 		return -EINVAL;
 	}
-	twin_count(b, b->tn, TWIN_STAT_TX_FRAMES, 1);
+	twin_count(b, b->tn, TWIN_STAT_TX_FRAMES, twin_skb_frames(skb));
 	twin_count(b, b->tn, TWIN_STAT_TX_BYTES, len);
 	/*
 	 * Congestion notification is not an error; a drop by the qdisc is.
@@ -214,8 +214,12 @@ int twin_bearer_send(struct twin_bearer *b, struct sk_buff *skb,
 		     const u8 *dst_mac)
 {
 	struct twinhdr *hdr = (struct twinhdr *)skb->data;
+	unsigned int len = skb_is_gso(skb) ?
+			   twin_hdr_len(hdr) + skb_shinfo(skb)->gso_size :
+			   skb->len;
 
-	if (skb->len > b->dev->mtu) {
+	/* A super-frame is checked as the frames it is cut into. */
+	if (len > b->dev->mtu) {
 		twin_count(b, b->tn, TWIN_STAT_DROP_LENGTH, 1);
 		kfree_skb(skb);
 		return -EMSGSIZE;
@@ -223,8 +227,9 @@ int twin_bearer_send(struct twin_bearer *b, struct sk_buff *skb,
 	if (!hdr->src_node)
 		hdr->src_node = htonl(b->node);
 	/* A raw frame keeps the user's checksum, right or wrong. */
+	/* A super-frame's frames get theirs when it is cut (gso.c). */
 	if (!TWIN_OUT_CB(skb)->keep_csum) {
-		if (twin_bearer_csum_offload(b->dev))
+		if (skb_is_gso(skb) || twin_bearer_csum_offload(b->dev))
 			twin_hdr_csum_partial(skb);
 		else
 			twin_hdr_set_csum(skb);

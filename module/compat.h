@@ -81,4 +81,24 @@
 #define twin_dev_set_lltx(dev) ((dev)->features |= NETIF_F_LLTX)
 #endif
 
+/* 6.9 moved the fragment reference helpers (skb_frag_unref()) out too. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#include <linux/skbuff_ref.h>
+#endif
+
+/* 6.5 moved the GSO helpers (SKB_GSO_CB) out of skbuff.h. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>
+#endif
+
+/*
+ * 6.3 gave protocols other than IPv6 a GSO limit of their own
+ * (gso_ipv4_max_size, netif_get_gso_max_size()); before, one limit held.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define twin_dev_gso_max_size(dev) READ_ONCE((dev)->gso_ipv4_max_size)
+#else
+#define twin_dev_gso_max_size(dev) READ_ONCE((dev)->gso_max_size)
+#endif
+
 #endif /* _TWIN_COMPAT_H */

@@ -97,6 +97,7 @@ struct twin_conn {
 	u32 snd_wnd;		/* the peer's window, from snd_una */
 	u32 mss;		/* payload per frame: peer_mss or less */
 	u32 peer_mss;		/* the largest payload the peer takes */
+	u32 size_goal;		/* payload of a new frame: mss or a super-frame's */
 	u32 mtu_gen;		/* twin_net.mtu_gen when mss was worked out */
 	u32 cwnd, ssthresh;	/* bytes */
 	u32 recover;		/* snd_nxt when fast recovery began */
@@ -168,6 +169,7 @@ void twin_conn_child(struct sock *listener, const struct sk_buff *skb);
 /* conn_send.c */
 int twin_conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 int twin_conn_send_syn(struct sock *sk);
+int twin_conn_trim_acked(struct sock *sk, struct sk_buff *skb, u32 ack);
 void twin_conn_push(struct sock *sk);
 void twin_conn_send_ack(struct sock *sk);
 void twin_conn_send_ack_limited(struct sock *sk);

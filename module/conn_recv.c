@@ -16,13 +16,23 @@
 #include "sock.h"
 
 /* Received frames are accepted while the receive buffer has room. */
-static bool twin_conn_rmem_ok(const struct sock *sk)
+/*
+ * Whether the receive buffer takes another frame. One that continues the
+ * stream inside the window this end advertised (@promised) may take it
+ * to twice SO_RCVBUF: data offered a window is taken, as TCP takes
+ * in-window data, even when its truesize is more than the window's
+ * payload/truesize estimate (twin_conn_rcv_wnd()) allowed for; dropped,
+ * it would cost the sender a timeout on a window it was given.
+ */
+static bool twin_conn_rmem_ok(const struct sock *sk, bool promised)
 {
 	unsigned int limit = READ_ONCE(sk->sk_rcvbuf);
 
 	/* A reader waiting for the rest of a record must get it. */
 	if (sk->sk_type == SOCK_SEQPACKET && !twin_conn(sk)->rcv_records)
 		limit += 4 * TWIN_SEQPACKET_MAX;
+	if (promised)
+		limit *= 2;
 	return atomic_read(&sk->sk_rmem_alloc) < limit;
 }
 
@@ -67,10 +77,12 @@ static void twin_conn_rtt_sample(struct sock *sk, u64 sent_us)
 }
 
 /*
- * Free the frames @ack covers. Returns the payload bytes they carried.
- * The RTT is sampled from the newest of them, and only when none was
- * sent twice: an ack that fills a hole also covers frames that waited in
- * the peer's reorder queue, and their age is not a round trip (Karn, and
+ * Free the frames @ack covers, and the acknowledged front of a frame it
+ * covers in part (a super-frame cut on its way is acknowledged frame by
+ * frame). Returns the payload bytes acknowledged. The RTT is sampled
+ * from the newest of them, and only when none was sent twice: an ack
+ * that fills a hole also covers frames that waited in the peer's reorder
+ * queue, and their age is not a round trip (Karn, and
  * tcp_clean_rtx_queue()'s FLAG_RETRANS_DATA_ACKED).
  */
 static u32 twin_conn_clean_acked(struct sock *sk, u32 ack)
@@ -84,8 +96,19 @@ static u32 twin_conn_clean_acked(struct sock *sk, u32 ack)
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
 
-		if (twin_after(cb->end_seq, ack))
+		if (twin_after(cb->end_seq, ack)) {
+			if (twin_after(ack, cb->seq) &&
+			    !(cb->flags & TWIN_F_SYN)) {
+				if (cb->retransmitted)
+					retransmitted = true;
+				else if (cb->sent_us)
+					sample = cb->sent_us;
+				bytes += ack - cb->seq;
+				/* Failing, it is tried again before a resend. */
+				twin_conn_trim_acked(sk, skb, ack);
+			}
 			break;
+		}
 		if (cb->retransmitted)
 			retransmitted = true;
 		else if (cb->sent_us)
@@ -381,7 +404,9 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 {
 	struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
 	struct twin_conn *c = twin_conn(sk);
-	bool filled;
+	/* A super-frame counts as the frames it stands for (gso.c). */
+	unsigned int frames = twin_skb_frames(skb);
+	bool filled, promised;
 
 	if (!twin_after(cb->end_seq, c->rcv_nxt)) {
 		/* A duplicate: our ACK was lost, or this is a probe. */
@@ -395,14 +420,17 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 		twin_conn_send_ack_limited(sk);
 		return;
 	}
-	if (!twin_conn_rmem_ok(sk) && !twin_after(cb->seq, c->rcv_nxt)) {
+	promised = !twin_after(cb->seq, c->rcv_nxt) &&
+		   twin_before(c->rcv_nxt, c->rcv_adv);
+	if (!twin_conn_rmem_ok(sk, promised) &&
+	    !twin_after(cb->seq, c->rcv_nxt)) {
 		/*
 		 * In-order data first: what waits beyond a hole can be sent
 		 * again (tcp_prune_ofo_queue), a stalled stream cannot.
 		 */
 		skb_queue_purge(&c->ooo_queue);
 	}
-	if (!twin_conn_rmem_ok(sk)) {
+	if (!twin_conn_rmem_ok(sk, promised)) {
 		atomic_inc(&sk->sk_drops);
 		kfree_skb(skb);
 		twin_conn_send_ack(sk);
@@ -426,8 +454,8 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
-	if (filled || (sk->sk_shutdown & RCV_SHUTDOWN) ||
-	    ++c->ack_pending >= 2)
+	c->ack_pending += frames;
+	if (filled || (sk->sk_shutdown & RCV_SHUTDOWN) || c->ack_pending >= 2)
 		twin_conn_send_ack(sk);
 	else
 		twin_conn_delack_arm(sk);
@@ -558,7 +586,7 @@ static void twin_conn_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct twin_conn *c = twin_conn(sk);
 
-	c->frames_in++;
+	c->frames_in += twin_skb_frames(skb);
 	c->last_rcv = jiffies;
 	c->keepalive_probes = 0;
 	switch (sk->sk_state) {

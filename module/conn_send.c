@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sending half of a connection: sendmsg() cuts the user's bytes into
- * frames of at most one MSS on sk_write_queue, where they stay until
- * acknowledged; twin_conn_push() transmits clones of them as far as the
- * peer's window and the congestion window allow. Control frames (ACK,
- * RST) are built on the spot and never queued.
+ * frames on sk_write_queue, of one MSS or, to a device that takes them,
+ * super-frames of many (gso.c), where they stay until acknowledged;
+ * twin_conn_push() transmits clones of them as far as the peer's window
+ * and the congestion window allow. Control frames (ACK, RST) are built on
+ * the spot and never queued.
  *
  * A queued frame's linear part is headroom only; its payload sits in page
  * fragments (twin_conn_copy_frags()). Frames and fragments are charged to
@@ -18,6 +19,7 @@
 #include <net/sock.h>
 
 #include "bearer.h"
+#include "compat.h"
 #include "conn.h"
 #include "msg.h"
 #include "route.h"
@@ -66,12 +68,12 @@ static int twin_conn_route(struct sock *sk, struct twin_route *rt)
 }
 
 /*
- * Fill the header of @skb (payload at skb->data) and send it to the peer.
- * Every frame but a client's first SYN acknowledges, so sending any frame
- * also settles a pending ACK. Consumes @skb.
+ * Fill the header of @skb (payload at skb->data) and send it to the peer
+ * by @rt. Every frame but a client's first SYN acknowledges, so sending
+ * any frame also settles a pending ACK. Consumes @skb.
  */
-static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
-			    u16 flags)
+static int twin_conn_output_rt(struct sock *sk, struct sk_buff *skb, u32 seq,
+			       u16 flags, const struct twin_route *rt)
 {
 	struct twin_conn *c = twin_conn(sk);
 	struct twin_sock *t = twin_sk(sk);
@@ -81,20 +83,13 @@ static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
 	};
 	unsigned int optlen = 0;
 	struct twinhdr *hdr;
-	struct twin_route rt;
 	u32 wnd;
-	int err;
 
-	err = twin_conn_route(sk, &rt);
-	if (err) {
-		kfree_skb(skb);
-		return err;
-	}
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= TWIN_F_ACK;
 	/* A SYN says how large a frame this end takes: its device's MTU. */
 	if (flags & TWIN_F_SYN) {
-		twin_push_opt_mss(skb, twin_mss_of_mtu(rt.mtu));
+		twin_push_opt_mss(skb, twin_mss_of_mtu(rt->mtu));
 		optlen = TWIN_OPT_MSS_LEN;
 	}
 	twin_build_hdr(skb, twin_conn_frame_type(sk), flags, &a, optlen);
@@ -121,8 +116,28 @@ static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
 			sk_stop_timer(sk, &c->delack_timer);
 		}
 	}
-	c->frames_out++;
-	return twin_route_output(sock_net(sk), skb, &rt);
+	/*
+	 * Where the payload starts: the per-frame header length that
+	 * qdiscs, tbf and act_police size a super-frame's cuts by.
+	 */
+	if (skb_is_gso(skb))
+		skb_set_transport_header(skb, twin_hdr_len(hdr));
+	c->frames_out += twin_skb_frames(skb);
+	return twin_route_output(sock_net(sk), skb, rt);
+}
+
+static int twin_conn_output(struct sock *sk, struct sk_buff *skb, u32 seq,
+			    u16 flags)
+{
+	struct twin_route rt;
+	int err;
+
+	err = twin_conn_route(sk, &rt);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
+	return twin_conn_output_rt(sk, skb, seq, flags, &rt);
 }
 
 /* A frame without payload: ACK, RST, probes. */
@@ -226,6 +241,30 @@ static void twin_conn_mss_check(struct sock *sk)
 	c->mss = twin_conn_mss_of(c->peer_mss, rt.mtu);
 }
 
+/*
+ * How much payload a frame may carry by @rt: many MSS where the device
+ * takes super-frames (gso.c), as TCP's tcp_xmit_size_goal(); one MSS to
+ * a local node. Never more than the fragment slots of one frame hold in
+ * single pages, so a record's frame never runs out of them.
+ */
+static u32 twin_conn_size_goal(const struct twin_conn *c,
+			       const struct twin_route *rt)
+{
+	u32 goal;
+
+	if (rt->gso_max <= TWIN_HLEN + 2 * c->mss)
+		return c->mss;
+	goal = min_t(u32, rt->gso_max - TWIN_HLEN,
+		     (MAX_SKB_FRAGS - 1) * PAGE_SIZE);
+	return goal - goal % c->mss;
+}
+
+/* The payload a new frame is filled to. */
+static u32 twin_conn_frame_goal(const struct twin_conn *c)
+{
+	return max(c->mss, c->size_goal);
+}
+
 static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
 				       gfp_t gfp)
 {
@@ -246,22 +285,23 @@ static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
 }
 
 /*
- * Make queued frame @skb fit the MSS: a larger one is cut after mss
- * bytes of payload, as TCP's tcp_fragment(); the tail becomes a frame of
- * its own right after it and takes the FIN or end of record. A frame
- * sent before stays marked so (no RTT sample from either part). Clones of
- * it may still be on their way, sharing its fragments: it gets a head of
+ * Make queued frame @skb carry at most @max payload bytes: a larger one
+ * is cut there, as TCP's tcp_fragment(); the tail becomes a frame of its
+ * own right after it and takes the FIN or end of record. A frame sent
+ * before stays marked so (no RTT sample from either part). Clones of it
+ * may still be on their way, sharing its fragments: it gets a head of
  * its own first.
  */
-static int twin_conn_fit(struct sock *sk, struct sk_buff *skb)
+static int twin_conn_fit(struct sock *sk, struct sk_buff *skb,
+			 unsigned int max)
 {
 	struct twin_conn_cb *cb = TWIN_CONN_CB(skb), *ncb;
-	unsigned int mss = twin_conn(sk)->mss, nlin;
+	unsigned int nlin;
 	struct sk_buff *n;
 
-	if (skb->len <= mss)
+	if (skb->len <= max)
 		return 0;
-	nlin = skb_headlen(skb) > mss ? skb_headlen(skb) - mss : 0;
+	nlin = skb_headlen(skb) > max ? skb_headlen(skb) - max : 0;
 	if (skb_unclone(skb, GFP_ATOMIC))
 		return -ENOBUFS;
 	/* A new head is not released: release it, or every clone copies. */
@@ -269,21 +309,93 @@ static int twin_conn_fit(struct sock *sk, struct sk_buff *skb)
 	n = twin_conn_alloc(sk, nlin, GFP_ATOMIC);
 	if (!n)
 		return -ENOBUFS;
-	skb_split(skb, n, mss);
+	skb_split(skb, n, max);
 	/* The fragments that moved take their share of the charge along. */
 	n->truesize += n->data_len;
 	skb->truesize -= n->data_len;
 	ncb = TWIN_CONN_CB(n);
 	*ncb = *cb;
-	ncb->seq = cb->seq + mss;
+	ncb->seq = cb->seq + max;
 	cb->end_seq = ncb->seq;
 	cb->flags &= ~(TWIN_F_FIN | TWIN_F_EOR);
 	__skb_queue_after(&sk->sk_write_queue, skb, n);
 	return 0;
 }
 
-/* Transmit a clone of queued frame @skb. */
-static int twin_conn_xmit(struct sock *sk, struct sk_buff *skb)
+/*
+ * The peer acknowledged queued frame @skb up to @ack, not to its end: a
+ * super-frame cut on its way is acknowledged frame by frame. Drop the
+ * acknowledged bytes, as tcp_trim_head(), so that a resend starts at
+ * snd_una: a SEQPACKET receiver takes no frame that overlaps what it
+ * has. Returns 0, or -ENOMEM with the frame left as it was.
+ */
+int twin_conn_trim_acked(struct sock *sk, struct sk_buff *skb, u32 ack)
+{
+	struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	unsigned int len = min(ack - cb->seq, skb->len), head, eat, size;
+	struct skb_shared_info *si;
+	int i, k = 0;
+
+	if (skb_unclone(skb, GFP_ATOMIC))
+		return -ENOMEM;
+	__skb_header_release(skb);
+	head = min(len, skb_headlen(skb));
+	__skb_pull(skb, head);
+	eat = len - head;
+	si = skb_shinfo(skb);
+	for (i = 0; i < si->nr_frags; i++) {
+		size = skb_frag_size(&si->frags[i]);
+		if (size <= eat) {
+			skb_frag_unref(skb, i);
+			eat -= size;
+			continue;
+		}
+		si->frags[k] = si->frags[i];
+		if (eat) {
+			skb_frag_off_add(&si->frags[k], eat);
+			skb_frag_size_sub(&si->frags[k], eat);
+			eat = 0;
+		}
+		k++;
+	}
+	si->nr_frags = k;
+	skb->len -= len - head;
+	skb->data_len -= len - head;
+	/* Fragment bytes were charged one for one (twin_conn_copy_frags()). */
+	skb->truesize -= len - head;
+	WARN_ON_ONCE(refcount_sub_and_test(len - head, &sk->sk_wmem_alloc));
+	cb->seq = ack;
+	sk->sk_write_space(sk);
+	return 0;
+}
+
+/*
+ * A frame of more than one MSS leaves as a super-frame (gso.c): the
+ * fields are written for every frame, as a copy inherits stale ones.
+ * Only a frame no clone of which is on its way writes them (see
+ * twin_conn_xmit()), so no frame in flight sees them change.
+ */
+static void twin_conn_set_gso(struct sk_buff *skb, unsigned int mss)
+{
+	struct skb_shared_info *si = skb_shinfo(skb);
+
+	if (skb->len > mss) {
+		si->gso_size = mss;
+		si->gso_segs = DIV_ROUND_UP(skb->len, mss);
+		si->gso_type = SKB_GSO_SCTP;
+	} else {
+		si->gso_size = 0;
+		si->gso_segs = 0;
+		si->gso_type = 0;
+	}
+}
+
+/*
+ * Transmit a clone of queued frame @skb by @rt; NULL: the peer has no
+ * route now, and the frame counts as sent (the timer retransmits it).
+ */
+static int twin_conn_xmit(struct sock *sk, struct sk_buff *skb,
+			  const struct twin_route *rt)
 {
 	struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
 	struct sk_buff *out;
@@ -298,8 +410,27 @@ static int twin_conn_xmit(struct sock *sk, struct sk_buff *skb)
 		out = skb_clone(skb, GFP_ATOMIC);
 	if (!out)
 		return -ENOBUFS;
-	twin_conn_output(sk, out, cb->seq, cb->flags);
+	if (!rt) {
+		kfree_skb(out);
+		return 0;
+	}
+	twin_conn_set_gso(out, twin_conn(sk)->mss);
+	twin_conn_output_rt(sk, out, cb->seq, cb->flags, rt);
 	return 0;
+}
+
+/*
+ * The most payload the next frame may carry with @in_flight bytes out
+ * and window @wnd: a super-frame no larger than the window left, in
+ * whole MSS (as TCP's tcp_mss_split_point()); never less than one MSS.
+ */
+static u32 twin_conn_send_max(const struct twin_conn *c, u32 in_flight,
+			      u32 wnd)
+{
+	u32 room = wnd > in_flight ? wnd - in_flight : 0;
+
+	room = min(room, twin_conn_frame_goal(c));
+	return max(c->mss, room - room % c->mss);
 }
 
 /*
@@ -310,25 +441,41 @@ static int twin_conn_xmit(struct sock *sk, struct sk_buff *skb)
 void twin_conn_push(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
+	struct twin_route rt, *rtp = &rt;
 	struct twin_conn_cb *cb;
 	struct sk_buff *skb;
-	u32 in_flight, wnd;
+	u32 in_flight, wnd, max;
 
 	twin_conn_mss_check(sk);
+	/*
+	 * One route for the whole burst. It also sets the frame size, kept
+	 * while the route is pending or gone: frames cut to one MSS then
+	 * would stay so.
+	 */
+	if (c->send_head) {
+		if (twin_conn_route(sk, &rt))
+			rtp = NULL;
+		else if (rt.kind != TWIN_ROUTE_PENDING)
+			c->size_goal = twin_conn_size_goal(c, &rt);
+	}
 	while ((skb = c->send_head)) {
-		if (twin_conn_fit(sk, skb))
-			break;
 		cb = TWIN_CONN_CB(skb);
 		in_flight = c->snd_nxt - c->snd_una;
 		wnd = min(c->cwnd, c->snd_wnd);
+		max = twin_conn_send_max(c, in_flight, wnd);
 		if (!(cb->flags & TWIN_F_SYN)) {
 			if (!in_flight && !c->snd_wnd)
 				break;
 			if (in_flight &&
-			    in_flight + (cb->end_seq - cb->seq) > wnd)
+			    in_flight + min(cb->end_seq - cb->seq, max) > wnd)
 				break;
 		}
-		if (twin_conn_xmit(sk, skb))
+		if (twin_before(cb->seq, c->snd_una) &&
+		    twin_conn_trim_acked(sk, skb, c->snd_una))
+			break;
+		if (twin_conn_fit(sk, skb, max))
+			break;
+		if (twin_conn_xmit(sk, skb, rtp))
 			break;
 		if (cb->sent_us) {
 			cb->retransmitted = 1;
@@ -348,18 +495,27 @@ void twin_conn_push(struct sock *sk)
 		twin_conn_rto_arm(sk);
 }
 
-/* Retransmit the oldest unacknowledged frame (fast retransmit, NewReno). */
+/*
+ * Retransmit the oldest unacknowledged MSS (fast retransmit, NewReno):
+ * what the duplicate acknowledgments say is missing, not the rest of a
+ * super-frame the peer may hold.
+ */
 void twin_conn_retransmit_head(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct twin_route rt;
 
 	if (!skb || skb == c->send_head)
 		return;
 	twin_conn_mss_check(sk);
-	if (twin_conn_fit(sk, skb))
+	if (twin_before(TWIN_CONN_CB(skb)->seq, c->snd_una) &&
+	    twin_conn_trim_acked(sk, skb, c->snd_una))
 		return;
-	if (!twin_conn_xmit(sk, skb)) {
+	if (twin_conn_fit(sk, skb, c->mss))
+		return;
+	if (!twin_conn_xmit(sk, skb,
+			    twin_conn_route(sk, &rt) ? NULL : &rt)) {
 		TWIN_CONN_CB(skb)->retransmitted = 1;
 		TWIN_CONN_CB(skb)->sent_us = ktime_to_us(ktime_get());
 		c->retransmits++;
@@ -585,15 +741,29 @@ static struct sk_buff *twin_conn_open_tail(struct sock *sk)
 		return NULL;
 	cb = TWIN_CONN_CB(skb);
 	if (cb->sent_us || (cb->flags & (TWIN_F_SYN | TWIN_F_FIN)) ||
-	    skb->len >= c->mss)
+	    skb->len >= twin_conn_frame_goal(c))
 		return NULL;
 	return skb;
 }
 
 /*
- * Stream bytes go into the open tail frame first, then into new frames of
- * up to one MSS. Bytes copied before a fault are sent and counted, as
- * TCP's.
+ * How many bytes a stream write adds to a frame that holds @old: up to
+ * the frame size, and past SO_SNDBUF by no more than one MSS, as when
+ * every frame was one MSS.
+ */
+static u32 twin_conn_copy_goal(const struct sock *sk, u32 old)
+{
+	const struct twin_conn *c = twin_conn(sk);
+	int room = READ_ONCE(sk->sk_sndbuf) - sk_wmem_alloc_get(sk);
+
+	return min_t(u32, twin_conn_frame_goal(c) - old,
+		     max_t(int, room, c->mss));
+}
+
+/*
+ * Stream bytes go into the open tail frame first, then into new frames
+ * (twin_conn_copy_goal()). Bytes copied before a fault are sent and
+ * counted, as TCP's.
  */
 static int twin_conn_send_stream(struct sock *sk, struct msghdr *msg,
 				 size_t len, long *timeo)
@@ -613,7 +783,7 @@ static int twin_conn_send_stream(struct sock *sk, struct msghdr *msg,
 			old = skb->len;
 			err = twin_conn_copy_frags(sk, skb, msg,
 						   min_t(size_t, len - copied,
-							 c->mss - old));
+							 twin_conn_copy_goal(sk, old)));
 			n = skb->len - old;
 			TWIN_CONN_CB(skb)->end_seq += n;
 			c->write_seq += n;
@@ -626,7 +796,8 @@ static int twin_conn_send_stream(struct sock *sk, struct msghdr *msg,
 			break;
 		}
 		err = twin_conn_copy_frags(sk, skb, msg,
-					   min_t(size_t, len - copied, c->mss));
+					   min_t(size_t, len - copied,
+						 twin_conn_copy_goal(sk, 0)));
 		n = skb->len;
 		if (n)
 			twin_conn_queue(sk, skb, n, 0);
@@ -660,7 +831,7 @@ static int twin_conn_send_record(struct sock *sk, struct msghdr *msg,
 		return err;
 	__skb_queue_head_init(&frames);
 	do {
-		n = min_t(size_t, len - off, c->mss);
+		n = min_t(size_t, len - off, twin_conn_frame_goal(c));
 		skb = twin_conn_alloc(sk, 0, sk->sk_allocation);
 		if (!skb) {
 			err = -ENOBUFS;

@@ -16,6 +16,7 @@
 
 #include "bearer.h"
 #include "dgram.h"
+#include "gso.h"
 #include "neigh.h"
 #include "netlink.h"
 #include "proc.h"
@@ -123,9 +124,10 @@ static int __init twin_init(void)
 	err = proto_register(&twin_proto, 1);
 	if (err)
 		goto err_pernet;
+	twin_gso_init();
 	err = twin_bearer_init();
 	if (err)
-		goto err_proto;
+		goto err_gso;
 	err = twin_vdev_init();
 	if (err)
 		goto err_bearer;
@@ -154,7 +156,8 @@ err_vdev:
 	twin_vdev_exit();
 err_bearer:
 	twin_bearer_exit();
-err_proto:
+err_gso:
+	twin_gso_exit();
 	proto_unregister(&twin_proto);
 err_pernet:
 	unregister_pernet_subsys(&twin_net_ops);
@@ -167,6 +170,7 @@ static void __exit twin_exit(void)
 	twin_netlink_exit();
 	twin_vdev_exit();
 	twin_bearer_exit();
+	twin_gso_exit();
 	proto_unregister(&twin_proto);
 	unregister_pernet_subsys(&twin_net_ops);
 	rcu_barrier();

@@ -34,7 +34,7 @@ int twin_rcv(struct sk_buff *skb, struct net_device *dev,
 		twin_count(b, tn, TWIN_STAT_DROP_NOMEM, 1);
 		return NET_RX_DROP;
 	}
-	twin_count(b, tn, TWIN_STAT_RX_FRAMES, 1);
+	twin_count(b, tn, TWIN_STAT_RX_FRAMES, twin_skb_frames(skb));
 	twin_count(b, tn, TWIN_STAT_RX_BYTES, skb->len);
 
 	reason = twin_validate(skb);

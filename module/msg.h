@@ -34,6 +34,12 @@ static inline unsigned int twin_hdr_len(const struct twinhdr *hdr)
 	return hdr->doff * 4;
 }
 
+/* Wire frames @skb stands for: a super-frame (gso.c) counts its cuts. */
+static inline unsigned int twin_skb_frames(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb) ? max_t(u16, skb_shinfo(skb)->gso_segs, 1) : 1;
+}
+
 u32 twin_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len);
 void twin_push_opt_mss(struct sk_buff *skb, u16 mss);
 void twin_build_hdr(struct sk_buff *skb, u8 type, u16 flags,

@@ -8,6 +8,7 @@
 #include <linux/etherdevice.h>
 
 #include "bearer.h"
+#include "gso.h"
 #include "msg.h"
 #include "neigh.h"
 #include "route.h"
@@ -60,6 +61,7 @@ int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node, int oif,
 	rt->dst_node = dst_node;
 	rt->local_node = src_node;
 	rt->oif = oif;
+	rt->gso_max = 0;
 	rt->keep_csum = false;
 
 	rcu_read_lock();
@@ -132,6 +134,8 @@ int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node, int oif,
 	}
 	rt->kind = TWIN_ROUTE_UNICAST;
 	rt->mtu = b->dev->mtu;
+	/* Only here: a local or broadcast frame is never cut (gso.c). */
+	rt->gso_max = twin_gso_max_frame(b->dev);
 	if (src_node == TWIN_NODE_ANY)
 		rt->local_node = b->node;
 	rcu_read_unlock();

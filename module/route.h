@@ -24,6 +24,7 @@ struct twin_route {
 	u32 local_node;		/* the node of the device it leaves by */
 	int oif;		/* the only device it may leave by, 0: any */
 	unsigned int mtu;
+	unsigned int gso_max;	/* largest super-frame, header included; 0: none */
 	bool keep_csum;		/* raw frames: the user's checksum stands */
 };
 

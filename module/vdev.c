@@ -108,18 +108,62 @@ static void twin_segment_leave(struct twin_vdev *v)
 
 /*
  * What a twin device honours: it moves buffers, so it takes frames in
- * fragments and leaves every checksum left to it undone (HW_CSUM), as
- * veth does: the frame stays in memory, where no wire can corrupt it.
+ * fragments, leaves every checksum left to it undone (HW_CSUM) and
+ * carries super-frames whole (GSO_SCTP, gso.c), as veth does: the frame
+ * stays in memory, where no wire can corrupt it.
  */
 #define TWIN_VDEV_FEATURES						\
 	(NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HIGHDMA |		\
-	 NETIF_F_HW_CSUM | NETIF_F_RXCSUM)
+	 NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_GSO_SCTP)
 
-static void twin_vdev_forward(struct net_device *to, struct sk_buff *skb)
+static void twin_vdev_deliver(struct net_device *to, struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
 
+	if (dev_forward_skb(to, skb) == NET_RX_SUCCESS)
+		dev_sw_netstats_rx_add(to, len);
+}
+
+/*
+ * An XDP program may send a frame on by any device's driver, past the
+ * step that cuts super-frames (generic XDP transmits directly): it gets
+ * wire frames, as a NIC would have.
+ */
+static void twin_vdev_deliver_cut(struct net_device *to, struct sk_buff *skb)
+{
+	struct sk_buff *segs, *seg, *next;
+
+	segs = skb_gso_segment(skb, NETIF_F_SG);
+	if (!segs) {
+		twin_vdev_deliver(to, skb);
+		return;
+	}
+	if (IS_ERR(segs)) {
+		dev_core_stats_rx_dropped_inc(to);
+		kfree_skb(skb);
+		return;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		twin_vdev_deliver(to, seg);
+	}
+}
+
+static void twin_vdev_forward(struct net_device *to, struct sk_buff *skb)
+{
 	skb_orphan(skb);
+	if (skb_is_gso(skb)) {
+		/*
+		 * A bridge or bond on @to passes a super-frame on whole: the
+		 * device it leaves by cuts it, each frame with its CRC.
+		 */
+		if (rcu_access_pointer(to->xdp_prog))
+			twin_vdev_deliver_cut(to, skb);
+		else
+			twin_vdev_deliver(to, skb);
+		return;
+	}
 	/*
 	 * A bridge, bond or macvlan on @to, or an XDP program, can pass the
 	 * frame on to a device that would fill a twin CRC left undone as an
@@ -133,30 +177,43 @@ static void twin_vdev_forward(struct net_device *to, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	if (dev_forward_skb(to, skb) == NET_RX_SUCCESS)
-		dev_sw_netstats_rx_add(to, len);
+	twin_vdev_deliver(to, skb);
+}
+
+/*
+ * Offer a copy of @skb to every other running device of the segment, or
+ * only to those in promiscuous mode; returns how many were offered one.
+ */
+static unsigned int twin_vdev_flood(struct twin_vdev *v, struct sk_buff *skb,
+				    bool promisc_only)
+{
+	struct twin_vdev *peer;
+	struct sk_buff *copy;
+	unsigned int n = 0;
+
+	list_for_each_entry_rcu(peer, &v->seg->running, running_node) {
+		if (peer == v || (promisc_only &&
+				  !(READ_ONCE(peer->dev->flags) & IFF_PROMISC)))
+			continue;
+		n++;
+		copy = skb_clone(skb, GFP_ATOMIC);
+		if (copy)
+			twin_vdev_forward(peer->dev, copy);
+		else
+			dev_core_stats_tx_dropped_inc(v->dev);
+	}
+	return n;
 }
 
 static netdev_tx_t twin_vdev_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct twin_vdev *v = netdev_priv(dev), *peer;
 	const struct ethhdr *eth = eth_hdr(skb);
-	unsigned int len = skb->len;
-	bool flooded = false;
-	struct sk_buff *copy;
 
-	dev_sw_netstats_tx_add(dev, 1, len);
+	dev_sw_netstats_tx_add(dev, 1, skb->len);
 	rcu_read_lock();
 	if (is_multicast_ether_addr(eth->h_dest)) {
-		list_for_each_entry_rcu(peer, &v->seg->running, running_node) {
-			if (peer == v)
-				continue;
-			copy = skb_clone(skb, GFP_ATOMIC);
-			if (copy)
-				twin_vdev_forward(peer->dev, copy);
-			else
-				dev_core_stats_tx_dropped_inc(dev);
-		}
+		twin_vdev_flood(v, skb, false);
 		consume_skb(skb);
 		goto out;
 	}
@@ -171,17 +228,7 @@ static netdev_tx_t twin_vdev_xmit(struct sk_buff *skb, struct net_device *dev)
 	 * only a device in promiscuous mode takes it, such as a bridge port
 	 * that leads to the MAC's owner.
 	 */
-	list_for_each_entry_rcu(peer, &v->seg->running, running_node) {
-		if (peer == v || !(READ_ONCE(peer->dev->flags) & IFF_PROMISC))
-			continue;
-		copy = skb_clone(skb, GFP_ATOMIC);
-		if (copy)
-			twin_vdev_forward(peer->dev, copy);
-		else
-			dev_core_stats_tx_dropped_inc(dev);
-		flooded = true;
-	}
-	if (flooded) {
+	if (twin_vdev_flood(v, skb, true)) {
 		consume_skb(skb);
 	} else {
 		dev_core_stats_tx_dropped_inc(dev);

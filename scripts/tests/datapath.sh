@@ -15,9 +15,14 @@
 #     (CHECKSUM_PARTIAL) and the receiver trusts it, as TCP's checksum
 #     over veth. It cost two CRC passes per frame; now none, unless
 #     transmit checksumming is off on the device (ethtool -K tw0 tx off).
+#   - A connection hands a twin device super-frames of many MSS (gso.c),
+#     which it carries whole: the device's packet counter, one per
+#     buffer, against twin's frame counter, one per frame a super-frame
+#     stands for. With segmentation off on the device the kernel cuts
+#     them on the way out, each frame with its header and CRC.
 #
-# Needs kprobe events (CONFIG_KPROBE_EVENTS: Debian's kernels have them,
-# the debug kernel does not) and the module loaded.
+# The probes need kprobe events (CONFIG_KPROBE_EVENTS: Debian's kernels
+# have them, the debug kernel does not); all tests need the module.
 
 # Tests are called through run_tests.
 # shellcheck disable=SC2317
@@ -118,6 +123,93 @@ test_stream_crc_computed_tx_off() {
 	per_frame stream crypto_shash_update "CRC32C passes" tx-off
 }
 
+# A twin counter of namespace NS.
+twin_stat() {	# NS NAME
+	in_ns "$1" "$TWINCTL" -s stats show | awk -v n="$2" '$1 == n { print $2 }'
+}
+
+# SIZE bytes of TYPE from node 7 to node 9 over twin devices, as super-
+# frames (more than TENTHS/10 frames per buffer on average) or, with
+# "cut", as frames of one MSS that the kernel cut (a buffer per frame).
+# Either way every byte arrives as sent, and no CRC fails. A super-frame
+# holds what one write queued while the window was open: twin-xfer
+# writes 1 to 16384 bytes, 8 KiB (5.6 frames) on average.
+superframes() {	# TYPE TENTHS [cut]
+	local type=$1 ratio=$2 cut=${3:-} a b out err sent got pid frames bufs
+	local t before cuts
+	if [ -n "$cut" ]; then
+		# Cut by twin_gso_segment(): counted with a kprobe.
+		t=$(tracing_dir) || skip "no kprobe events (CONFIG_KPROBE_EVENTS)"
+		probe_off "$t"
+		echo "p:$PROBE twin_gso_segment" >> "$t/kprobe_events" ||
+			fail "twin_gso_segment cannot be probed"
+		defer "probe_off $t"
+		echo 1 > "$t/events/kprobes/$PROBE/enable" ||
+			fail "cannot enable $PROBE"
+		before=$(probe_hits "$t")
+	fi
+	ns_twin a 7; a=$REPLY
+	ns_twin b 9; b=$REPLY
+	if [ -n "$cut" ]; then
+		[ -n "$ETHTOOL" ] || fail "ethtool not found"
+		ok in_ns "$a" "$ETHTOOL" -K tw0 tx-sctp-segmentation off
+	fi
+	out=$(mktemp)
+	err=$(mktemp)
+	defer "rm -f $out $err"
+	"$IP" netns exec "$b" "$TWIN_XFER" listen "$type" 5000 -e "$SIZE" \
+		> "$out" 2> "$err" &
+	pid=$!
+	defer "kill $pid"
+	wait_for "$err" "listening on port 5000" 5 ||
+		fail "twin-xfer listen did not start: $(cat "$err")"
+	sent=$(in_ns "$a" "$TWIN_XFER" connect "$type" 9 5000 -n "$SIZE") ||
+		fail "twin-xfer connect failed: $sent"
+	wait_pid "$pid" 30 || fail "the receiver did not end: $(cat "$err")"
+	# "sent N sha256 HEX received M sha256 HEX" on both sides
+	got=$(cat "$out")
+	[ "$(awk '{ print $2, $4 }' <<< "$sent")" = \
+	  "$(awk '{ print $6, $8 }' <<< "$got")" ] ||
+		fail "a: $sent; b: $got"
+	[ "$(awk '{ print $2 }' <<< "$sent")" = "$SIZE" ] || fail "a: $sent"
+	frames=$(twin_stat "$a" tx_frames)
+	bufs=$(in_ns "$a" cat /sys/class/net/tw0/statistics/tx_packets)
+	diag "$type${cut:+ cut}: $frames frames in $bufs buffers"
+	[ "${frames:-0}" -ge $((SIZE / 1500)) ] ||
+		fail "only '$frames' frames counted for $SIZE bytes"
+	[ "$(twin_stat "$b" drop_csum)" = 0 ] ||
+		fail "b dropped frames for their CRC: $(twin_stat "$b" drop_csum)"
+	if [ -n "$cut" ]; then
+		cuts=$(($(probe_hits "$t") - before))
+		diag "twin_gso_segment() cut $cuts super-frames"
+		[ "$bufs" -ge "$frames" ] ||
+			fail "$frames frames left in $bufs buffers with segmentation off"
+		if [ "$cuts" -le 0 ] ||
+		   [ $((cuts * ratio)) -ge $((frames * 10)) ]; then
+			fail "$cuts super-frames cut for $frames frames"
+		fi
+		return 0
+	fi
+	[ $((bufs * ratio)) -lt $((frames * 10)) ] ||
+		fail "$frames frames left in $bufs buffers: not $ratio to 10"
+}
+
+test_stream_superframes_whole() {
+	superframes stream 30
+}
+
+# A super-frame never holds more than one record (its end of record goes
+# with its last frame): twin-xfer's records of 1 to 8000 bytes make 2.3
+# frames per buffer.
+test_seqpacket_superframes_whole() {
+	superframes seqpacket 15
+}
+
+test_stream_superframes_cut() {
+	superframes stream 30 cut
+}
+
 run_tests test_stream_frames_not_copied test_seqpacket_frames_not_copied \
 	test_stream_crc_left_undone test_seqpacket_crc_left_undone \
-	test_stream_crc_computed_tx_off
+	test_stream_crc_computed_tx_off test_stream_superframes_whole \
+	test_seqpacket_superframes_whole test_stream_superframes_cut
