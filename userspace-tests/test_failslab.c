@@ -35,6 +35,10 @@ static int make_it_fail = -1;
  * Failures hit this process's own allocations too, opening files among
  * them: /proc/self/make-it-fail is opened before they start, and turning
  * them off is retried until the write itself gets through.
+ *
+ * The probability is written after task-filter and verbose: set before
+ * them, a kworker's allocation once failed in between, with the boot
+ * defaults' stack dump (verbose 2), a kernel report that failed the run.
  */
 static void failslab(int percent)
 {
@@ -45,22 +49,23 @@ static void failslab(int percent)
 		make_it_fail = open("/proc/self/make-it-fail", O_WRONLY);
 		ASSERT_OK(make_it_fail);
 	}
+	snprintf(buf, sizeof(buf), "%d", percent);
 	if (!percent) {
 		for (i = 0; i < 1000; i++)
 			if (pwrite(make_it_fail, "0", 1, 0) == 1)
 				break;
 		ASSERT_LT(i, 1000);
+		write_str(FAILSLAB "probability", buf);
+		return;
 	}
-	snprintf(buf, sizeof(buf), "%d", percent);
-	write_str(FAILSLAB "probability", buf);
+	write_str(FAILSLAB "task-filter", "Y");
+	write_str(FAILSLAB "verbose", "0");
 	write_str(FAILSLAB "interval", "1");
 	write_str(FAILSLAB "times", "-1");
-	write_str(FAILSLAB "verbose", "0");
-	write_str(FAILSLAB "task-filter", "Y");
 	/* GFP_KERNEL allocations may fail too, not only atomic ones. */
 	write_str(FAILSLAB "ignore-gfp-wait", "N");
-	if (percent)
-		ASSERT_EQ(pwrite(make_it_fail, "1", 1, 0), 1);
+	ASSERT_EQ(pwrite(make_it_fail, "1", 1, 0), 1);
+	write_str(FAILSLAB "probability", buf);
 }
 
 /*
