@@ -40,8 +40,8 @@ veth_pair() {
 	ok "$IP" -n "$NS_A" link add veth0 type veth peer name veth1 netns "$NS_B"
 	ok "$IP" -n "$NS_A" link set veth0 up
 	ok "$IP" -n "$NS_B" link set veth1 up
-	ok in_ns "$NS_A" "$TWINCTL" addr add 7 dev veth0
-	ok in_ns "$NS_B" "$TWINCTL" addr add 9 dev veth1
+	ok "$TWINCTL" -n "$NS_A" addr add 7 dev veth0
+	ok "$TWINCTL" -n "$NS_B" addr add 9 dev veth1
 }
 
 twin_pair() {
@@ -153,7 +153,7 @@ drop_csum() {
 	local ns out total=0 v
 	REPLY=""
 	for ns in "$NS_A" "$NS_B"; do
-		out=$(in_ns "$ns" "$TWINCTL" -s stats 2>&1) || fail "twinctl -s stats: $out"
+		out=$("$TWINCTL" -n "$ns" -s stats 2>&1) || fail "twinctl -s stats: $out"
 		v=$(awk '$1 == "drop_csum" { print $2 }' <<< "$out")
 		[ -n "$v" ] || return 0
 		total=$((total + v))
@@ -278,7 +278,7 @@ test_bridged_twin_device_completes_crc() {
 		ok "$IP" -n "$br" link set "$d" up
 	done
 	ok "$IP" -n "$NS_B" link set veth1 up
-	ok in_ns "$NS_B" "$TWINCTL" addr add 9 dev veth1
+	ok "$TWINCTL" -n "$NS_B" addr add 9 dev veth1
 	xfer_server "$NS_B" stream 6008 -b -n "$size" -s 6 -e "$size" -v -t 30
 	xfer_client_bg "$NS_A" stream 9 6008 -b -n "$size" -s 5 -e "$size" -v -t 30
 	check_both 30 "$size"
@@ -308,7 +308,7 @@ test_link_outage_recovers() {
 	ok "$IP" -n "$NS_A" link set veth0 down
 	touch "$go"
 	start=$SECONDS
-	sleep 5
+	nap 5
 	both_running || {
 		show_side client "$CLI_OUT" "$CLI_ERR"
 		show_side server "$SRV_OUT" "$SRV_ERR"

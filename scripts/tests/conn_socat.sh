@@ -65,7 +65,7 @@ wait_listen() {	# NS TYPE PORT
 	for ((i = 0; i < 50; i++)); do
 		in_ns "$1" cat /proc/net/twin 2>/dev/null |
 			grep -qE "^$2 +LISTEN +[0-9]+:$3 " && return 0
-		sleep 0.1
+		nap 0.1
 	done
 	diag "$(in_ns "$1" cat /proc/net/twin 2>&1)"
 	fail "no $2 listener on port $3 in $1"

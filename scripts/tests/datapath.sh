@@ -87,7 +87,7 @@ per_frame() {	# TYPE FUNCTION WHAT [tx-off]
 	wait_pid "$pid" 30 || fail "the receiver did not end: $(cat "$err")"
 	after=$(probe_hits "$t")
 	grep -q "received $SIZE " "$out" || fail "received: $(cat "$out")"
-	frames=$(in_ns "$a" "$TWINCTL" -s stats show |
+	frames=$("$TWINCTL" -n "$a" -s stats show |
 		awk '$1 == "tx_frames" { print $2 }')
 	diag "$type: $frames frames sent, $((after - before)) $what"
 	[ "${frames:-0}" -ge $((SIZE / 1500)) ] ||
@@ -125,7 +125,7 @@ test_stream_crc_computed_tx_off() {
 
 # A twin counter of namespace NS.
 twin_stat() {	# NS NAME
-	in_ns "$1" "$TWINCTL" -s stats show | awk -v n="$2" '$1 == n { print $2 }'
+	"$TWINCTL" -n "$1" -s stats show | awk -v n="$2" '$1 == n { print $2 }'
 }
 
 # SIZE bytes of TYPE from node 7 to node 9 over twin devices, as super-

@@ -88,7 +88,7 @@ test_carrier_follows_admin_state() {
 	local i
 	for ((i = 0; i < 20; i++)); do
 		[ "$(sysfs "$a" tw0 operstate)" = up ] && break
-		sleep 0.1
+		nap 0.1
 	done
 	[ "$(sysfs "$a" tw0 carrier)" = 1 ] || fail "carrier '$(sysfs "$a" tw0 carrier)' when up"
 	[ "$(sysfs "$a" tw0 operstate)" = up ] || fail "operstate $(sysfs "$a" tw0 operstate) when up"
@@ -117,18 +117,18 @@ test_move_to_netns() {
 	ns_twin c 3; local c=$REPLY
 	ok "$IP" -n "$a" link add tw1 type twin
 	ok "$IP" -n "$a" link set tw1 up
-	ok in_ns "$a" "$TWINCTL" addr add 5 dev tw1
+	ok "$TWINCTL" -n "$a" addr add 5 dev tw1
 	ok "$IP" -n "$a" link set tw1 netns "$b"
 	"$IP" -n "$a" link show tw1 >/dev/null 2>&1 && fail "tw1 still in $a"
 	ok "$IP" -n "$b" link show tw1
 	# Spec silent; like IP addresses, the node does not follow the device.
-	in_ns "$a" "$TWINCTL" addr show | grep -qw 5 &&
-		fail "node 5 still listed in $a after the move: $(in_ns "$a" "$TWINCTL" addr show)"
-	in_ns "$b" "$TWINCTL" addr show | grep -q tw1 &&
-		fail "tw1 arrived in $b with an address: $(in_ns "$b" "$TWINCTL" addr show)"
+	"$TWINCTL" -n "$a" addr show | grep -qw 5 &&
+		fail "node 5 still listed in $a after the move: $("$TWINCTL" -n "$a" addr show)"
+	"$TWINCTL" -n "$b" addr show | grep -q tw1 &&
+		fail "tw1 arrived in $b with an address: $("$TWINCTL" -n "$b" addr show)"
 	# In its new namespace it works, on the same segment.
 	ok "$IP" -n "$b" link set tw1 up
-	ok in_ns "$b" "$TWINCTL" addr add 5 dev tw1
+	ok "$TWINCTL" -n "$b" addr add 5 dev tw1
 	local out
 	out=$(mktemp)
 	defer "rm -f $out"
@@ -148,14 +148,14 @@ test_link_del() {
 	ns_new a; local a=$REPLY
 	ok "$IP" -n "$a" link add tw0 type twin
 	ok "$IP" -n "$a" link set tw0 up
-	ok in_ns "$a" "$TWINCTL" addr add 7 dev tw0
+	ok "$TWINCTL" -n "$a" addr add 7 dev tw0
 	ok "$IP" -n "$a" link del tw0
 	"$IP" -n "$a" link show tw0 >/dev/null 2>&1 && fail "tw0 still there"
-	in_ns "$a" "$TWINCTL" addr show | grep -qw 7 &&
-		fail "node 7 still listed: $(in_ns "$a" "$TWINCTL" addr show)"
+	"$TWINCTL" -n "$a" addr show | grep -qw 7 &&
+		fail "node 7 still listed: $("$TWINCTL" -n "$a" addr show)"
 	# The node can be used again on a new device.
 	ok "$IP" -n "$a" link add tw0 type twin
-	ok in_ns "$a" "$TWINCTL" addr add 7 dev tw0
+	ok "$TWINCTL" -n "$a" addr add 7 dev tw0
 }
 
 # Deleting a device under a bound socket and with traffic: no crash, and
@@ -211,10 +211,10 @@ test_stats64() {
 # twinctl link add makes a device on a given segment.
 test_twinctl_link_add_segment() {
 	ns_new a; local a=$REPLY
-	ok in_ns "$a" "$TWINCTL" link add tw3 segment 5
+	ok "$TWINCTL" -n "$a" link add tw3 segment 5
 	ok "$IP" -n "$a" link show tw3
-	in_ns "$a" "$TWINCTL" link show | grep -q "tw3.*segment 5" ||
-		fail "twinctl link show: $(in_ns "$a" "$TWINCTL" link show)"
+	"$TWINCTL" -n "$a" link show | grep -q "tw3.*segment 5" ||
+		fail "twinctl link show: $("$TWINCTL" -n "$a" link show)"
 }
 
 # Segments owned by the init user namespace are closed to an unprivileged
@@ -256,7 +256,7 @@ test_userns_cannot_join_other_container() {
 	local i
 	for ((i = 0; i < 50; i++)); do
 		[ -e "$flag" ] && break
-		sleep 0.1
+		nap 0.1
 	done
 	[ -e "$flag" ] || fail "the first container could not make segment 62"
 	must_fail "$UNSHARE" -U -r -n "$TWINCTL" link add tw9 segment 62
@@ -267,7 +267,7 @@ test_userns_cannot_join_other_container() {
 	fi
 	# The init namespace's root has CAP_NET_ADMIN over every user namespace.
 	ns_new r; local r=$REPLY
-	ok in_ns "$r" "$TWINCTL" link add tw0 segment 62
+	ok "$TWINCTL" -n "$r" link add tw0 segment 62
 }
 
 run_tests test_link_add test_random_mac_differs test_mtu_bounds \

@@ -140,8 +140,8 @@ veth_pair() {
 	ok "$IP" -n "$c" link add va type veth peer name vb netns "$d"
 	ok "$IP" -n "$c" link set va up
 	ok "$IP" -n "$d" link set vb up
-	ok in_ns "$c" "$TWINCTL" addr add 11 dev va
-	ok in_ns "$d" "$TWINCTL" addr add 12 dev vb
+	ok "$TWINCTL" -n "$c" addr add 11 dev va
+	ok "$TWINCTL" -n "$d" addr add 12 dev vb
 	VETH_C=$c
 	VETH_D=$d
 }
@@ -178,7 +178,7 @@ test_netem_loss_stops_traffic() {
 	ok "$TC" -n "$a" qdisc add dev tw0 root netem loss 100%
 	recv_bg "$b" 5008 1; out=$REPLY
 	in_ns "$a" "$TWIN_DGRAM" send 2 5008 lost >/dev/null 2>&1
-	sleep 1
+	nap 1
 	[ -s "$out" ] && fail "datagram arrived through 100% loss: $(cat "$out")"
 	ok "$TC" -n "$a" qdisc del dev tw0 root
 	ok in_ns "$a" "$TWIN_DGRAM" send 2 5008 found
@@ -195,7 +195,7 @@ test_other_segment_isolated() {
 	recv_bg "$b" 5009 1; local outb=$REPLY
 	ok in_ns "$a" "$TWIN_DGRAM" send 2 5009 "segment 0 only"
 	wait_pid "$RECV_PID" 5 || fail "b got nothing"
-	sleep 0.5
+	nap 0.5
 	[ -s "$outc" ] && fail "segment 9 got it: $(cat "$outc")"
 	kill "$pidc" 2>/dev/null
 	[ -s "$outb" ] || fail "no output from b"

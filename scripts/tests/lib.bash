@@ -26,11 +26,21 @@ TAP_FAILED=0
 TAP_SKIPPED=0
 TAP_PASSED=0
 
+# Each line of the arguments as a TAP comment. No pipe: on the debug
+# kernel every fork costs about 50 ms, and diag runs in loops.
 diag() {
 	local line
-	printf '%s\n' "$*" | while IFS= read -r line; do
+	while IFS= read -r line; do
 		printf '# %s\n' "$line"
-	done
+	done <<< "$*"
+}
+
+# nap SECS: sleep without starting a program (an exec of sleep costs 70 ms
+# and more on the debug kernel, more than most naps): read times out on a
+# pipe that nobody writes to.
+exec {NAP_FD}<> <(:)
+nap() {
+	read -r -t "$1" -u "$NAP_FD" _ || :
 }
 
 # A program on PATH that is not a busybox applet, or nothing.
@@ -172,13 +182,18 @@ ns_new() {
 }
 
 ns_del() {
-	local dev
+	local line dev cmds=""
 	# Delete twin and veth devices now: namespace teardown is
 	# asynchronous, and a dying device must not answer on segment 0.
-	for dev in $("$IP" -n "$1" -o link show 2>/dev/null |
-		awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
-		[ "$dev" = lo ] || "$IP" -n "$1" link del "$dev" 2>/dev/null
-	done
+	# One ip for all of them (-force: a veth whose peer went first is
+	# already gone).
+	while IFS= read -r line; do
+		dev=${line#*: }
+		dev=${dev%%:*}
+		dev=${dev%%@*}
+		[ "$dev" = lo ] || cmds+="link del $dev"$'\n'
+	done < <("$IP" -n "$1" -o link show 2>/dev/null)
+	[ -z "$cmds" ] || "$IP" -n "$1" -force -batch - <<< "$cmds" > /dev/null 2>&1
 	"$IP" netns del "$1" 2>/dev/null
 }
 
@@ -200,10 +215,10 @@ ns_twin() {
 	if [ "$seg" = 0 ]; then
 		ok "$IP" -n "$ns" link add tw0 type twin
 	else
-		ok in_ns "$ns" "$TWINCTL" link add tw0 segment "$seg"
+		ok "$TWINCTL" -n "$ns" link add tw0 segment "$seg"
 	fi
 	ok "$IP" -n "$ns" link set tw0 up
-	ok in_ns "$ns" "$TWINCTL" addr add "$2" dev tw0
+	ok "$TWINCTL" -n "$ns" addr add "$2" dev tw0
 	REPLY=$ns
 }
 
@@ -217,7 +232,7 @@ wait_for() {
 	local file=$1 pattern=$2 secs=$((${3:-5} * MULT)) i
 	for ((i = 0; i < secs * 10; i++)); do
 		grep -qE -- "$pattern" "$file" 2>/dev/null && return 0
-		sleep 0.1
+		nap 0.1
 	done
 	return 1
 }
@@ -227,7 +242,7 @@ wait_until() {	# SECS COND
 	local secs=$(($1 * MULT)) i
 	for ((i = 0; i < secs * 10; i++)); do
 		eval "$2" 2>/dev/null && return 0
-		sleep 0.1
+		nap 0.1
 	done
 	eval "$2" 2>/dev/null
 }
@@ -238,7 +253,7 @@ wait_pid() {
 	local pid=$1 secs=$((${2:-5} * MULT)) i
 	for ((i = 0; i < secs * 10; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
+		nap 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		kill "$pid" 2>/dev/null

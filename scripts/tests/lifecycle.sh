@@ -54,8 +54,8 @@ veth_pair() {
 	ok "$IP" -n "$NS_A" link add vethA type veth peer name vethB netns "$NS_B"
 	ok "$IP" -n "$NS_A" link set vethA up
 	ok "$IP" -n "$NS_B" link set vethB up
-	ok in_ns "$NS_A" "$TWINCTL" addr add 7 dev vethA
-	ok in_ns "$NS_B" "$TWINCTL" addr add 9 dev vethB
+	ok "$TWINCTL" -n "$NS_A" addr add 7 dev vethA
+	ok "$TWINCTL" -n "$NS_B" addr add 9 dev vethB
 	IFINDEX_A=$(in_ns "$NS_A" cat /sys/class/net/vethA/ifindex)
 	TMPD=$(mktemp -d)
 	defer "rm -rf $TMPD"
@@ -213,7 +213,7 @@ test_down_up_transfer_completes() {
 	local start
 	veth_pair
 	connection 8 0 bi
-	sleep 0.5
+	nap 0.5
 	ok "$IP" -n "$NS_A" link set vethA down
 	start=$SECONDS
 	if ! running cli || ! running srv; then
@@ -221,11 +221,11 @@ test_down_up_transfer_completes() {
 		show_xfer srv
 		fail "the transfer ended before vethA went down: make it longer"
 	fi
-	in_ns "$NS_A" "$TWINCTL" addr show | grep -qw 7 ||
-		fail "vethA lost node 7 when it went down: $(in_ns "$NS_A" "$TWINCTL" addr show 2>&1)"
-	[ -z "$(in_ns "$NS_A" "$TWINCTL" neigh show dev vethA)" ] ||
-		fail "neighbours of vethA kept while it is down: $(in_ns "$NS_A" "$TWINCTL" neigh show dev vethA)"
-	sleep 2.5
+	"$TWINCTL" -n "$NS_A" addr show | grep -qw 7 ||
+		fail "vethA lost node 7 when it went down: $("$TWINCTL" -n "$NS_A" addr show 2>&1)"
+	[ -z "$("$TWINCTL" -n "$NS_A" neigh show dev vethA)" ] ||
+		fail "neighbours of vethA kept while it is down: $("$TWINCTL" -n "$NS_A" neigh show dev vethA)"
+	nap 2.5
 	if ! running cli || ! running srv; then
 		show_xfer cli
 		show_xfer srv
@@ -243,7 +243,7 @@ wait_cond() {
 	shift
 	for ((i = 0; i < n; i++)); do
 		"$@" && return 0
-		sleep 0.1
+		nap 0.1
 	done
 	return 1
 }
@@ -253,11 +253,11 @@ no_carrier() {	# NS DEV
 }
 
 no_neighbours() {	# NS DEV
-	[ -z "$(in_ns "$1" "$TWINCTL" neigh show dev "$2")" ]
+	[ -z "$("$TWINCTL" -n "$1" neigh show dev "$2")" ]
 }
 
 tx_frames() {	# NS: the namespace's tx_frames counter
-	in_ns "$1" "$TWINCTL" -s stats | awk '$1 == "tx_frames" { print $2 }'
+	"$TWINCTL" -n "$1" -s stats | awk '$1 == "tx_frames" { print $2 }'
 }
 
 # vethB down takes vethA's carrier (vethA stays administratively up)
@@ -269,7 +269,7 @@ test_carrier_loss_as_down() {
 	local tx0 tx1 start
 	veth_pair
 	connection 8 0 bi
-	[ -n "$(in_ns "$NS_A" "$TWINCTL" neigh show dev vethA)" ] ||
+	[ -n "$("$TWINCTL" -n "$NS_A" neigh show dev vethA)" ] ||
 		fail "no neighbour on vethA under a connection"
 	ok "$IP" -n "$NS_B" link set vethB down
 	start=$SECONDS
@@ -282,12 +282,12 @@ test_carrier_loss_as_down() {
 		show_xfer srv
 		fail "the transfer ended before vethA lost carrier: make it longer"
 	fi
-	in_ns "$NS_A" "$TWINCTL" addr show | grep -qw 7 ||
-		fail "vethA lost node 7 with its carrier: $(in_ns "$NS_A" "$TWINCTL" addr show 2>&1)"
+	"$TWINCTL" -n "$NS_A" addr show | grep -qw 7 ||
+		fail "vethA lost node 7 with its carrier: $("$TWINCTL" -n "$NS_A" addr show 2>&1)"
 	wait_cond 5 no_neighbours "$NS_A" vethA ||
-		fail "neighbours of vethA kept without carrier: $(in_ns "$NS_A" "$TWINCTL" neigh show dev vethA)"
+		fail "neighbours of vethA kept without carrier: $("$TWINCTL" -n "$NS_A" neigh show dev vethA)"
 	tx0=$(tx_frames "$NS_A")
-	sleep 2.5	# the outage: the connection retransmits meanwhile
+	nap 2.5	# the outage: the connection retransmits meanwhile
 	tx1=$(tx_frames "$NS_A")
 	[ "$tx1" = "$tx0" ] ||
 		fail "twin sent $((tx1 - tx0)) frames through vethA without carrier"
@@ -307,7 +307,7 @@ test_down_past_user_timeout() {
 	local start took
 	veth_pair
 	connection 100 2000
-	sleep 0.5
+	nap 0.5
 	ok "$IP" -n "$NS_A" link set vethA down
 	start=$SECONDS
 	xfer_ends cli 20 ETIMEDOUT
@@ -315,7 +315,7 @@ test_down_past_user_timeout() {
 	diag "ETIMEDOUT after $took s"
 	[ "$took" -le $((12 * MULT)) ] || fail "ETIMEDOUT took $took s with a 2 s user timeout"
 	[ "$took" -ge 1 ] || fail "ETIMEDOUT after $took s, before the 2 s user timeout"
-	in_ns "$NS_A" "$TWINCTL" addr show | grep -qw 7 || fail "node 7 gone with the device down"
+	"$TWINCTL" -n "$NS_A" addr show | grep -qw 7 || fail "node 7 gone with the device down"
 }
 
 # ------------------------------------------------------------ unregister
@@ -357,8 +357,8 @@ test_link_move_netns() {
 	sock_wait bdev 10
 	sock_expect bdev "poll:.* ERR.*" "so_error: ENODEV" "send: ENODEV"
 	# The device arrives in c without a twin address.
-	in_ns "$c" "$TWINCTL" addr show | grep -q vethA &&
-		fail "vethA arrived in c with an address: $(in_ns "$c" "$TWINCTL" addr show)"
+	"$TWINCTL" -n "$c" addr show | grep -q vethA &&
+		fail "vethA arrived in c with an address: $("$TWINCTL" -n "$c" addr show)"
 	no_unregister_wait
 }
 
@@ -375,12 +375,12 @@ test_addr_del() {
 	veth_pair
 	ok "$IP" -n "$NS_A" link add tw0 type twin
 	ok "$IP" -n "$NS_A" link set tw0 up
-	ok in_ns "$NS_A" "$TWINCTL" addr add 8 dev tw0
+	ok "$TWINCTL" -n "$NS_A" addr add 8 dev tw0
 	connection 100
 	sock_bg bnode "$NS_A" dgram bind 7 5000 ready wait "$GO" send 9 5000 send 9 5000 \
 		wait "$GO.2"
 	sock_expect bnode "bind: ok"
-	ok in_ns "$NS_A" "$TWINCTL" addr del 7 dev vethA
+	ok "$TWINCTL" -n "$NS_A" addr del 7 dev vethA
 	touch "$GO"
 	xfer_ends cli 5 ENETDOWN
 	out=$(in_ns "$NS_A" "$TWIN_SOCK" dgram bind 0 5000)
@@ -412,10 +412,10 @@ test_addr_del_ends_orphan() {
 	# The process has exited: its socket is an orphan from its close on.
 	in_ns "$NS_A" grep -q " 9:6001 " /proc/net/twin ||
 		fail "no orphan in /proc/net/twin: $(in_ns "$NS_A" cat /proc/net/twin)"
-	ok in_ns "$NS_A" "$TWINCTL" addr del 7 dev vethA
+	ok "$TWINCTL" -n "$NS_A" addr del 7 dev vethA
 	for ((i = 0; i < 20; i++)); do
 		in_ns "$NS_A" grep -q " 9:6001 " /proc/net/twin || break
-		sleep 0.1
+		nap 0.1
 	done
 	in_ns "$NS_A" grep -q " 9:6001 " /proc/net/twin &&
 		fail "the orphan outlived its node by 2 s: $(in_ns "$NS_A" cat /proc/net/twin)"
@@ -441,7 +441,7 @@ rmmod_twin_within() {
 		[ "$rc" = 124 ] && fail "rmmod twin hung for 20 s"
 		[ "$rc" = 0 ] && return 0
 		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.5
+		nap 0.5
 	done
 	diag "rmmod: $(cat "$out")"
 	diag "refcnt $(cat /sys/module/twin/refcnt 2>/dev/null)"
@@ -462,7 +462,7 @@ test_netns_delete_then_rmmod() {
 	sock_bg bidx "$NS_A" dgram bind 0 5001 "$IFINDEX_A" ready wait "$GO"
 	ok "$IP" netns del "$NS_A"
 	ok "$IP" netns del "$NS_B"
-	sleep 0.5
+	nap 0.5
 	running cli || { show_xfer cli; fail "the client died with its namespace's name"; }
 	local name pid
 	for name in cli srv bdev bnode bidx; do
@@ -494,8 +494,8 @@ test_rmmod_veth() {
 	xfer_ends srv 5 ENETDOWN
 	sock_wait bdev 10
 	sock_expect bdev "poll:.* ERR.*" "so_error: ENODEV" "send: ENODEV"
-	in_ns "$NS_A" "$TWINCTL" addr show | grep -qw 7 &&
-		fail "node 7 outlived vethA: $(in_ns "$NS_A" "$TWINCTL" addr show)"
+	"$TWINCTL" -n "$NS_A" addr show | grep -qw 7 &&
+		fail "node 7 outlived vethA: $("$TWINCTL" -n "$NS_A" addr show)"
 	no_unregister_wait
 	ok "$MODPROBE" veth
 }

@@ -46,7 +46,7 @@ restore() {
 		# Sockets of the last test may still be closing: retry.
 		for ((i = 0; i < 50; i++)); do
 			"$RMMOD" twin 2>/dev/null && break
-			sleep 0.2
+			nap 0.2
 		done
 	fi
 	loaded || "$INSMOD" "$TWIN_KO" || true
@@ -128,7 +128,7 @@ test_rmmod_busy_with_socat() {
 	local i
 	for ((i = 0; i < 50; i++)); do
 		[ "$(cat /sys/module/twin/refcnt)" -gt 0 ] && break
-		sleep 0.1
+		nap 0.1
 	done
 	expect_busy
 	kill "$pid"

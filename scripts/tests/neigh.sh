@@ -33,8 +33,8 @@ veth_pair() {
 	ok "$IP" -n "$NS_A" link add vethA type veth peer name vethB netns "$NS_B"
 	ok "$IP" -n "$NS_A" link set vethA up
 	ok "$IP" -n "$NS_B" link set vethB up
-	ok in_ns "$NS_A" "$TWINCTL" addr add 7 dev vethA
-	ok in_ns "$NS_B" "$TWINCTL" addr add 9 dev vethB
+	ok "$TWINCTL" -n "$NS_A" addr add 7 dev vethA
+	ok "$TWINCTL" -n "$NS_B" addr add 9 dev vethB
 	MAC_A=$(in_ns "$NS_A" cat /sys/class/net/vethA/address)
 	MAC_B=$(in_ns "$NS_B" cat /sys/class/net/vethB/address)
 	IFINDEX_A=$(in_ns "$NS_A" cat /sys/class/net/vethA/ifindex)
@@ -46,8 +46,8 @@ add_c() {
 	ok "$IP" -n "$NS_A" link add vethC type veth peer name vethC2 netns "$NS_C"
 	ok "$IP" -n "$NS_A" link set vethC up
 	ok "$IP" -n "$NS_C" link set vethC2 up
-	ok in_ns "$NS_A" "$TWINCTL" addr add 8 dev vethC
-	ok in_ns "$NS_C" "$TWINCTL" addr add 11 dev vethC2
+	ok "$TWINCTL" -n "$NS_A" addr add 8 dev vethC
+	ok "$TWINCTL" -n "$NS_C" addr add 11 dev vethC2
 	MAC_C=$(in_ns "$NS_C" cat /sys/class/net/vethC2/address)
 }
 
@@ -67,20 +67,29 @@ sysctl_set() {
 
 # neigh_line NS NODE: that node's line of `twinctl neigh show` ("" if none).
 neigh_line() {
-	in_ns "$1" "$TWINCTL" neigh show 2>&1 | awk -v n="$2" '$1 == "node" && $2 == n'
+	local line
+	while IFS= read -r line; do
+		[[ $line == "node $2 "* ]] && printf '%s\n' "$line"
+	done < <("$TWINCTL" -n "$1" neigh show 2>&1)
+	return 0
 }
 
 # State names; a twinctl older than the STALE/PROBE states prints their
 # numbers (uapi: STALE 3, PROBE 4).
 line_state() {	# LINE
-	local state
-	[ -n "$1" ] || { echo NONE; return; }
-	state=${1##* }
-	case $state in
-	STATE_3) state=STALE ;;
-	STATE_4) state=PROBE ;;
+	state_of_line "$1"
+	echo "$REPLY"
+}
+
+# line_state without a subshell: the state in $REPLY.
+state_of_line() {	# LINE
+	REPLY=NONE
+	[ -n "$1" ] || return 0
+	REPLY=${1##* }
+	case $REPLY in
+	STATE_3) REPLY=STALE ;;
+	STATE_4) REPLY=PROBE ;;
 	esac
-	echo "$state"
 }
 
 neigh_state() {	# NS NODE
@@ -88,7 +97,8 @@ neigh_state() {	# NS NODE
 }
 
 line_mac() {	# LINE
-	sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p' <<< "$1"
+	[[ $1 =~ \ lladdr\ ([0-9a-f:]*) ]] && echo "${BASH_REMATCH[1]}"
+	return 0
 }
 
 neigh_mac() {	# NS NODE
@@ -103,25 +113,27 @@ now_ms() {
 }
 
 wait_state() {
-	local start end s
-	start=$(now_ms)
-	end=$((start + $4 * 1000))
+	local start now
+	now=${EPOCHREALTIME/./}
+	start=$((now / 1000))
 	while :; do
 		WAITED_LINE=$(neigh_line "$1" "$2")
-		s=$(line_state "$WAITED_LINE")
-		if [[ $s =~ ^($3)$ ]]; then
-			WAITED_MS=$(($(now_ms) - start))
+		state_of_line "$WAITED_LINE"
+		now=${EPOCHREALTIME/./}
+		now=$((now / 1000))
+		if [[ $REPLY =~ ^($3)$ ]]; then
+			WAITED_MS=$((now - start))
 			return 0
 		fi
-		[ "$(now_ms)" -lt "$end" ] || return 1
-		sleep 0.05
+		[ "$now" -lt $((start + $4 * 1000)) ] || return 1
+		nap 0.05
 	done
 }
 
 show_neigh() {	# NS...
 	local ns
 	for ns in "$@"; do
-		diag "neigh show in ${ns##*-}: $(in_ns "$ns" "$TWINCTL" neigh show 2>&1 | tr '\n' ';')"
+		diag "neigh show in ${ns##*-}: $("$TWINCTL" -n "$ns" neigh show 2>&1 | tr '\n' ';')"
 	done
 }
 
@@ -164,7 +176,7 @@ rec_history() {	# NODE
 # The object of `twinctl -s -j neigh show` (-s: with confirmed_ms) for NODE, in $REPLY ("" if none).
 neigh_json() {	# NS NODE
 	local out obj
-	out=$(in_ns "$1" "$TWINCTL" -s -j neigh show 2>&1) || fail "twinctl -s -j neigh show: $out"
+	out=$("$TWINCTL" -n "$1" -s -j neigh show 2>&1) || fail "twinctl -s -j neigh show: $out"
 	REPLY=""
 	out=${out//$'\n'/}
 	out=${out//' '/}
@@ -189,7 +201,7 @@ json_field() {
 # A counter of `twinctl -s stats`; fails (status 1, nothing printed) if
 # twinctl does not print it: callers fail the test then.
 stat_of() {	# NS NAME
-	in_ns "$1" "$TWINCTL" -s stats 2>/dev/null |
+	"$TWINCTL" -n "$1" -s stats 2>/dev/null |
 		awk -v k="$2" '$1 == k { print $2; found = 1; exit } END { exit !found }'
 }
 
@@ -230,14 +242,14 @@ test_show_after_traffic() {
 	learn_b
 	line=$(neigh_line "$NS_A" 9)
 	diag "a: $line"
-	[ -n "$line" ] || fail "no entry for node 9 after a datagram: $(in_ns "$NS_A" "$TWINCTL" neigh show 2>&1)"
+	[ -n "$line" ] || fail "no entry for node 9 after a datagram: $("$TWINCTL" -n "$NS_A" neigh show 2>&1)"
 	[[ $line =~ \ dev\ vethA( |$) ]] || fail "entry not on vethA: $line"
 	[ "$(neigh_mac "$NS_A" 9)" = "$MAC_B" ] || fail "lladdr '$(neigh_mac "$NS_A" 9)', expected vethB's $MAC_B"
 	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] || fail "state '$(neigh_state "$NS_A" 9)', expected REACHABLE"
 	# Filtered by device.
-	in_ns "$NS_A" "$TWINCTL" neigh show dev vethA | grep -q "^node 9 " ||
-		fail "neigh show dev vethA: $(in_ns "$NS_A" "$TWINCTL" neigh show dev vethA 2>&1)"
-	in_ns "$NS_A" "$TWINCTL" neigh show dev lo | grep -q "^node 9 " &&
+	"$TWINCTL" -n "$NS_A" neigh show dev vethA | grep -q "^node 9 " ||
+		fail "neigh show dev vethA: $("$TWINCTL" -n "$NS_A" neigh show dev vethA 2>&1)"
+	"$TWINCTL" -n "$NS_A" neigh show dev lo | grep -q "^node 9 " &&
 		fail "neigh show dev lo lists node 9"
 	return 0
 }
@@ -249,7 +261,7 @@ test_show_json() {
 	neigh_json "$NS_A" 9
 	obj=$REPLY
 	diag "a: {$obj}"
-	[ -n "$obj" ] || fail "no object with \"node\":9 in: $(in_ns "$NS_A" "$TWINCTL" -j neigh show 2>&1)"
+	[ -n "$obj" ] || fail "no object with \"node\":9 in: $("$TWINCTL" -n "$NS_A" -j neigh show 2>&1)"
 	[ "$(json_field "$obj" ifname)" = vethA ] || fail "ifname '$(json_field "$obj" ifname)'"
 	[ "$(json_field "$obj" ifindex)" = "$IFINDEX_A" ] || fail "ifindex '$(json_field "$obj" ifindex)', vethA is $IFINDEX_A"
 	[ "$(json_field "$obj" lladdr)" = "$MAC_B" ] || fail "lladdr '$(json_field "$obj" lladdr)', expected $MAC_B"
@@ -268,7 +280,7 @@ test_show_json() {
 	a1=$(now_ms)
 	confirmed=$(json_field "$REPLY" confirmed_ms)
 	[ -n "$confirmed" ] || fail "no confirmed_ms: {$REPLY}"
-	sleep 1
+	nap 1
 	b0=$(now_ms)
 	neigh_json "$NS_A" 9
 	b1=$(now_ms)
@@ -294,9 +306,9 @@ test_flush_all_and_dev() {
 	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] || fail "9: $(neigh_state "$NS_A" 9)"
 	[ "$(neigh_state "$NS_A" 11)" = REACHABLE ] || fail "11: $(neigh_state "$NS_A" 11)"
 	[ "$(neigh_mac "$NS_A" 11)" = "$MAC_C" ] || fail "11 lladdr $(neigh_mac "$NS_A" 11), expected $MAC_C"
-	ok in_ns "$NS_A" "$TWINCTL" neigh flush
-	[ -z "$(in_ns "$NS_A" "$TWINCTL" neigh show)" ] ||
-		fail "entries after flush: $(in_ns "$NS_A" "$TWINCTL" neigh show)"
+	ok "$TWINCTL" -n "$NS_A" neigh flush
+	[ -z "$("$TWINCTL" -n "$NS_A" neigh show)" ] ||
+		fail "entries after flush: $("$TWINCTL" -n "$NS_A" neigh show)"
 	s1=$(stat_of "$NS_A" neigh_solicit) || fail "twinctl -s stats prints no neigh_solicit"
 	RECV_OUT=$recv_b; send_ok "$NS_A" 9 5000 two
 	RECV_OUT=$recv_c; send_ok "$NS_A" 11 5000 two
@@ -306,15 +318,15 @@ test_flush_all_and_dev() {
 	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] || fail "9 after the flush and a send: $(neigh_state "$NS_A" 9)"
 	[ "$(neigh_state "$NS_A" 11)" = REACHABLE ] || fail "11 after the flush and a send: $(neigh_state "$NS_A" 11)"
 	# Per device.
-	ok in_ns "$NS_A" "$TWINCTL" neigh flush dev vethA
+	ok "$TWINCTL" -n "$NS_A" neigh flush dev vethA
 	[ -z "$(neigh_line "$NS_A" 9)" ] || fail "node 9 (vethA) after flush dev vethA: $(neigh_line "$NS_A" 9)"
 	[ "$(neigh_state "$NS_A" 11)" = REACHABLE ] ||
 		fail "node 11 (vethC) after flush dev vethA: $(neigh_state "$NS_A" 11)"
-	ok in_ns "$NS_A" "$TWINCTL" neigh flush dev vethC
+	ok "$TWINCTL" -n "$NS_A" neigh flush dev vethC
 	[ -z "$(neigh_line "$NS_A" 11)" ] || fail "node 11 after flush dev vethC"
 	RECV_OUT=$recv_b; send_ok "$NS_A" 9 5000 three
 	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] || fail "9 not rediscovered after flush dev"
-	must_fail in_ns "$NS_A" "$TWINCTL" neigh flush dev nosuchdev
+	must_fail "$TWINCTL" -n "$NS_A" neigh flush dev nosuchdev
 }
 
 # REACHABLE -> STALE once neigh_reachable_ms pass without confirmation;
@@ -394,7 +406,7 @@ test_solicitation_confirms_stale() {
 	wait_state "$NS_A" 9 STALE 8 || fail "not STALE: $(neigh_state "$NS_A" 9)"
 	sysctl_set "$NS_A" neigh_reachable_ms 30000
 	s1=$(stat_of "$NS_A" neigh_solicit) || fail "twinctl -s stats prints no neigh_solicit"
-	ok in_ns "$NS_B" "$TWINCTL" neigh flush
+	ok "$TWINCTL" -n "$NS_B" neigh flush
 	[ -z "$(neigh_line "$NS_B" 7)" ] || fail "b's entry for 7 survived the flush: $(neigh_line "$NS_B" 7)"
 	recv_start "$NS_A" 5001
 	send_ok "$NS_B" 7 5001 solicits-a
@@ -454,7 +466,7 @@ test_mac_change_gratuitous() {
 	t0=$(now_ms)
 	for ((i = 0; i < 20; i++)); do
 		[ "$(neigh_mac "$NS_A" 9)" = "$new" ] && break
-		sleep 0.05
+		nap 0.05
 	done
 	[ "$(neigh_mac "$NS_A" 9)" = "$new" ] || {
 		show_neigh "$NS_A" "$NS_B"
@@ -526,7 +538,7 @@ test_mac_change_connection_continues() {
 	local new=02:42:ac:11:00:9a size=$((128 * 1024)) start
 	veth_pair
 	start_stream "$size" 65536
-	sleep 0.5
+	nap 0.5
 	kill -0 "$C_PID" 2>/dev/null || { show_xfer client "$C_OUT" "$C_ERR"; fail "client ended before the change"; }
 	start=$SECONDS
 	ok "$IP" -n "$NS_B" link set dev vethB address "$new"
@@ -558,7 +570,7 @@ test_silent_mac_change_recovers() {
 	retrans=$((2000 * MULT))
 	sysctl_set "$NS_A" neigh_retrans_ms "$retrans"
 	start_stream "$size" 65536
-	sleep 0.5
+	nap 0.5
 	# Recording before the drop starts: the first RTO comes soon after.
 	rec_start "$NS_A"
 	"$TC" -n "$NS_B" qdisc add dev vethB root netem loss 100% >/dev/null 2>&1 ||
@@ -601,12 +613,12 @@ test_silent_mac_change_recovers() {
 test_answer_on_own_device_only() {
 	local a0 s0 line
 	veth_pair
-	ok in_ns "$NS_A" "$TWINCTL" link add tw0 segment 5
-	ok in_ns "$NS_B" "$TWINCTL" link add tw0 segment 5
+	ok "$TWINCTL" -n "$NS_A" link add tw0 segment 5
+	ok "$TWINCTL" -n "$NS_B" link add tw0 segment 5
 	ok "$IP" -n "$NS_A" link set tw0 up
 	ok "$IP" -n "$NS_B" link set tw0 up
-	ok in_ns "$NS_A" "$TWINCTL" addr add 17 dev tw0
-	ok in_ns "$NS_B" "$TWINCTL" addr add 19 dev tw0
+	ok "$TWINCTL" -n "$NS_A" addr add 17 dev tw0
+	ok "$TWINCTL" -n "$NS_B" addr add 19 dev tw0
 	s0=$(stat_of "$NS_A" neigh_solicit) || fail "twinctl -s stats prints no neigh_solicit"
 	a0=$(stat_of "$NS_B" neigh_advert) || fail "twinctl -s stats prints no neigh_advert"
 	learn_b
@@ -651,12 +663,12 @@ test_link_up_announces() {
 	local a1 a2 s1 old new=02:42:ac:11:00:9d seg=$((4000 + RANDOM))
 	ns_new a; NS_A=$REPLY
 	ns_new b; NS_B=$REPLY
-	ok in_ns "$NS_A" "$TWINCTL" link add tw0 segment "$seg"
-	ok in_ns "$NS_B" "$TWINCTL" link add tw0 segment "$seg"
+	ok "$TWINCTL" -n "$NS_A" link add tw0 segment "$seg"
+	ok "$TWINCTL" -n "$NS_B" link add tw0 segment "$seg"
 	ok "$IP" -n "$NS_A" link set tw0 up
 	ok "$IP" -n "$NS_B" link set tw0 up
-	ok in_ns "$NS_A" "$TWINCTL" addr add 7 dev tw0
-	ok in_ns "$NS_B" "$TWINCTL" addr add 9 dev tw0
+	ok "$TWINCTL" -n "$NS_A" addr add 7 dev tw0
+	ok "$TWINCTL" -n "$NS_B" addr add 9 dev tw0
 	learn_b
 	old=$(neigh_mac "$NS_A" 9)
 	[ -n "$old" ] || fail "a has no entry for 9 after traffic"

@@ -40,7 +40,7 @@ genl_refused() {
 
 # twinctl_refused ARGS...: twinctl in $N must fail and say something.
 twinctl_refused() {
-	must_fail in_ns "$N" "$TWINCTL" "$@"
+	must_fail "$TWINCTL" -n "$N" "$@"
 	diag "twinctl $*: $OUT"
 	[ -n "$OUT" ] || fail "twinctl $*: failed without a message"
 }
@@ -203,27 +203,48 @@ test_userns_admin_own_netns() {
 test_addr_show_formats() {
 	setup
 	local out
-	out=$(in_ns "$N" "$TWINCTL" addr show)
+	out=$("$TWINCTL" -n "$N" addr show)
 	echo "$out" | grep -q "^tw0 node 7$" || fail "addr show: $out"
 	echo "$out" | grep -q tw1 && fail "tw1 has no address but is listed: $out"
-	out=$(in_ns "$N" "$TWINCTL" -j addr show)
+	out=$("$TWINCTL" -n "$N" -j addr show)
 	echo "$out" | grep -Eq '"ifname" ?: ?"tw0"' || fail "-j addr show: $out"
 	echo "$out" | grep -Eq '"node" ?: ?7[,}]' || fail "-j addr show: $out"
 	# Decimal and hex input name the same node.
-	ok in_ns "$N" "$TWINCTL" addr add 0x10 dev tw1
-	in_ns "$N" "$TWINCTL" addr show | grep -q "^tw1 node 16$" ||
-		fail "0x10 is not node 16: $(in_ns "$N" "$TWINCTL" addr show)"
+	ok "$TWINCTL" -n "$N" addr add 0x10 dev tw1
+	"$TWINCTL" -n "$N" addr show | grep -q "^tw1 node 16$" ||
+		fail "0x10 is not node 16: $("$TWINCTL" -n "$N" addr show)"
 }
 
 test_addr_del_and_readd() {
 	setup
-	ok in_ns "$N" "$TWINCTL" addr del 7 dev tw0
+	ok "$TWINCTL" -n "$N" addr del 7 dev tw0
 	has_node 7 && fail "node 7 still there: $(nodes)"
-	ok in_ns "$N" "$TWINCTL" addr add 7 dev tw1
-	ok in_ns "$N" "$TWINCTL" addr add 8 dev tw0
-	ok in_ns "$N" "$TWINCTL" addr del dev tw0
+	ok "$TWINCTL" -n "$N" addr add 7 dev tw1
+	ok "$TWINCTL" -n "$N" addr add 8 dev tw0
+	ok "$TWINCTL" -n "$N" addr del dev tw0
 	has_node 8 && fail "node 8 still there: $(nodes)"
 	return 0
+}
+
+# twinctl -n NAME works in that namespace, as ip -n does; entering it
+# needs CAP_SYS_ADMIN, as setns(2) does.
+test_netns_option() {
+	setup
+	local out m
+	ns_twin m 9
+	m=$REPLY
+	out=$("$TWINCTL" -n "$N" addr show 2>&1) || fail "twinctl -n $N addr show: $out"
+	[ "$out" = "tw0 node 7" ] || fail "-n $N addr show: '$out', expected 'tw0 node 7'"
+	out=$("$TWINCTL" -netns "$m" addr show 2>&1) || fail "twinctl -netns $m addr show: $out"
+	[ "$out" = "tw0 node 9" ] || fail "-netns $m addr show: '$out', expected 'tw0 node 9'"
+	ok "$TWINCTL" -n "$N" addr add 8 dev tw1
+	has_node 8 || fail "-n $N addr add 8 did not reach $N: $(nodes)"
+	must_fail "$TWINCTL" -n "$PREFIX-none" addr show
+	[[ $OUT == *"cannot open network namespace"* ]] || fail "-n of no namespace: $OUT"
+	out=$("$TWIN_NOCAP" "$TWINCTL" -n "$N" addr show 2>&1)
+	[ $? = 2 ] || fail "-n without CAP_SYS_ADMIN did not exit 2: $out"
+	[[ $out == *"cannot enter network namespace"*"not permitted"* ]] ||
+		fail "-n without CAP_SYS_ADMIN: $out"
 }
 
 run_tests test_addr_add_nonexistent_dev test_addr_add_node_zero \
@@ -233,4 +254,4 @@ run_tests test_addr_add_nonexistent_dev test_addr_add_node_zero \
 	test_unknown_attribute test_link_new_bad test_addr_del_errors \
 	test_unprivileged_cannot_change test_unprivileged_can_show \
 	test_userns_admin_own_netns test_addr_show_formats \
-	test_addr_del_and_readd
+	test_addr_del_and_readd test_netns_option

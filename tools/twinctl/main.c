@@ -23,19 +23,24 @@ static const char synopsis[] =
 "twinctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
 "twinctl help\n"
 "OBJECT := { addr | link | neigh | sock | stats }\n"
-"OPTIONS := { -j[son] | -p[retty] | -s[tats] | -V[ersion] | -h[elp] }\n";
+"OPTIONS := { -j[son] | -p[retty] | -s[tats] | -n[etns] NAME | -V[ersion] |\n"
+"             -h[elp] }\n";
 
 static const char description[] =
 "twinctl configures twin, the AF_TWIN address family of the twin.ko\n"
 "kernel module, over the generic netlink family \"" TWIN_GENL_NAME "\". It works on\n"
-"the network namespace it runs in. OBJECT and COMMAND may be abbreviated\n"
-"(`twinctl a s` is `twinctl addr show`); a missing COMMAND means show.\n"
+"the network namespace it runs in, or on the one -n names. OBJECT and\n"
+"COMMAND may be abbreviated (`twinctl a s` is `twinctl addr show`); a\n"
+"missing COMMAND means show.\n"
 "Changes need CAP_NET_ADMIN.\n";
 
 static const char options[] =
 "-j, -json     JSON output: an array of objects (an object for stats)\n"
 "-p, -pretty   indent the JSON output\n"
 "-s, -stats    add the counters to link show\n"
+"-n, -netns NAME\n"
+"              work in the network namespace NAME (of ip netns add),\n"
+"              as ip -n NAME does\n"
 "-V, -Version  print the version and exit\n"
 "-h, -help     print this help and exit\n"
 "Long options may also be written with two dashes (--json).\n";
@@ -53,6 +58,7 @@ static const char trailer[] =
 "       twinctl link add tw1 segment 2\n"
 "       twinctl -s link show dev tw0\n"
 "       twinctl -j -p neigh\n"
+"       twinctl -n blue addr show\n"
 "       twinctl -s stats\n";
 
 static void help(void)
@@ -158,6 +164,17 @@ int main(int argc, char **argv)
 			pretty = true;
 		} else if (opt[1] && (matches(opt, "-stats") || matches(opt, "-statistics"))) {
 			opt_stats++;
+		} else if (opt[1] && matches(opt, "-netns")) {
+			if (argc < 2) {
+				fprintf(stderr, TWINCTL_NAME ": option \"%s\" needs a namespace name\n",
+					argv[0]);
+				return usage();
+			}
+			argc--;
+			argv++;
+			ret = netns_switch(argv[0]);
+			if (ret != EXIT_OK)
+				return ret;
 		} else if (opt[1] && matches(opt, "-Version")) {
 			printf(TWINCTL_NAME " %s (generic netlink family \"%s\" version %d)\n",
 			       TWINCTL_VERSION, TWIN_GENL_NAME, TWIN_GENL_VERSION);

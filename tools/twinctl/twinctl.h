@@ -33,6 +33,9 @@ extern const struct object addr_object, link_object, neigh_object,
 
 extern int opt_stats;
 
+/* netns.c */
+int netns_switch(const char *name);
+
 /* args.c */
 bool matches(const char *arg, const char *word);
 void print_indented(FILE *f, const char *text, const char *indent);

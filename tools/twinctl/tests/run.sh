@@ -109,6 +109,11 @@ X
 e "unknown object" 1 ok 'object "bogus" is unknown' bogus
 e "unknown command" 1 ok 'command "bogus" is unknown for addr' addr bogus
 e "unknown option" 1 ok 'option "-x" is unknown' -x addr
+e "-n without a name" 1 ok 'option "-n" needs a namespace name' -n
+e "-netns of a missing namespace" 1 ok "cannot open network namespace \"twinctl-none-$$\"" -netns "twinctl-none-$$" addr
+for bad in a/b .. . ''; do
+	e "-n \"$bad\" is not a name" 1 ok "invalid network namespace name \"$bad\"" -n "$bad" addr
+done
 
 # NODE and other values, refused before any netlink.
 for bad in 0 0x0 0xffffffff 4294967295 4294967296 -1 +7 7x 0x '' ' 7' 1e3; do
