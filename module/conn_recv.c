@@ -95,24 +95,20 @@ static u32 twin_conn_clean_acked(struct sock *sk, u32 ack)
 
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+		bool part = twin_after(cb->end_seq, ack);
 
-		if (twin_after(cb->end_seq, ack)) {
-			if (twin_after(ack, cb->seq) &&
-			    !(cb->flags & TWIN_F_SYN)) {
-				if (cb->retransmitted)
-					retransmitted = true;
-				else if (cb->sent_us)
-					sample = cb->sent_us;
-				bytes += ack - cb->seq;
-				/* Failing, it is tried again before a resend. */
-				twin_conn_trim_acked(sk, skb, ack);
-			}
+		if (part && (!twin_after(ack, cb->seq) || (cb->flags & TWIN_F_SYN)))
 			break;
-		}
 		if (cb->retransmitted)
 			retransmitted = true;
 		else if (cb->sent_us)
 			sample = cb->sent_us;
+		if (part) {
+			bytes += ack - cb->seq;
+			/* Failing, it is tried again before a resend. */
+			twin_conn_trim_acked(sk, skb, ack);
+			break;
+		}
 		if (skb == c->send_head)
 			c->send_head = NULL;
 		bytes += skb->len;

@@ -53,42 +53,69 @@ probe_hits() {	# TRACING
 	awk -v p="$PROBE" '$1 == p { print $2 }' "$1/kprobe_profile"
 }
 
+# A twin counter of namespace NS.
+twin_stat() {	# NS NAME
+	"$TWINCTL" -n "$1" -s stats show | awk -v n="$2" '$1 == n { print $2 }'
+}
+
+# probe_on FUNCTION [ours]: count FUNCTION's calls with a kprobe until the
+# test ends; the tracing directory in $PROBE_DIR, for probe_hits. A kernel
+# function that cannot be probed skips the test; one of twin's own
+# ("ours") fails it.
+probe_on() {
+	PROBE_DIR=$(tracing_dir) || skip "no kprobe events (CONFIG_KPROBE_EVENTS)"
+	probe_off "$PROBE_DIR"
+	if ! echo "p:$PROBE $1" >> "$PROBE_DIR/kprobe_events"; then
+		[ "${2:-}" = ours ] && fail "$1 cannot be probed"
+		skip "$1 cannot be probed here"
+	fi
+	defer "probe_off $PROBE_DIR"
+	echo 1 > "$PROBE_DIR/events/kprobes/$PROBE/enable" ||
+		fail "cannot enable $PROBE"
+}
+
+# twin_pair TYPE [FEATURE on|off]...: namespaces a (node 7) and b (node 9),
+# each with tw0, in $A and $B; ethtool -K on a's tw0 if features are given.
+# Then b's twin-xfer listens for SIZE bytes of TYPE on port 5000: its
+# output in $XOUT and $XERR, its pid in $XPID.
+twin_pair() {	# TYPE [FEATURE on|off]...
+	local type=$1
+	shift
+	ns_twin a 7; A=$REPLY
+	ns_twin b 9; B=$REPLY
+	if [ $# -gt 0 ]; then
+		[ -n "$ETHTOOL" ] || fail "ethtool not found"
+		ok in_ns "$A" "$ETHTOOL" -K tw0 "$@"
+	fi
+	XOUT=$(mktemp)
+	XERR=$(mktemp)
+	defer "rm -f $XOUT $XERR"
+	"$IP" netns exec "$B" "$TWIN_XFER" listen "$type" 5000 -e "$SIZE" \
+		> "$XOUT" 2> "$XERR" &
+	XPID=$!
+	defer "kill $XPID"
+	wait_for "$XERR" "listening on port 5000" 5 ||
+		fail "twin-xfer listen did not start: $(cat "$XERR")"
+}
+
 # STREAM or SEQPACKET, SIZE bytes from node 7 to node 9 over twin devices,
 # FUNCTION probed meanwhile: it must run for fewer than one frame in 20
 # (anything else the kernel does meanwhile is noise; once per frame is
 # what the fix removed).
 per_frame() {	# TYPE FUNCTION WHAT [tx-off]
-	local type=$1 func=$2 what=$3 tx_off=${4:-} t a b before after frames out err pid
-	t=$(tracing_dir) || skip "no kprobe events (CONFIG_KPROBE_EVENTS)"
-	probe_off "$t"
-	echo "p:$PROBE $func" >> "$t/kprobe_events" ||
-		skip "$func cannot be probed here"
-	defer "probe_off $t"
-	echo 1 > "$t/events/kprobes/$PROBE/enable" || fail "cannot enable $PROBE"
-
-	ns_twin a 7; a=$REPLY
-	ns_twin b 9; b=$REPLY
+	local type=$1 func=$2 what=$3 tx_off=${4:-} before after frames
+	probe_on "$func"
 	if [ -n "$tx_off" ]; then
-		[ -n "$ETHTOOL" ] || fail "ethtool not found"
-		ok in_ns "$a" "$ETHTOOL" -K tw0 tx off
+		twin_pair "$type" tx off
+	else
+		twin_pair "$type"
 	fi
-	out=$(mktemp)
-	err=$(mktemp)
-	defer "rm -f $out $err"
-	"$IP" netns exec "$b" "$TWIN_XFER" listen "$type" 5000 -e "$SIZE" \
-		> "$out" 2> "$err" &
-	pid=$!
-	defer "kill $pid"
-	wait_for "$err" "listening on port 5000" 5 ||
-		fail "twin-xfer listen did not start: $(cat "$err")"
-
-	before=$(probe_hits "$t")
-	ok in_ns "$a" "$TWIN_XFER" connect "$type" 9 5000 -n "$SIZE"
-	wait_pid "$pid" 30 || fail "the receiver did not end: $(cat "$err")"
-	after=$(probe_hits "$t")
-	grep -q "received $SIZE " "$out" || fail "received: $(cat "$out")"
-	frames=$("$TWINCTL" -n "$a" -s stats show |
-		awk '$1 == "tx_frames" { print $2 }')
+	before=$(probe_hits "$PROBE_DIR")
+	ok in_ns "$A" "$TWIN_XFER" connect "$type" 9 5000 -n "$SIZE"
+	wait_pid "$XPID" 30 || fail "the receiver did not end: $(cat "$XERR")"
+	after=$(probe_hits "$PROBE_DIR")
+	grep -q "received $SIZE " "$XOUT" || fail "received: $(cat "$XOUT")"
+	frames=$(twin_stat "$A" tx_frames)
 	diag "$type: $frames frames sent, $((after - before)) $what"
 	[ "${frames:-0}" -ge $((SIZE / 1500)) ] ||
 		fail "only '$frames' frames counted for $SIZE bytes"
@@ -123,11 +150,6 @@ test_stream_crc_computed_tx_off() {
 	per_frame stream crypto_shash_update "CRC32C passes" tx-off
 }
 
-# A twin counter of namespace NS.
-twin_stat() {	# NS NAME
-	"$TWINCTL" -n "$1" -s stats show | awk -v n="$2" '$1 == n { print $2 }'
-}
-
 # SIZE bytes of TYPE from node 7 to node 9 over twin devices, as super-
 # frames (more than TENTHS/10 frames per buffer on average) or, with
 # "cut", as frames of one MSS that the kernel cut (a buffer per frame).
@@ -135,52 +157,33 @@ twin_stat() {	# NS NAME
 # holds what one write queued while the window was open: twin-xfer
 # writes 1 to 16384 bytes, 8 KiB (5.6 frames) on average.
 superframes() {	# TYPE TENTHS [cut]
-	local type=$1 ratio=$2 cut=${3:-} a b out err sent got pid frames bufs
-	local t before cuts
+	local type=$1 ratio=$2 cut=${3:-} sent got frames bufs before cuts
 	if [ -n "$cut" ]; then
 		# Cut by twin_gso_segment(): counted with a kprobe.
-		t=$(tracing_dir) || skip "no kprobe events (CONFIG_KPROBE_EVENTS)"
-		probe_off "$t"
-		echo "p:$PROBE twin_gso_segment" >> "$t/kprobe_events" ||
-			fail "twin_gso_segment cannot be probed"
-		defer "probe_off $t"
-		echo 1 > "$t/events/kprobes/$PROBE/enable" ||
-			fail "cannot enable $PROBE"
-		before=$(probe_hits "$t")
+		probe_on twin_gso_segment ours
+		before=$(probe_hits "$PROBE_DIR")
+		twin_pair "$type" tx-sctp-segmentation off
+	else
+		twin_pair "$type"
 	fi
-	ns_twin a 7; a=$REPLY
-	ns_twin b 9; b=$REPLY
-	if [ -n "$cut" ]; then
-		[ -n "$ETHTOOL" ] || fail "ethtool not found"
-		ok in_ns "$a" "$ETHTOOL" -K tw0 tx-sctp-segmentation off
-	fi
-	out=$(mktemp)
-	err=$(mktemp)
-	defer "rm -f $out $err"
-	"$IP" netns exec "$b" "$TWIN_XFER" listen "$type" 5000 -e "$SIZE" \
-		> "$out" 2> "$err" &
-	pid=$!
-	defer "kill $pid"
-	wait_for "$err" "listening on port 5000" 5 ||
-		fail "twin-xfer listen did not start: $(cat "$err")"
-	sent=$(in_ns "$a" "$TWIN_XFER" connect "$type" 9 5000 -n "$SIZE") ||
+	sent=$(in_ns "$A" "$TWIN_XFER" connect "$type" 9 5000 -n "$SIZE") ||
 		fail "twin-xfer connect failed: $sent"
-	wait_pid "$pid" 30 || fail "the receiver did not end: $(cat "$err")"
+	wait_pid "$XPID" 30 || fail "the receiver did not end: $(cat "$XERR")"
 	# "sent N sha256 HEX received M sha256 HEX" on both sides
-	got=$(cat "$out")
+	got=$(cat "$XOUT")
 	[ "$(awk '{ print $2, $4 }' <<< "$sent")" = \
 	  "$(awk '{ print $6, $8 }' <<< "$got")" ] ||
 		fail "a: $sent; b: $got"
 	[ "$(awk '{ print $2 }' <<< "$sent")" = "$SIZE" ] || fail "a: $sent"
-	frames=$(twin_stat "$a" tx_frames)
-	bufs=$(in_ns "$a" cat /sys/class/net/tw0/statistics/tx_packets)
+	frames=$(twin_stat "$A" tx_frames)
+	bufs=$(in_ns "$A" cat /sys/class/net/tw0/statistics/tx_packets)
 	diag "$type${cut:+ cut}: $frames frames in $bufs buffers"
 	[ "${frames:-0}" -ge $((SIZE / 1500)) ] ||
 		fail "only '$frames' frames counted for $SIZE bytes"
-	[ "$(twin_stat "$b" drop_csum)" = 0 ] ||
-		fail "b dropped frames for their CRC: $(twin_stat "$b" drop_csum)"
+	[ "$(twin_stat "$B" drop_csum)" = 0 ] ||
+		fail "b dropped frames for their CRC: $(twin_stat "$B" drop_csum)"
 	if [ -n "$cut" ]; then
-		cuts=$(($(probe_hits "$t") - before))
+		cuts=$(($(probe_hits "$PROBE_DIR") - before))
 		diag "twin_gso_segment() cut $cuts super-frames"
 		[ "$bufs" -ge "$frames" ] ||
 			fail "$frames frames left in $bufs buffers with segmentation off"
