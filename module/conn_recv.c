@@ -15,7 +15,6 @@
 #include "neigh.h"
 #include "sock.h"
 
-/* Received frames are accepted while the receive buffer has room. */
 /*
  * Whether the receive buffer takes another frame. One that continues the
  * stream inside the window this end advertised (@promised) may take it
@@ -402,7 +401,7 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 	struct twin_conn *c = twin_conn(sk);
 	/* A super-frame counts as the frames it stands for (gso.c). */
 	unsigned int frames = twin_skb_frames(skb);
-	bool filled, promised;
+	bool filled, in_order, promised;
 
 	if (!twin_after(cb->end_seq, c->rcv_nxt)) {
 		/* A duplicate: our ACK was lost, or this is a probe. */
@@ -416,10 +415,9 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 		twin_conn_send_ack_limited(sk);
 		return;
 	}
-	promised = !twin_after(cb->seq, c->rcv_nxt) &&
-		   twin_before(c->rcv_nxt, c->rcv_adv);
-	if (!twin_conn_rmem_ok(sk, promised) &&
-	    !twin_after(cb->seq, c->rcv_nxt)) {
+	in_order = !twin_after(cb->seq, c->rcv_nxt);
+	promised = in_order && twin_before(c->rcv_nxt, c->rcv_adv);
+	if (in_order && !twin_conn_rmem_ok(sk, promised)) {
 		/*
 		 * In-order data first: what waits beyond a hole can be sent
 		 * again (tcp_prune_ofo_queue), a stalled stream cannot.

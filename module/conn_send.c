@@ -391,6 +391,22 @@ static void twin_conn_set_gso(struct sk_buff *skb, unsigned int mss)
 }
 
 /*
+ * Make queued frame @skb start at snd_una and carry at most @max bytes,
+ * before it is sent again or for the first time: an ack may have covered
+ * its front, and a frame may be larger than what may go now.
+ */
+static int twin_conn_shape(struct sock *sk, struct sk_buff *skb,
+			   unsigned int max)
+{
+	u32 una = twin_conn(sk)->snd_una;
+
+	if (twin_before(TWIN_CONN_CB(skb)->seq, una) &&
+	    twin_conn_trim_acked(sk, skb, una))
+		return -ENOMEM;
+	return twin_conn_fit(sk, skb, max);
+}
+
+/*
  * Transmit a clone of queued frame @skb by @rt; NULL: the peer has no
  * route now, and the frame counts as sent (the timer retransmits it).
  */
@@ -470,10 +486,7 @@ void twin_conn_push(struct sock *sk)
 			    in_flight + min(cb->end_seq - cb->seq, max) > wnd)
 				break;
 		}
-		if (twin_before(cb->seq, c->snd_una) &&
-		    twin_conn_trim_acked(sk, skb, c->snd_una))
-			break;
-		if (twin_conn_fit(sk, skb, max))
+		if (twin_conn_shape(sk, skb, max))
 			break;
 		if (twin_conn_xmit(sk, skb, rtp))
 			break;
@@ -509,10 +522,7 @@ void twin_conn_retransmit_head(struct sock *sk)
 	if (!skb || skb == c->send_head)
 		return;
 	twin_conn_mss_check(sk);
-	if (twin_before(TWIN_CONN_CB(skb)->seq, c->snd_una) &&
-	    twin_conn_trim_acked(sk, skb, c->snd_una))
-		return;
-	if (twin_conn_fit(sk, skb, c->mss))
+	if (twin_conn_shape(sk, skb, c->mss))
 		return;
 	if (!twin_conn_xmit(sk, skb,
 			    twin_conn_route(sk, &rt) ? NULL : &rt)) {
