@@ -31,7 +31,7 @@ void twin_conn_init(struct sock *sk)
 	spin_lock_init(&c->accept_lock);
 	INIT_LIST_HEAD(&c->accept_list);
 	INIT_LIST_HEAD(&c->accept_node);
-	INIT_HLIST_NODE(&c->conn_node);
+	c->conn_node.pprev = NULL;	/* unhashed */
 	c->rto = twin_conn_rto_initial(sk);
 	c->ssthresh = S32_MAX;
 	c->rcv_ratio = 128;	/* until frames are measured: half */
@@ -40,9 +40,10 @@ void twin_conn_init(struct sock *sk)
 	c->keepcnt = TWIN_KEEPCNT_DEFAULT;
 	sk->sk_backlog_rcv = twin_conn_backlog_rcv;
 	/*
-	 * Freed after a grace period: a timer handler may still be returning
-	 * into this module after dropping the last reference, and module
-	 * exit waits with rcu_barrier().
+	 * Freed after a grace period: frames look connections up under RCU
+	 * (table.c), a timer handler may still be returning into this module
+	 * after dropping the last reference, and module exit waits with
+	 * rcu_barrier(). Set here too for children, which sock.c never sees.
 	 */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	twin_conn_timers_init(sk);
@@ -147,7 +148,7 @@ static struct sock *twin_conn_find_on_node(struct twin_net *tn, u32 node)
 	spin_lock_bh(&tn->sk_lock);
 	sk_for_each(sk, &tn->socks) {
 		if (twin_sk_is_conn(sk) && twin_sk(sk)->node == node &&
-		    !hlist_unhashed(&twin_conn(sk)->conn_node)) {
+		    !hlist_nulls_unhashed(&twin_conn(sk)->conn_node)) {
 			sock_hold(sk);
 			found = sk;
 			break;
@@ -169,7 +170,7 @@ void twin_conn_node_gone(struct twin_net *tn, u32 node)
 
 	while ((sk = twin_conn_find_on_node(tn, node))) {
 		lock_sock(sk);
-		if (!hlist_unhashed(&twin_conn(sk)->conn_node))
+		if (!hlist_nulls_unhashed(&twin_conn(sk)->conn_node))
 			twin_conn_reset(sk, ENETDOWN);
 		release_sock(sk);
 		sock_put(sk);
@@ -338,9 +339,10 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa,
 		return err;
 	if (rt.local_node == TWIN_NODE_ANY)
 		return -ENETUNREACH;
-	t->node = rt.local_node;
-	t->peer_node = sa->stw_node;
-	t->peer_port = sa->stw_port;
+	/* Lockless lookups may still read them (table.c). */
+	WRITE_ONCE(t->node, rt.local_node);
+	WRITE_ONCE(t->peer_node, sa->stw_node);
+	WRITE_ONCE(t->peer_port, sa->stw_port);
 	err = twin_table_conn_add(sk);
 	if (err)
 		return err;

@@ -14,6 +14,7 @@
 #ifndef _TWIN_CONN_H
 #define _TWIN_CONN_H
 
+#include <linux/list_nulls.h>
 #include <linux/skbuff.h>
 #include <linux/timer.h>
 #include <net/tcp_states.h>
@@ -139,7 +140,7 @@ struct twin_conn {
 	struct list_head accept_node;	/* a child's place in that list */
 	struct sock *parent;		/* a child's listener, held */
 
-	struct hlist_node conn_node;	/* twin_net.conn_hash */
+	struct hlist_nulls_node conn_node;	/* twin_net.conn_hash */
 
 	/* Counters for TWIN_INFO. */
 	u32 retransmits, fast_retransmits, timeouts;

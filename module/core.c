@@ -47,12 +47,15 @@ void twin_stats_sum(struct twin_stats __percpu *stats, struct twin_stats *out)
 static int __net_init twin_net_init(struct net *net)
 {
 	struct twin_net *tn = twin_net(net);
+	unsigned int i;
 	int err;
 
 	tn->net = net;
 	INIT_LIST_HEAD(&tn->bearers);
 	spin_lock_init(&tn->sk_lock);
 	INIT_HLIST_HEAD(&tn->socks);
+	for (i = 0; i < ARRAY_SIZE(tn->conn_hash); i++)
+		INIT_HLIST_NULLS_HEAD(&tn->conn_hash[i], i);
 	spin_lock_init(&tn->neigh_lock);
 	init_waitqueue_head(&tn->neigh_wait);
 	tn->ephemeral_next = get_random_u32();

@@ -7,6 +7,7 @@
 #define _TWIN_NETNS_H
 
 #include <linux/list.h>
+#include <linux/list_nulls.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -30,14 +31,19 @@ struct twin_net {
 
 	/*
 	 * Sockets: every socket is on @socks (for /proc and dumps); bound
-	 * ones are also in @bind_hash, keyed by type and port.
+	 * ones are also in @bind_hash, keyed by type and port. Both hashes
+	 * are written under @sk_lock and read under RCU (table.c).
 	 */
 	spinlock_t sk_lock;
 	struct hlist_head socks;
 	struct hlist_head bind_hash[1 << TWIN_BIND_HASH_BITS];
 	u32 ephemeral_next;
-	/* Connections, keyed by type, local port and peer (conn_node). */
-	struct hlist_head conn_hash[1 << TWIN_CONN_HASH_BITS];
+	/*
+	 * Connections, keyed by type, local port and peer (conn_node). Each
+	 * chain ends in its own nulls value: a connection can move to
+	 * another chain (connect() again after a failed one).
+	 */
+	struct hlist_nulls_head conn_hash[1 << TWIN_CONN_HASH_BITS];
 
 	/* Neighbour cache: node to device and MAC. */
 	spinlock_t neigh_lock;

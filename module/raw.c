@@ -36,8 +36,6 @@ void twin_raw_hash(struct sock *sk)
 {
 	struct twin_net *tn = twin_net(sock_net(sk));
 
-	/* Receivers may still hold it after the unhash: free after RCU. */
-	sock_set_flag(sk, SOCK_RCU_FREE);
 	twin_sk(sk)->port = sk->sk_protocol;
 	spin_lock_bh(&tn->sk_lock);
 	hlist_add_head_rcu(&twin_sk(sk)->raw_node, &tn->raw_socks);

@@ -141,6 +141,8 @@ int twin_sock_create(struct net *net, struct socket *sock, int protocol,
 	sock_init_data(sock, sk);
 	sk->sk_protocol = protocol;
 	sk->sk_destruct = twin_sk_destruct;
+	/* Frames look sockets up under RCU (table.c, raw.c). */
+	sock_set_flag(sk, SOCK_RCU_FREE);
 	sk->sk_state = TCP_CLOSE;
 	if (twin_sk_is_conn(sk)) {
 		sk->sk_destruct = twin_conn_destruct;

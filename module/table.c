@@ -6,6 +6,14 @@
  * hash keyed by type, local port and peer: a listener's children share its
  * port, so the port alone does not name a connection. Lock order:
  * lock_sock() of the socket, then tn->sk_lock; never the other way round.
+ *
+ * Frames find their socket without the lock, as UDP and TCP do: both
+ * hashes are read under RCU, and every socket is freed a grace period
+ * after its last reference (SOCK_RCU_FREE), so a reader may take a
+ * reference with refcount_inc_not_zero() on any socket it still sees. A
+ * socket enters the bind hash once and leaves it when released; a
+ * connection can be unhashed and hashed again on another chain, which
+ * the chains' nulls values reveal to a reader caught on it.
  */
 #include <linux/hash.h>
 #include <linux/jhash.h>
@@ -35,7 +43,7 @@ void twin_table_remove(struct sock *sk)
 
 	spin_lock_bh(&tn->sk_lock);
 	if (!hlist_unhashed(&sk->sk_bind_node))
-		__sk_del_bind_node(sk);
+		hlist_del_init_rcu(&sk->sk_bind_node);
 	sk_del_node_init(sk);
 	spin_unlock_bh(&tn->sk_lock);
 }
@@ -47,11 +55,12 @@ static bool twin_port_taken(struct twin_net *tn, int type, u32 node, u32 port)
 
 	sk_for_each_bound(sk, twin_bind_bucket(tn, type, port)) {
 		struct twin_sock *t = twin_sk(sk);
+		u32 bound = READ_ONCE(t->node);	/* see twin_conn_start() */
 
 		if (sk->sk_type != type || t->port != port)
 			continue;
-		if (t->node == TWIN_NODE_ANY || node == TWIN_NODE_ANY ||
-		    t->node == node)
+		if (bound == TWIN_NODE_ANY || node == TWIN_NODE_ANY ||
+		    bound == node)
 			return true;
 	}
 	return false;
@@ -87,42 +96,49 @@ int twin_table_bind(struct sock *sk, u32 node, u32 port)
 		err = -EADDRINUSE;
 	}
 	if (!err) {
-		t->node = node;
+		WRITE_ONCE(t->node, node);
 		t->port = port;
-		sk_add_bind_node(sk, twin_bind_bucket(tn, sk->sk_type, port));
+		/* Publishes node and port to lockless readers. */
+		hlist_add_head_rcu(&sk->sk_bind_node,
+				   twin_bind_bucket(tn, sk->sk_type, port));
 	}
 	spin_unlock_bh(&tn->sk_lock);
 	return err;
 }
 
-/* The socket bound to (@node or any node, @port), with a reference. */
+/*
+ * The socket bound to (@node or any node, @port), with a reference. A
+ * socket on its way out (no reference left) is skipped.
+ */
 struct sock *twin_table_lookup(struct twin_net *tn, int type, u32 node,
 			       u32 port)
 {
 	struct sock *sk, *found = NULL;
+	u32 bound;
 
-	spin_lock_bh(&tn->sk_lock);
-	sk_for_each_bound(sk, twin_bind_bucket(tn, type, port)) {
-		struct twin_sock *t = twin_sk(sk);
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(sk, twin_bind_bucket(tn, type, port),
+				 sk_bind_node) {
+		const struct twin_sock *t = twin_sk(sk);
 
-		if (sk->sk_type == type && t->port == port &&
-		    (t->node == TWIN_NODE_ANY || t->node == node)) {
+		if (sk->sk_type != type || t->port != port)
+			continue;
+		bound = READ_ONCE(t->node);
+		if (bound != TWIN_NODE_ANY && bound != node)
+			continue;
+		if (refcount_inc_not_zero(&sk->sk_refcnt)) {
 			found = sk;
-			sock_hold(sk);
 			break;
 		}
 	}
-	spin_unlock_bh(&tn->sk_lock);
+	rcu_read_unlock();
 	return found;
 }
 
-static struct hlist_head *twin_conn_bucket(struct twin_net *tn, int type,
-					   u32 port, u32 peer_node,
-					   u32 peer_port)
+static u32 twin_conn_slot(int type, u32 port, u32 peer_node, u32 peer_port)
 {
-	u32 h = jhash_3words(port, peer_node, peer_port, type);
-
-	return &tn->conn_hash[hash_32(h, TWIN_CONN_HASH_BITS)];
+	return hash_32(jhash_3words(port, peer_node, peer_port, type),
+		       TWIN_CONN_HASH_BITS);
 }
 
 static bool twin_conn_match(struct sock *sk, int type, u32 node, u32 port,
@@ -130,8 +146,10 @@ static bool twin_conn_match(struct sock *sk, int type, u32 node, u32 port,
 {
 	struct twin_sock *t = twin_sk(sk);
 
-	return sk->sk_type == type && t->port == port && t->node == node &&
-	       t->peer_node == peer_node && t->peer_port == peer_port;
+	return sk->sk_type == type && t->port == port &&
+	       READ_ONCE(t->node) == node &&
+	       READ_ONCE(t->peer_node) == peer_node &&
+	       READ_ONCE(t->peer_port) == peer_port;
 }
 
 /*
@@ -142,14 +160,15 @@ int twin_table_conn_add(struct sock *sk)
 {
 	struct twin_net *tn = twin_net(sock_net(sk));
 	struct twin_sock *t = twin_sk(sk);
-	struct hlist_head *head;
+	struct hlist_nulls_head *head;
+	struct hlist_nulls_node *pos;
 	struct twin_sock *o;
 	int err = 0;
 
-	head = twin_conn_bucket(tn, sk->sk_type, t->port, t->peer_node,
-				t->peer_port);
+	head = &tn->conn_hash[twin_conn_slot(sk->sk_type, t->port,
+					     t->peer_node, t->peer_port)];
 	spin_lock_bh(&tn->sk_lock);
-	hlist_for_each_entry(o, head, conn.conn_node) {
+	hlist_nulls_for_each_entry(o, pos, head, conn.conn_node) {
 		if (twin_conn_match(&o->sk, sk->sk_type, t->node, t->port,
 				    t->peer_node, t->peer_port)) {
 			err = -EADDRINUSE;
@@ -158,7 +177,8 @@ int twin_table_conn_add(struct sock *sk)
 	}
 	if (!err) {
 		sock_hold(sk);
-		hlist_add_head(&t->conn.conn_node, head);
+		/* Publishes the addresses to lockless readers. */
+		hlist_nulls_add_head_rcu(&t->conn.conn_node, head);
 	}
 	spin_unlock_bh(&tn->sk_lock);
 	return err;
@@ -168,37 +188,53 @@ int twin_table_conn_add(struct sock *sk)
 void twin_table_conn_remove(struct sock *sk)
 {
 	struct twin_net *tn = twin_net(sock_net(sk));
-	struct hlist_node *node = &twin_conn(sk)->conn_node;
+	struct hlist_nulls_node *node = &twin_conn(sk)->conn_node;
 	bool hashed;
 
 	spin_lock_bh(&tn->sk_lock);
-	hashed = !hlist_unhashed(node);
+	hashed = !hlist_nulls_unhashed(node);
 	if (hashed)
-		hlist_del_init(node);
+		hlist_nulls_del_init_rcu(node);
 	spin_unlock_bh(&tn->sk_lock);
 	if (hashed)
 		sock_put(sk);
 }
 
-/* The connection a frame from (peer_node, peer_port) belongs to, held. */
+/*
+ * The connection a frame from (peer_node, peer_port) belongs to, held.
+ * As __inet_lookup_established(): a reader that ends on another chain's
+ * nulls value was moved there with a connection, and walks again; a
+ * match is checked again once held, as its addresses may have changed
+ * (unhashed, then connected elsewhere) before the reference was taken.
+ */
 struct sock *twin_table_conn_lookup(struct twin_net *tn, int type, u32 node,
 				    u32 port, u32 peer_node, u32 peer_port)
 {
-	struct twin_sock *t, *found = NULL;
-	struct hlist_head *head;
+	u32 slot = twin_conn_slot(type, port, peer_node, peer_port);
+	struct hlist_nulls_node *pos;
+	struct twin_sock *t;
 
-	head = twin_conn_bucket(tn, type, port, peer_node, peer_port);
-	spin_lock_bh(&tn->sk_lock);
-	hlist_for_each_entry(t, head, conn.conn_node) {
-		if (twin_conn_match(&t->sk, type, node, port, peer_node,
-				    peer_port)) {
-			found = t;
-			sock_hold(&t->sk);
-			break;
+	rcu_read_lock();
+again:
+	hlist_nulls_for_each_entry_rcu(t, pos, &tn->conn_hash[slot],
+				       conn.conn_node) {
+		if (!twin_conn_match(&t->sk, type, node, port, peer_node,
+				     peer_port))
+			continue;
+		if (!refcount_inc_not_zero(&t->sk.sk_refcnt))
+			continue;	/* on its way out */
+		if (unlikely(!twin_conn_match(&t->sk, type, node, port,
+					      peer_node, peer_port))) {
+			sock_put(&t->sk);
+			goto again;
 		}
+		rcu_read_unlock();
+		return &t->sk;
 	}
-	spin_unlock_bh(&tn->sk_lock);
-	return found ? &found->sk : NULL;
+	if (get_nulls_value(pos) != slot)
+		goto again;
+	rcu_read_unlock();
+	return NULL;
 }
 
 /* Information on the @idx-th socket of the namespace, for dumps. */
