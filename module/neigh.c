@@ -9,7 +9,9 @@
  * PROBE (used while solicitations re-confirm it), FAILED. One timer per
  * entry drives every transition and the garbage collection of entries
  * nobody uses; no reference is ever held outside the lock, so the timer
- * may free its own entry.
+ * may free its own entry. Every change of state, MAC or device, and every
+ * entry's end, is an event of the "neigh" netlink group (twinctl monitor),
+ * sent under the lock so that events keep the order of the changes.
  */
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
@@ -19,6 +21,7 @@
 #include "compat.h"
 #include "msg.h"
 #include "neigh.h"
+#include "netlink.h"
 #include "route.h"
 
 struct twin_neigh {
@@ -57,10 +60,34 @@ static bool twin_neigh_usable(const struct twin_neigh *n)
 	return twin_neigh_state_has_mac(n->state);
 }
 
+static void twin_neigh_fill_info(const struct twin_neigh *n,
+				 struct twin_neigh_info *info)
+{
+	info->node = n->node;
+	info->ifindex = n->ifindex;
+	info->state = n->state;
+	info->confirmed_ms = twin_neigh_usable(n) ?
+		jiffies_to_msecs(jiffies - n->confirmed) : 0;
+	ether_addr_copy(info->mac, n->mac);
+}
+
+/* An event for the listeners: @cmd TWIN_CMD_NEIGH_NEW or _DEL. */
+static void twin_neigh_notify(const struct twin_neigh *n, u8 cmd)
+{
+	struct twin_neigh_info info;
+
+	twin_neigh_fill_info(n, &info);
+	twin_nl_neigh_notify(n->tn, &info, cmd);
+}
+
 static void twin_neigh_set_state(struct twin_neigh *n, u8 state)
 {
+	bool changed = n->state != state;
+
 	n->state = state;
 	n->updated = jiffies;
+	if (changed)
+		twin_neigh_notify(n, TWIN_CMD_NEIGH_NEW);
 }
 
 static struct hlist_head *twin_neigh_bucket(struct twin_net *tn, u32 node)
@@ -93,7 +120,9 @@ static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node)
 		return NULL;
 	n->tn = tn;
 	n->node = node;
-	twin_neigh_set_state(n, TWIN_NEIGH_FAILED);
+	/* No event yet: the caller moves it on at once (or learns it). */
+	n->state = TWIN_NEIGH_FAILED;
+	n->updated = jiffies;
 	timer_setup(&n->timer, twin_neigh_timer, 0);
 	skb_queue_head_init(&n->pending);
 	hlist_add_head(&n->hnode, twin_neigh_bucket(tn, node));
@@ -232,6 +261,7 @@ static void twin_neigh_timer(struct timer_list *t)
 		}
 		n->dead = true;
 		hlist_del(&n->hnode);
+		twin_neigh_notify(n, TWIN_CMD_NEIGH_DEL);
 		skb_queue_splice_init(&n->pending, &drop);
 		gone = true;
 		break;
@@ -380,6 +410,7 @@ static void twin_neigh_learn(struct twin_bearer *b, u32 node, const u8 *mac,
 	struct sk_buff_head ready;
 	struct twin_neigh *n;
 	struct sk_buff *skb;
+	bool moved;
 
 	__skb_queue_head_init(&ready);
 	spin_lock_bh(&tn->neigh_lock);
@@ -390,11 +421,14 @@ static void twin_neigh_learn(struct twin_bearer *b, u32 node, const u8 *mac,
 			twin_count(b, tn, TWIN_STAT_DROP_NOMEM, 1);
 		return;
 	}
-	if (n->state != TWIN_NEIGH_REACHABLE)
-		twin_neigh_set_state(n, TWIN_NEIGH_REACHABLE);
+	moved = n->ifindex != ifindex || !ether_addr_equal(n->mac, mac);
 	n->confirmed = jiffies;
 	n->ifindex = ifindex;
 	ether_addr_copy(n->mac, mac);
+	if (n->state != TWIN_NEIGH_REACHABLE)
+		twin_neigh_set_state(n, TWIN_NEIGH_REACHABLE);
+	else if (moved)
+		twin_neigh_notify(n, TWIN_CMD_NEIGH_NEW);
 	mod_timer(&n->timer, jiffies + twin_neigh_reachable(tn));
 	skb_queue_splice_init(&n->pending, &ready);
 	spin_unlock_bh(&tn->neigh_lock);
@@ -559,6 +593,7 @@ void twin_neigh_flush(struct twin_net *tn, int ifindex)
 			}
 			n->dead = true;
 			hlist_del(&n->hnode);
+			twin_neigh_notify(n, TWIN_CMD_NEIGH_DEL);
 			hlist_add_head(&n->hnode, &gone);
 		}
 	}
@@ -587,12 +622,7 @@ int twin_neigh_get(struct twin_net *tn, unsigned int idx,
 		hlist_for_each_entry(n, &tn->neigh_hash[i], hnode) {
 			if (k++ != idx)
 				continue;
-			info->node = n->node;
-			info->ifindex = n->ifindex;
-			info->state = n->state;
-			info->confirmed_ms = twin_neigh_usable(n) ?
-				jiffies_to_msecs(jiffies - n->confirmed) : 0;
-			ether_addr_copy(info->mac, n->mac);
+			twin_neigh_fill_info(n, info);
 			err = 0;
 			goto out;
 		}

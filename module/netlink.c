@@ -17,6 +17,11 @@
 #include "vdev.h"
 
 static struct genl_family twin_genl_family;
+/*
+ * Whether the family is registered: once it is not, its multicast group
+ * numbers may belong to another family. Read under RCU by notifiers.
+ */
+static bool twin_nl_registered;
 
 static const struct nla_policy twin_addr_policy[TWIN_A_NODE + 1] = {
 	[TWIN_A_IFINDEX] = { .type = NLA_U32 },
@@ -258,36 +263,82 @@ static int twin_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* The attributes of one neighbour entry, for dumps and events. */
+static int twin_nl_neigh_fill(struct sk_buff *skb, struct net *net,
+			      const struct twin_neigh_info *n)
+{
+	struct net_device *dev;
+	int err = 0;
+
+	rcu_read_lock();
+	dev = n->ifindex ? dev_get_by_index_rcu(net, n->ifindex) : NULL;
+	if (nla_put_u32(skb, TWIN_A_NODE, n->node) ||
+	    nla_put_u8(skb, TWIN_A_NEIGH_STATE, n->state) ||
+	    (dev && (nla_put_u32(skb, TWIN_A_IFINDEX, dev->ifindex) ||
+		     nla_put_string(skb, TWIN_A_IFNAME, dev->name))) ||
+	    (twin_neigh_state_has_mac(n->state) &&
+	     (nla_put(skb, TWIN_A_LLADDR, ETH_ALEN, n->mac) ||
+	      nla_put_u32(skb, TWIN_A_NEIGH_CONFIRMED, n->confirmed_ms))))
+		err = -EMSGSIZE;
+	rcu_read_unlock();
+	return err;
+}
+
 static int twin_nl_neigh_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct net *net = sock_net(skb->sk);
 	struct twin_neigh_info n;
-	struct net_device *dev;
 	void *hdr;
 
 	while (!twin_neigh_get(twin_net(net), cb->args[0], &n)) {
 		hdr = twin_nl_dump_hdr(skb, cb, TWIN_CMD_NEIGH_GET);
 		if (!hdr)
 			break;
-		rcu_read_lock();
-		dev = n.ifindex ? dev_get_by_index_rcu(net, n.ifindex) : NULL;
-		if (nla_put_u32(skb, TWIN_A_NODE, n.node) ||
-		    nla_put_u8(skb, TWIN_A_NEIGH_STATE, n.state) ||
-		    (dev && (nla_put_u32(skb, TWIN_A_IFINDEX, dev->ifindex) ||
-			     nla_put_string(skb, TWIN_A_IFNAME, dev->name))) ||
-		    (twin_neigh_state_has_mac(n.state) &&
-		     (nla_put(skb, TWIN_A_LLADDR, ETH_ALEN, n.mac) ||
-		      nla_put_u32(skb, TWIN_A_NEIGH_CONFIRMED,
-				  n.confirmed_ms)))) {
-			rcu_read_unlock();
+		if (twin_nl_neigh_fill(skb, net, &n)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
-		rcu_read_unlock();
 		genlmsg_end(skb, hdr);
 		cb->args[0]++;
 	}
 	return skb->len;
+}
+
+/*
+ * Tell the namespace's "neigh" listeners that entry @n changed (@cmd
+ * TWIN_CMD_NEIGH_NEW) or went away (TWIN_CMD_NEIGH_DEL), as the
+ * neighbour code does with RTM_NEWNEIGH. Called under tn->neigh_lock, so
+ * events leave in the order of the changes. An event that cannot be
+ * built is reported to the listeners as ENOBUFS (they then dump again),
+ * as rtnl_set_sk_err() does.
+ */
+void twin_nl_neigh_notify(struct twin_net *tn, const struct twin_neigh_info *n,
+			  u8 cmd)
+{
+	struct net *net = tn->net;
+	struct sk_buff *skb;
+	void *hdr;
+
+	rcu_read_lock();
+	if (!READ_ONCE(twin_nl_registered) ||
+	    !genl_has_listeners(&twin_genl_family, net, TWIN_NL_GRP_NEIGH))
+		goto out;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto err;
+	hdr = genlmsg_put(skb, 0, 0, &twin_genl_family, 0, cmd);
+	if (!hdr || twin_nl_neigh_fill(skb, net, n)) {
+		nlmsg_free(skb);
+		goto err;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&twin_genl_family, net, skb, 0,
+				TWIN_NL_GRP_NEIGH, GFP_ATOMIC);
+	goto out;
+err:
+	genl_set_err(&twin_genl_family, net, 0, TWIN_NL_GRP_NEIGH, -ENOBUFS);
+out:
+	rcu_read_unlock();
 }
 
 static int twin_nl_neigh_flush(struct sk_buff *skb, struct genl_info *info)
@@ -409,6 +460,11 @@ static const struct genl_ops twin_genl_ops[] = {
 	},
 };
 
+/* Open to every user, as the dumps they carry and rtnetlink's groups are. */
+static const struct genl_multicast_group twin_genl_mcgrps[] = {
+	[TWIN_NL_GRP_NEIGH] = { .name = TWIN_MCGRP_NEIGH },
+};
+
 static struct genl_family twin_genl_family __ro_after_init = {
 	.name = TWIN_GENL_NAME,
 	.version = TWIN_GENL_VERSION,
@@ -417,15 +473,24 @@ static struct genl_family twin_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = twin_genl_ops,
 	.n_ops = ARRAY_SIZE(twin_genl_ops),
+	.mcgrps = twin_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(twin_genl_mcgrps),
 	.resv_start_op = TWIN_CMD_UNSPEC + 1,
 };
 
 int twin_netlink_init(void)
 {
-	return genl_register_family(&twin_genl_family);
+	int err = genl_register_family(&twin_genl_family);
+
+	if (!err)
+		WRITE_ONCE(twin_nl_registered, true);
+	return err;
 }
 
 void twin_netlink_exit(void)
 {
+	/* Events still come (neighbours flushed at exit): not to a stale group. */
+	WRITE_ONCE(twin_nl_registered, false);
+	synchronize_rcu();
 	genl_unregister_family(&twin_genl_family);
 }

@@ -7,7 +7,8 @@
 # REACHABLE or FAILED, garbage collection), discovery of an unknown node
 # (FAILED, EHOSTUNREACH), and MAC changes: announced by a gratuitous
 # advertisement, or silent (the advertisement dropped by netem) and found
-# again by a connection's retransmission timeout.
+# again by a connection's retransmission timeout. `twinctl monitor neigh`:
+# every change as it happens, in order, to anyone, in its own namespace.
 #
 # Topology: namespace a, node 7 on vethA, linked to namespace b, node 9 on
 # vethB. Needs the module loaded; tc and sch_netem for the tests that drop
@@ -19,7 +20,7 @@
 source "$(dirname "$0")/lib.bash"
 TWIN_XFER=$(find_helper twin-xfer)
 TWIN_SOCK=$(find_helper twin-sock)
-require IP TWINCTL TWIN_DGRAM TWIN_SOCK TWIN_XFER
+require IP TWINCTL TWIN_DGRAM TWIN_SOCK TWIN_XFER TWIN_NOCAP
 require_module
 
 SYSCTL_DIR=/proc/sys/net/twin
@@ -138,17 +139,20 @@ show_neigh() {	# NS...
 }
 
 # A state that lasts well under a second (PROBE) is easily missed by
-# polling from here (every sample forks ip netns exec): a recorder runs
-# `twinctl neigh show` in a loop inside the namespace into $REC.
-rec_start() {	# NS
+# polling: `twinctl monitor neigh` records every change into $REC (the
+# table first, then each change as a neigh show line, "Deleted ..." for
+# an entry's end). ARGS go before "monitor" (-j).
+rec_start() {	# NS [ARGS...]
+	local ns=$1
+	shift
 	REC=$(mktemp)
 	defer "rm -f $REC"
-	"$IP" netns exec "$1" "$BASH" -c "while :; do '$TWINCTL' neigh show; echo --; done" \
-		> "$REC" 2>&1 &
+	"$TWINCTL" -n "$ns" "$@" monitor neigh > "$REC" 2>&1 &
 	local pid=$!
 	defer "kill $pid"
 	# Recording before anything happens.
-	wait_for "$REC" "^--" 10 || fail "the neigh show recorder did not start: $(cat "$REC")"
+	wait_for "$REC" "listening for neigh events" 10 ||
+		fail "twinctl monitor neigh did not start: $(cat "$REC")"
 }
 
 state_re() {	# STATE: as twinctl prints it, old or new
@@ -425,6 +429,8 @@ test_gc_removes_stale() {
 	learn_b
 	rec_wait 9 STALE 6 || fail "never STALE; seen: $(rec_history 9)"
 	wait_state "$NS_A" 9 NONE 10 || { show_neigh "$NS_A"; fail "STALE entry still there 10 s later (neigh_gc_ms 1500): $(neigh_state "$NS_A" 9)"; }
+	wait_for "$REC" "^Deleted node 9 .*STALE\$" 5 ||
+		fail "twinctl monitor showed no end of the entry: $(cat "$REC")"
 	diag "seen: $(rec_history 9); gone"
 	# Traffic rediscovers it.
 	sysctl_set "$NS_A" neigh_reachable_ms 30000
@@ -462,6 +468,7 @@ test_mac_change_gratuitous() {
 	send_ok "$NS_B" 7 5001 back
 	[ "$(neigh_mac "$NS_B" 7)" = "$MAC_A" ] || fail "b's entry for 7: $(neigh_line "$NS_B" 7)"
 	[ "$(neigh_mac "$NS_A" 9)" = "$MAC_B" ] || fail "a's entry for 9: $(neigh_line "$NS_A" 9)"
+	rec_start "$NS_A"
 	ok "$IP" -n "$NS_B" link set dev vethB address "$new"
 	t0=$(now_ms)
 	for ((i = 0; i < 20; i++)); do
@@ -473,6 +480,9 @@ test_mac_change_gratuitous() {
 		fail "a's entry for 9 has $(neigh_mac "$NS_A" 9) $(($(now_ms) - t0)) ms after vethB became $new"
 	}
 	diag "a's entry seen updated after $i polls"
+	# A new MAC in the same state is an event too.
+	wait_for "$REC" "^node 9 dev vethA lladdr $new REACHABLE\$" 5 ||
+		fail "twinctl monitor did not show the new MAC: $(cat "$REC")"
 	[ -z "$(neigh_line "$NS_B" 7)" ] || fail "b still has its entry for 7 on vethB after its MAC changed: $(neigh_line "$NS_B" 7)"
 	# Traffic both ways with the new MAC.
 	RECV_OUT=$recv_b
@@ -595,6 +605,8 @@ test_silent_mac_change_recovers() {
 	wait_until $((retrans / 1000 / MULT + 2)) '[ "$(neigh_mac "$NS_A" 9)" = "$new" ]' ||
 		{ show_neigh "$NS_A"; fail "a's entry for 9 still had '$(neigh_mac "$NS_A" 9)' $((retrans / 1000 + 2 * MULT)) s after b's frames flowed again; seen: $(rec_history 9)"; }
 	diag "a's entry for 9 took $new $(($(now_ms) - t0)) ms after the drop ended"
+	wait_for "$REC" "^node 9 dev vethA lladdr $new REACHABLE\$" 5 ||
+		fail "twinctl monitor did not show the new MAC: $(cat "$REC")"
 	finish_stream 15 "$size"
 	diag "done $((SECONDS - start)) s after the advertisement was lost; a's entry for 9 was: $(rec_history 9)"
 	# PROBE found the new MAC: the entry never failed on the way.
@@ -691,6 +703,81 @@ test_link_up_announces() {
 		fail "a solicited ($s1 -> $(stat_of "$NS_A" neigh_solicit)): the update was not the advertisement's doing"
 }
 
+# The lines of $REC after twinctl's "listening" (stderr), joined by ";".
+rec_lines() {
+	local line out=""
+	while IFS= read -r line; do
+		[[ $line == *"listening for neigh events"* ]] && continue
+		out+="$line;"
+	done < "$REC"
+	REPLY=$out
+}
+
+# twinctl monitor neigh, followed by nobody without capabilities (anyone
+# may list the cache, so anyone may follow it): the table, then each
+# change in the order it happened, nothing else. A flush ends a's entry
+# for 9, the next datagram to 9 starts discovery (INCOMPLETE, no device
+# yet) and b's answer makes it REACHABLE on vethA with b's MAC.
+test_monitor_follows_changes() {
+	local reach
+	veth_pair
+	learn_b
+	reach="node 9 dev vethA lladdr $MAC_B REACHABLE"
+	REC=$(mktemp)
+	defer "rm -f $REC"
+	"$IP" netns exec "$NS_A" "$TWIN_NOCAP" --uid 65534 "$TWINCTL" monitor neigh \
+		> "$REC" 2>&1 &
+	defer "kill $!"
+	wait_for "$REC" "listening for neigh events" 10 ||
+		fail "twinctl monitor neigh as nobody did not start: $(cat "$REC")"
+	wait_for "$REC" "^$reach\$" 5 || fail "the table was not printed first: $(cat "$REC")"
+	ok "$TWINCTL" -n "$NS_A" neigh flush
+	wait_for "$REC" "^Deleted $reach\$" 5 || fail "no deletion after the flush: $(cat "$REC")"
+	send_ok "$NS_A" 9 5000 again
+	wait_until 5 '[ "$(grep -c "^$reach\$" "$REC")" = 2 ]' ||
+		fail "not REACHABLE again after the datagram: $(cat "$REC")"
+	rec_lines
+	diag "monitor: $REPLY"
+	[ "$REPLY" = "$reach;Deleted $reach;node 9 INCOMPLETE;$reach;" ] ||
+		fail "expected the table, the deletion, INCOMPLETE, REACHABLE; got: $REPLY"
+}
+
+# -j: one JSON object per line, "deleted": true on an entry's end.
+test_monitor_json() {
+	local obj
+	veth_pair
+	learn_b
+	obj='"node":9,"ifindex":[0-9]+,"ifname":"vethA","lladdr":"'$MAC_B'","state":"REACHABLE"'
+	rec_start "$NS_A" -j
+	wait_for "$REC" "^\{$obj\}\$" 5 || fail "no JSON object for the entry: $(cat "$REC")"
+	ok "$TWINCTL" -n "$NS_A" neigh flush
+	wait_for "$REC" "^\{\"deleted\":true,$obj\}\$" 5 ||
+		fail "no JSON deletion after the flush: $(cat "$REC")"
+	rec_lines
+	diag "monitor -j: $REPLY"
+}
+
+# Events stay in their namespace: a follows a's cache, b b's. a's change
+# comes first, so had it reached b's listener it would be there before
+# b's own (netlink queues events as they are sent).
+test_monitor_own_namespace_only() {
+	local rec_a rec_b
+	veth_pair
+	learn_b
+	[ -n "$(neigh_line "$NS_B" 7)" ] || fail "b has no entry for 7 after answering a"
+	rec_start "$NS_A"; rec_a=$REC
+	rec_start "$NS_B"; rec_b=$REC
+	ok "$TWINCTL" -n "$NS_A" neigh flush
+	wait_for "$rec_a" "^Deleted node 9 " 5 || fail "a saw no deletion of its entry: $(cat "$rec_a")"
+	ok "$TWINCTL" -n "$NS_B" neigh flush
+	wait_for "$rec_b" "^Deleted node 7 " 5 || fail "b saw no deletion of its entry: $(cat "$rec_b")"
+	diag "a: $(tr '\n' ';' < "$rec_a")"
+	diag "b: $(tr '\n' ';' < "$rec_b")"
+	grep -q "node 9" "$rec_b" && fail "b's listener saw a's entry for 9: $(cat "$rec_b")"
+	grep -q "node 7" "$rec_a" && fail "a's listener saw b's entry for 7: $(cat "$rec_a")"
+	return 0
+}
+
 run_tests test_show_after_traffic test_show_json test_flush_all_and_dev \
 	test_reachable_to_stale \
 	test_stale_send_reconfirms test_stale_probe_unanswered_fails \
@@ -698,4 +785,5 @@ run_tests test_show_after_traffic test_show_json test_flush_all_and_dev \
 	test_gc_removes_stale test_unknown_node_failed \
 	test_mac_change_gratuitous test_mac_change_connection_continues \
 	test_silent_mac_change_recovers test_foreign_solicitation_updates_entry \
-	test_answer_on_own_device_only test_link_up_announces
+	test_answer_on_own_device_only test_link_up_announces \
+	test_monitor_follows_changes test_monitor_json test_monitor_own_namespace_only

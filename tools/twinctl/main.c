@@ -16,6 +16,7 @@ int opt_stats;
 /* Table order settles abbreviations, as in ip(8): "s" is sock. */
 static const struct object *const objects[] = {
 	&addr_object, &link_object, &neigh_object, &sock_object, &stats_object,
+	&monitor_object,
 };
 #define N_OBJECTS	(sizeof(objects) / sizeof(objects[0]))
 

@@ -25,19 +25,23 @@ static const char *state_name(const struct nlattr *attr, char *buf, size_t len)
 	return buf;
 }
 
-static int neigh_show_msg(const struct nlmsghdr *nlh, void *arg)
+/*
+ * One entry as `neigh show` prints it; @deleted: an event of its end, as
+ * ip monitor prints one ("Deleted ..."; "deleted": true).
+ */
+void neigh_print(const struct nlmsghdr *nlh, bool deleted)
 {
 	const struct nlattr *tb[TWIN_A_MAX + 1];
-	const struct dev_filter *filter = arg;
 	const char *name;
 	char buf[16];
 
 	twin_parse(nlh, tb);
 	name = tb[TWIN_A_IFNAME] ? mnl_attr_get_str(tb[TWIN_A_IFNAME]) : NULL;
-	if (dev_filter_skip(filter, name))
-		return MNL_CB_OK;
-
 	print_open_object(NULL);
+	if (deleted) {
+		print_bool("deleted", true);
+		print_plain("Deleted ");
+	}
 	if (tb[TWIN_A_NODE])
 		print_u64("node", "node ", mnl_attr_get_u32(tb[TWIN_A_NODE]));
 	if (tb[TWIN_A_IFINDEX])
@@ -53,6 +57,18 @@ static int neigh_show_msg(const struct nlmsghdr *nlh, void *arg)
 		print_u64("confirmed_ms", " confirmed_ms ",
 			  mnl_attr_get_u32(tb[TWIN_A_NEIGH_CONFIRMED]));
 	print_close_object();
+}
+
+static int neigh_show_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[TWIN_A_MAX + 1];
+	const struct dev_filter *filter = arg;
+
+	twin_parse(nlh, tb);
+	if (dev_filter_skip(filter, tb[TWIN_A_IFNAME] ?
+				    mnl_attr_get_str(tb[TWIN_A_IFNAME]) : NULL))
+		return MNL_CB_OK;
+	neigh_print(nlh, false);
 	print_end_line();
 	return MNL_CB_OK;
 }
@@ -97,7 +113,8 @@ const struct object neigh_object = {
 	.help =
 "show   lists the entries, one per line:\n"
 "       node NODE dev IFNAME [ lladdr LLADDR ] STATE\n"
-"       STATE := { INCOMPLETE | REACHABLE | FAILED }.\n"
+"       STATE := { INCOMPLETE | REACHABLE | STALE | PROBE | FAILED }.\n"
+"       twinctl monitor neigh follows their changes.\n"
 "       -j: [{\"node\", \"ifindex\", \"ifname\", \"lladdr\", \"state\"}, ...].\n"
 "flush  removes every entry, or those of IFNAME.\n",
 	.cmds = neigh_cmds,

@@ -18,6 +18,13 @@
  * a reply that does not fit is truncated and libmnl reports ENOSPC.
  */
 #define NL_BUF_SIZE	32768
+/* Multicast groups a family may have, as the controller lists them. */
+#define NL_MAX_GROUPS	8
+
+struct nl_group {
+	char name[GENL_NAMSIZ];
+	uint32_t id;
+};
 
 struct nl {
 	struct mnl_socket *sock;
@@ -25,6 +32,8 @@ struct nl {
 	uint16_t id;
 	uint32_t seq;
 	uint32_t portid;
+	unsigned int ngroups;
+	struct nl_group groups[NL_MAX_GROUPS];
 	char buf[NL_BUF_SIZE];
 };
 
@@ -172,22 +181,57 @@ static void report(const struct nl *nl, int err, bool kernel,
 	fputc('\n', stderr);
 }
 
-static int family_cb(const struct nlmsghdr *nlh, void *data)
+/* One entry of CTRL_ATTR_MCAST_GROUPS: a name and its id. */
+static void family_group(struct nl *nl, const struct nlattr *grp)
 {
 	const struct nlattr *attr;
-	uint16_t *id = data;
+	struct nl_group g = { .name = "" };
+	bool has_id = false;
+
+	mnl_attr_for_each_nested(attr, grp) {
+		switch (mnl_attr_get_type(attr)) {
+		case CTRL_ATTR_MCAST_GRP_NAME:
+			if (!mnl_attr_validate(attr, MNL_TYPE_NUL_STRING))
+				snprintf(g.name, sizeof(g.name), "%s",
+					 mnl_attr_get_str(attr));
+			break;
+		case CTRL_ATTR_MCAST_GRP_ID:
+			if (!mnl_attr_validate(attr, MNL_TYPE_U32)) {
+				g.id = mnl_attr_get_u32(attr);
+				has_id = true;
+			}
+			break;
+		}
+	}
+	if (g.name[0] && has_id && nl->ngroups < NL_MAX_GROUPS)
+		nl->groups[nl->ngroups++] = g;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr, *grp;
+	struct nl *nl = data;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
-		    !mnl_attr_validate(attr, MNL_TYPE_U16))
-			*id = mnl_attr_get_u16(attr);
+		switch (mnl_attr_get_type(attr)) {
+		case CTRL_ATTR_FAMILY_ID:
+			if (!mnl_attr_validate(attr, MNL_TYPE_U16))
+				nl->id = mnl_attr_get_u16(attr);
+			break;
+		case CTRL_ATTR_MCAST_GROUPS:
+			if (mnl_attr_validate(attr, MNL_TYPE_NESTED))
+				break;
+			mnl_attr_for_each_nested(grp, attr)
+				family_group(nl, grp);
+			break;
+		}
 	}
 	return MNL_CB_OK;
 }
 
 static int resolve_family(struct nl *nl)
 {
-	struct talk t = { .cb = family_cb, .arg = &nl->id };
+	struct talk t = { .cb = family_cb, .arg = nl };
 	struct genlmsghdr *genl;
 	struct nlmsghdr *nlh;
 	bool kernel;
@@ -279,6 +323,55 @@ struct nlmsghdr *nl_msg(struct nl *nl, uint8_t cmd, uint16_t flags)
 	genl->cmd = cmd;
 	genl->version = nl->fam->version;
 	return nlh;
+}
+
+int nl_join(struct nl *nl, const char *group)
+{
+	for (unsigned int i = 0; i < nl->ngroups; i++) {
+		if (strcmp(nl->groups[i].name, group))
+			continue;
+		if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP,
+					  &nl->groups[i].id,
+					  sizeof(nl->groups[i].id)) < 0) {
+			fprintf(stderr, TWINCTL_NAME ": cannot join group \"%s\": %s\n",
+				group, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	fprintf(stderr, TWINCTL_NAME ": generic netlink family \"%s\" has no group \"%s\" (an older module?)\n",
+		nl->fam->name, group);
+	return -1;
+}
+
+int nl_listen(struct nl *nl, mnl_cb_t cb, void *arg)
+{
+	ssize_t len;
+	int ret;
+
+	for (;;) {
+		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (len < 0 && errno == EINTR)
+			continue;
+		/* The kernel had to drop events: say so, and go on. */
+		if (len < 0 && errno == ENOBUFS) {
+			fprintf(stderr, TWINCTL_NAME ": events were lost (%s)\n",
+				strerror(errno));
+			continue;
+		}
+		if (len < 0) {
+			fprintf(stderr, TWINCTL_NAME ": %s\n", strerror(errno));
+			return -1;
+		}
+		/* Events carry sequence number and port id 0. */
+		ret = mnl_cb_run(nl->buf, (size_t)len, 0, 0, cb, arg);
+		if (ret < 0) {
+			fprintf(stderr, TWINCTL_NAME ": %s\n", strerror(errno));
+			return -1;
+		}
+		if (ret == MNL_CB_STOP)
+			return 0;
+	}
 }
 
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)

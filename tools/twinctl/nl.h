@@ -41,6 +41,19 @@ struct nlmsghdr *nl_msg(struct nl *nl, uint8_t cmd, uint16_t flags);
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg);
 
 /*
+ * Joins the family's multicast group @group (a name the controller
+ * listed). Returns 0, or -1 after printing why.
+ */
+int nl_join(struct nl *nl, const char *group);
+
+/*
+ * Runs cb on every event that arrives, until cb returns MNL_CB_STOP (0)
+ * or an error (-1, printed). Events the kernel dropped are reported on
+ * stderr and the wait goes on.
+ */
+int nl_listen(struct nl *nl, mnl_cb_t cb, void *arg);
+
+/*
  * Fills tb[0..max] from a genetlink message or a nest. Attributes that fail
  * their policy are left out (with one warning per run), unknown ones are
  * ignored: a newer kernel may send more than this tool knows.

@@ -91,6 +91,12 @@ void print_end_line(void)
 		putchar('\n');
 }
 
+void print_end_record(void)
+{
+	putchar('\n');
+	fflush(stdout);
+}
+
 /*
  * `twinctl ... > /dev/full` must not exit 0: a script would take the
  * missing output for an empty table.

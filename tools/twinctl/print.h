@@ -27,6 +27,8 @@ void print_bool(const char *key, bool v);		/* JSON only */
 void print_lladdr(const char *key, const char *label, const uint8_t *mac);
 void print_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_end_line(void);				/* plain only */
+/* A line of a stream of records (monitor): ends it in both modes, flushed. */
+void print_end_record(void);
 /* Ends the JSON document; 0, or EXIT_FAIL if stdout could not be written. */
 int print_finish(void);
 

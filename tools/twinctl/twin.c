@@ -132,6 +132,38 @@ int twin_dump(uint8_t cmd, mnl_cb_t cb, void *arg)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+int twin_monitor(const char *group, uint8_t dump_cmd, mnl_cb_t cb, void *arg)
+{
+	struct nl *events, *dump;
+	struct nlmsghdr *nlh;
+	int err;
+
+	events = nl_open(&twin_family);
+	if (!events)
+		return EXIT_FAIL;
+	if (nl_join(events, group)) {
+		nl_close(events);
+		return EXIT_FAIL;
+	}
+	/* As tcpdump's "listening on": from here on nothing is missed. */
+	fprintf(stderr, TWINCTL_NAME ": listening for %s events\n", group);
+	/*
+	 * The dump on a socket of its own, after the join: a change made
+	 * meanwhile is in the dump, or queued as an event, or both.
+	 */
+	dump = nl_open(&twin_family);
+	err = !dump;
+	if (dump) {
+		nlh = nl_msg(dump, dump_cmd, NLM_F_REQUEST | NLM_F_DUMP);
+		err = nl_talk(dump, nlh, cb, arg);
+		nl_close(dump);
+	}
+	if (!err)
+		err = nl_listen(events, cb, arg);
+	nl_close(events);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
 void twin_parse(const struct nlmsghdr *nlh, const struct nlattr **tb)
 {
 	nl_parse(nlh, attr_policy, TWIN_A_MAX, tb);

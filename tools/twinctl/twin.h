@@ -25,6 +25,14 @@ struct twin_req {
 int twin_doit(uint8_t cmd, const struct twin_req *req, mnl_cb_t cb, void *arg);
 int twin_dump(uint8_t cmd, mnl_cb_t cb, void *arg);
 
+/*
+ * Join the multicast group @group, then run @cb on a dump of @dump_cmd
+ * (what is there now) and on every event after it, until killed: no
+ * change falls between the two. No JSON array: one object per line.
+ * Returns an exit code after printing the reason for a failure.
+ */
+int twin_monitor(const char *group, uint8_t dump_cmd, mnl_cb_t cb, void *arg);
+
 void twin_parse(const struct nlmsghdr *nlh, const struct nlattr **tb);
 void twin_parse_stats(const struct nlattr *nest, const struct nlattr **tb);
 

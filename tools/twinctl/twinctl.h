@@ -28,8 +28,8 @@ struct object {
 	const struct cmd *cmds;	/* ends with { NULL }; must contain "show" */
 };
 
-extern const struct object addr_object, link_object, neigh_object,
-			   sock_object, stats_object;
+extern const struct object addr_object, link_object, monitor_object,
+			   neigh_object, sock_object, stats_object;
 
 extern int opt_stats;
 
@@ -50,6 +50,10 @@ int check_ifname(const char *name);
 int parse_dev_filter(const struct object *obj, int argc, char **argv,
 		     const char **ifname);
 int dev_must_exist(const char *ifname);
+
+/* neigh.c: one entry, for neigh show and monitor. */
+struct nlmsghdr;
+void neigh_print(const struct nlmsghdr *nlh, bool deleted);
 
 /* The argument of a show command's dump callback. */
 struct dev_filter {

@@ -196,10 +196,19 @@ enum twin_cmd {
 	TWIN_CMD_NEIGH_FLUSH,	/* optional IFINDEX/IFNAME */
 	TWIN_CMD_SOCK_GET,	/* dump */
 	TWIN_CMD_STATS_GET,	/* doit: the namespace's counters */
+	TWIN_CMD_NEIGH_NEW,	/* event: an entry appeared or changed */
+	TWIN_CMD_NEIGH_DEL,	/* event: an entry went away */
 	__TWIN_CMD_MAX,
 };
 
 #define TWIN_CMD_MAX		(__TWIN_CMD_MAX - 1)
+
+/*
+ * Multicast groups: a socket that joins one (NETLINK_ADD_MEMBERSHIP with
+ * the id the controller gives for the name) receives its events for the
+ * socket's namespace as they happen, with the attributes of the dump.
+ */
+#define TWIN_MCGRP_NEIGH	"neigh"	/* TWIN_CMD_NEIGH_NEW, TWIN_CMD_NEIGH_DEL */
 
 enum twin_attr {
 	TWIN_A_UNSPEC,

@@ -98,7 +98,7 @@ for h in help -h -help --help he; do
 	grep -q '^EXIT STATUS' "$tmp/out" && [ "$rc" = 0 ] && [ ! -s "$tmp/err" ]
 	echo "rc $rc" >"$tmp/why"; result "$([ $? = 0 ] && echo ok)" "twinctl $h prints the manual"
 done
-for o in addr link neigh sock stats a l ne so st; do
+for o in addr link neigh sock stats monitor a l ne so st m; do
 	run ok $o help
 	grep -q '^Usage: twinctl' "$tmp/out" && [ "$rc" = 0 ]
 	echo "rc $rc" >"$tmp/why"; result "$([ $? = 0 ] && echo ok)" "twinctl $o help"
@@ -197,6 +197,9 @@ e "ACK without NETLINK_CAP_ACK" 2 uncapped '^twinctl: No such device: no such de
 e "dump fails in DONE" 2 dumperr '^twinctl: Operation not permitted: dump needs CAP_NET_ADMIN$' link
 j "dump failure keeps JSON valid" 'len(d) == 2' -j link
 e "interrupted dump" 2 intr 'dump interrupted' link
+e "monitor: an argument too many" 1 ok '"extra"' monitor neigh extra
+# The fake kernel's family has no multicast group: a module without events.
+e "monitor: no group, exit 2" 2 ok 'has no group "neigh"' monitor neigh
 e "malformed attributes skipped" 0 malformed 'warning: ignoring malformed attribute 4' link
 run malformed link
 [ "$(head -1 "$tmp/out")" = "3: tw0 twin segment 0 mtu 1500 up" ]
