@@ -4,16 +4,20 @@
  *
  *   twin-bench [options] FAMILY TYPE ADDR TEST...
  *
- *   FAMILY  twin, tcp, udp or unix
+ *   FAMILY  twin, tcp, udp, unix, tipc or vsock
  *   TYPE    stream, seqpacket or dgram (tcp: stream only; udp: dgram only;
- *           unix: stream or seqpacket)
+ *           unix and vsock: stream or seqpacket; tipc: all three)
  *   ADDR    the server's address: twin NODE:PORT, tcp and udp IPV4:PORT,
- *           unix PATH;
- *           test number i (from 0) listens on PORT + i (unix: PATH.i), so
- *           that a port still held by TIME_WAIT is never bound again
+ *           unix PATH, tipc SERVICE-TYPE:INSTANCE, vsock CID:PORT;
+ *           test number i (from 0) listens on PORT + i (unix: PATH.i;
+ *           tipc: INSTANCE + i), so that a port still held by TIME_WAIT is
+ *           never bound again
  *   TEST    bulk  one connection, 64 KiB writes for the duration; the
  *                 server counts what it received and reports it after EOF
  *                 (MB/s = 10^6 bytes per second, as delivered)
+ *           bulk8 the same over 8 connections at once, each from its own
+ *                 process: MB/s of all eight together, until the last
+ *                 count came back
  *           rr    one connection, 1-byte request, 1-byte response
  *           crr   connect, 1-byte request, 1-byte response, close
  *           (stream is accepted for bulk)
@@ -67,19 +71,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/tipc.h>
 #include <linux/twin.h>
+#include <linux/vm_sockets.h>
 
 #define BULK_WRITE	65536
 #define SERVER_BUF	(256 * 1024)
 #define DGRAM_SIZE	1400
 #define DGRAM_SMALL	64
 #define DGRAM_END	'E'	/* first byte of "send me your count" */
+#define BULK_CONNS	8
 
-enum family { FAM_TWIN, FAM_TCP, FAM_UDP, FAM_UNIX };
-enum test { TEST_BULK, TEST_RR, TEST_CRR, TEST_RATE };
+enum family { FAM_TWIN, FAM_TCP, FAM_UDP, FAM_UNIX, FAM_TIPC, FAM_VSOCK };
+enum test { TEST_BULK, TEST_RR, TEST_CRR, TEST_RATE, TEST_BULK8 };
 
-static const char *const test_names[] = { "bulk", "rr", "crr", "rate" };
-static const char *const test_units[] = { "MB/s", "trans/s", "conn/s", "dgrams/s" };
+static const char *const test_names[] = { "bulk", "rr", "crr", "rate", "bulk8" };
+static const char *const test_units[] = {
+	"MB/s", "trans/s", "conn/s", "dgrams/s", "MB/s"
+};
 
 struct config {
 	enum family family;
@@ -92,9 +101,9 @@ struct config {
 	double seconds;
 	int timeout;
 	/* the server's address for test 0 */
-	uint32_t node;		/* twin */
-	uint32_t port;		/* twin, tcp */
-	struct in_addr ip;	/* tcp */
+	uint32_t node;		/* twin; tipc: the service type; vsock: CID */
+	uint32_t port;		/* twin, tcp, udp, vsock; tipc: the instance */
+	struct in_addr ip;	/* tcp, udp */
 	const char *path;	/* unix */
 };
 
@@ -253,7 +262,34 @@ union addr {
 	struct sockaddr_twin tw;
 	struct sockaddr_in in;
 	struct sockaddr_un un;
+	struct sockaddr_tipc tipc;
+	struct sockaddr_vm vm;
 };
+
+/* The address the server binds: a TIPC service range, any vsock CID. */
+static socklen_t server_addr(const struct config *c, int index, union addr *a)
+{
+	uint32_t inst = c->port + index;
+
+	memset(a, 0, sizeof(*a));
+	switch (c->family) {
+	case FAM_TIPC:
+		a->tipc.family = AF_TIPC;
+		a->tipc.addrtype = TIPC_SERVICE_RANGE;
+		a->tipc.scope = TIPC_CLUSTER_SCOPE;
+		a->tipc.addr.nameseq.type = c->node;
+		a->tipc.addr.nameseq.lower = inst;
+		a->tipc.addr.nameseq.upper = inst;
+		return sizeof(a->tipc);
+	case FAM_VSOCK:
+		a->vm.svm_family = AF_VSOCK;
+		a->vm.svm_cid = VMADDR_CID_ANY;
+		a->vm.svm_port = c->port + index;
+		return sizeof(a->vm);
+	default:
+		return 0;
+	}
+}
 
 static socklen_t test_addr(const struct config *c, int index, union addr *a)
 {
@@ -270,6 +306,17 @@ static socklen_t test_addr(const struct config *c, int index, union addr *a)
 		a->in.sin_addr = c->ip;
 		a->in.sin_port = htons(c->port + index);
 		return sizeof(a->in);
+	case FAM_TIPC:
+		a->tipc.family = AF_TIPC;
+		a->tipc.addrtype = TIPC_SERVICE_ADDR;
+		a->tipc.addr.name.name.type = c->node;
+		a->tipc.addr.name.name.instance = c->port + index;
+		return sizeof(a->tipc);
+	case FAM_VSOCK:
+		a->vm.svm_family = AF_VSOCK;
+		a->vm.svm_cid = c->node;
+		a->vm.svm_port = c->port + index;
+		return sizeof(a->vm);
 	case FAM_UNIX:
 	default:
 		a->un.sun_family = AF_UNIX;
@@ -278,11 +325,25 @@ static socklen_t test_addr(const struct config *c, int index, union addr *a)
 	}
 }
 
+static int family_domain(const struct config *c)
+{
+	switch (c->family) {
+	case FAM_TWIN:
+		return twin_family();
+	case FAM_UNIX:
+		return AF_UNIX;
+	case FAM_TIPC:
+		return AF_TIPC;
+	case FAM_VSOCK:
+		return AF_VSOCK;
+	default:
+		return AF_INET;
+	}
+}
+
 static int make_socket(const struct config *c, const char *who, struct failure *f)
 {
-	int domain = c->family == FAM_TWIN ? twin_family() :
-		     c->family == FAM_UNIX ? AF_UNIX : AF_INET;
-	int fd = socket(domain, c->type | SOCK_CLOEXEC, 0);
+	int fd = socket(family_domain(c), c->type | SOCK_CLOEXEC, 0);
 	int one = 1;
 
 	if (fd < 0)
@@ -291,6 +352,13 @@ static int make_socket(const struct config *c, const char *who, struct failure *
 	if (c->family == FAM_TCP &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
 		fail(f, errno, "%s setsockopt(TCP_NODELAY)", who);
+		close(fd);
+		return -1;
+	}
+	/* TIPC's stream sockets have a Nagle of their own. */
+	if (c->family == FAM_TIPC && c->type == SOCK_STREAM &&
+	    setsockopt(fd, SOL_TIPC, TIPC_NODELAY, &one, sizeof(one)) < 0) {
+		fail(f, errno, "%s setsockopt(TIPC_NODELAY)", who);
 		close(fd);
 		return -1;
 	}
@@ -446,7 +514,9 @@ server_main(const struct config *c, enum test t, int index, int pipe_fd)
 	lfd = make_socket(c, "server", &f);
 	if (lfd < 0)
 		goto failed;
-	len = test_addr(c, index, &a);
+	len = server_addr(c, index, &a);
+	if (!len)
+		len = test_addr(c, index, &a);
 	if (c->family == FAM_UNIX)
 		unlink(a.un.sun_path);
 	if (c->family == FAM_TCP &&
@@ -468,6 +538,8 @@ server_main(const struct config *c, enum test t, int index, int pipe_fd)
 		goto failed;
 	}
 	server_ready(pipe_fd, NULL);
+	/* Children of bulk8 go with this process: it is killed after. */
+	signal(SIGCHLD, SIG_IGN);
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
@@ -477,10 +549,22 @@ server_main(const struct config *c, enum test t, int index, int pipe_fd)
 			perror("twin-bench server: accept");
 			_exit(1);
 		}
-		if (t == TEST_BULK)
+		if (t == TEST_BULK8) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				close(lfd);
+				serve_count(fd);
+				_exit(0);
+			}
+			if (pid < 0)
+				perror("twin-bench server: fork");
+		} else if (t == TEST_BULK) {
 			serve_count(fd);
-		else
+		} else {
 			serve_echo(fd);
+		}
 		close(fd);
 	}
 failed:
@@ -567,6 +651,62 @@ static void take_info(const struct config *c, int fd)
 		 i.timeouts, (unsigned long long)i.bytes_sent,
 		 (unsigned long long)i.bytes_acked, (unsigned long long)i.frames_out,
 		 (unsigned long long)i.frames_in);
+}
+
+/*
+ * TIPC: wait until the server's service is known in the client's node
+ * (its publication crosses the link after bind() returned), through the
+ * topology server, as TIPC applications do.
+ */
+static int wait_tipc_service(const struct config *c, int index,
+			     struct failure *f)
+{
+	struct sockaddr_tipc top = {
+		.family = AF_TIPC,
+		.addrtype = TIPC_SERVICE_ADDR,
+		.addr.name.name = { .type = TIPC_TOP_SRV, .instance = TIPC_TOP_SRV },
+	};
+	struct tipc_subscr sub = {
+		.seq = {
+			.type = c->node,
+			.lower = c->port + index,
+			.upper = c->port + index,
+		},
+		.timeout = c->timeout * 1000,
+		.filter = TIPC_SUB_SERVICE,
+	};
+	struct tipc_event ev;
+	int fd = socket(AF_TIPC, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ssize_t n;
+
+	if (fd < 0)
+		return fail(f, errno, "topology socket()");
+	if (connect(fd, (struct sockaddr *)&top, sizeof(top)) < 0) {
+		fail(f, errno, "connect(topology server)");
+		goto out;
+	}
+	if (send(fd, &sub, sizeof(sub), 0) != sizeof(sub)) {
+		fail(f, errno, "send(subscription)");
+		goto out;
+	}
+	do
+		n = recv(fd, &ev, sizeof(ev), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(ev)) {
+		fail(f, n < 0 ? errno : EPROTO, "recv(topology event)");
+		goto out;
+	}
+	if (ev.event != TIPC_PUBLISHED) {
+		fail_named(f, "TIMEOUT", "topology event",
+			   "service %u:%u not published within %d s",
+			   c->node, c->port + index, c->timeout);
+		goto out;
+	}
+	close(fd);
+	return 0;
+out:
+	close(fd);
+	return -1;
 }
 
 static int client_connect(const struct config *c, int index, struct failure *f)
@@ -742,6 +882,75 @@ out:
 	return -1;
 }
 
+/* What one of bulk8's connections reports to the parent. */
+struct bulk_report {
+	int ok;
+	double secs;
+	unsigned long long count;
+	struct failure f;
+};
+
+/*
+ * BULK_CONNS connections at once, each bulk in its own process (one
+ * process alone may not keep several connections busy); MB/s of the sum,
+ * over the time until the last count came back.
+ */
+static int run_bulk8(const struct config *c, int index, double *secs,
+		     unsigned long long *count, struct failure *f)
+{
+	pid_t pids[BULK_CONNS];
+	struct bulk_report r;
+	int p[2], i, status, n = 0, rc = 0;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return fail(f, errno, "pipe2()");
+	fflush(stdout);
+	for (i = 0; i < BULK_CONNS; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			rc = fail(f, errno, "fork()");
+			break;
+		}
+		if (pids[i] == 0) {
+			close(p[0]);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			memset(&r, 0, sizeof(r));
+			r.ok = run_bulk(c, index, &r.secs, &r.count, &r.f) == 0;
+			_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+		}
+		n++;
+	}
+	close(p[1]);
+	*secs = 0;
+	*count = 0;
+	for (i = 0; i < n; i++) {
+		ssize_t got = read(p[0], &r, sizeof(r));
+
+		if (got != sizeof(r)) {
+			if (!rc)
+				rc = fail_named(f, "SHORT", "bulk8",
+						"a connection's process ended without a report");
+			break;
+		}
+		if (!r.ok && !rc) {
+			*f = r.f;
+			rc = -1;
+		}
+		*count += r.count;
+		if (r.secs > *secs)
+			*secs = r.secs;
+	}
+	close(p[0]);
+	for (i = 0; i < n; i++) {
+		if (rc)
+			kill(pids[i], SIGKILL);
+		while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	info_json[0] = '\0';	/* the children's TWIN_INFO stayed there */
+	return rc;
+}
+
 static int transaction(int fd, struct failure *f)
 {
 	char b = 'r';
@@ -847,7 +1056,16 @@ static int run_test(const struct config *c, enum test t, int index)
 		report_failure(c, t, &f);
 		return -1;
 	}
+	if (c->family == FAM_TIPC && wait_tipc_service(c, index, &f) < 0) {
+		stop_server(server);
+		alarm(0);
+		report_failure(c, t, &f);
+		return -1;
+	}
 	switch (t) {
+	case TEST_BULK8:
+		rc = run_bulk8(c, index, &secs, &count, &f);
+		break;
 	case TEST_BULK:
 		if (c->type == SOCK_DGRAM)
 			rc = run_bulk_dgram(c, index, DGRAM_SIZE, &secs, &count, &f);
@@ -880,7 +1098,9 @@ static int run_test(const struct config *c, enum test t, int index)
 	}
 	if (secs <= 0)
 		secs = 1e-9;
-	report_ok(c, t, secs, t == TEST_BULK ? count / secs / 1e6 : count / secs, count);
+	report_ok(c, t, secs,
+		  t == TEST_BULK || t == TEST_BULK8 ? count / secs / 1e6 : count / secs,
+		  count);
 	return 0;
 }
 
@@ -891,9 +1111,11 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: twin-bench [--seconds N] [--client-ns NS] [--server-ns NS]\n"
 		"                  [--label TEXT] [--timeout S] FAMILY TYPE ADDR TEST...\n"
-		"  FAMILY twin|tcp|udp|unix  TYPE stream|seqpacket|dgram\n"
-		"  ADDR   twin NODE:PORT, tcp and udp IPV4:PORT, unix PATH\n"
-		"  TEST   bulk (or stream) | rr | crr (not for dgram) | rate (dgram only)\n");
+		"  FAMILY twin|tcp|udp|unix|tipc|vsock  TYPE stream|seqpacket|dgram\n"
+		"  ADDR   twin NODE:PORT, tcp and udp IPV4:PORT, unix PATH,\n"
+		"         tipc TYPE:INSTANCE, vsock CID:PORT\n"
+		"  TEST   bulk (or stream) | rr | crr, bulk8 (not for dgram) |\n"
+		"         rate (dgram only)\n");
 	return 2;
 }
 
@@ -928,6 +1150,8 @@ static bool parse_addr(struct config *c, const char *s)
 
 	switch (c->family) {
 	case FAM_TWIN:
+	case FAM_TIPC:
+	case FAM_VSOCK:
 		return split_port(s, left, sizeof(left), &c->port) &&
 		       parse_u32(left, &c->node);
 	case FAM_TCP:
@@ -976,16 +1200,21 @@ int main(int argc, char **argv)
 		c.family = FAM_UDP;
 	else if (!strcmp(argv[i], "unix"))
 		c.family = FAM_UNIX;
+	else if (!strcmp(argv[i], "tipc"))
+		c.family = FAM_TIPC;
+	else if (!strcmp(argv[i], "vsock"))
+		c.family = FAM_VSOCK;
 	else
 		return usage();
 	c.type_name = argv[i + 1];
 	if (!strcmp(argv[i + 1], "stream") && c.family != FAM_UDP)
 		c.type = SOCK_STREAM;
 	else if (!strcmp(argv[i + 1], "seqpacket") &&
-		 (c.family == FAM_TWIN || c.family == FAM_UNIX))
+		 c.family != FAM_TCP && c.family != FAM_UDP)
 		c.type = SOCK_SEQPACKET;
 	else if (!strcmp(argv[i + 1], "dgram") &&
-		 (c.family == FAM_TWIN || c.family == FAM_UDP))
+		 (c.family == FAM_TWIN || c.family == FAM_UDP ||
+		  c.family == FAM_TIPC))
 		c.type = SOCK_DGRAM;
 	else
 		return usage();
@@ -1002,6 +1231,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[j], "bulk") && strcmp(argv[j], "stream") &&
 		    strcmp(argv[j], "rr") &&
 		    (strcmp(argv[j], "crr") || c.type == SOCK_DGRAM) &&
+		    (strcmp(argv[j], "bulk8") || c.type == SOCK_DGRAM) &&
 		    (strcmp(argv[j], "rate") || c.type != SOCK_DGRAM))
 			return usage();
 	}
@@ -1016,7 +1246,8 @@ int main(int argc, char **argv)
 	for (int j = i + 3; j < argc; j++) {
 		enum test t = !strcmp(argv[j], "rr") ? TEST_RR :
 			      !strcmp(argv[j], "crr") ? TEST_CRR :
-			      !strcmp(argv[j], "rate") ? TEST_RATE : TEST_BULK;
+			      !strcmp(argv[j], "rate") ? TEST_RATE :
+			      !strcmp(argv[j], "bulk8") ? TEST_BULK8 : TEST_BULK;
 
 		if (run_test(&c, t, j - (i + 3)) < 0)
 			failed = 1;
