@@ -37,9 +37,15 @@
  *   --label TEXT      the name of this configuration in the output
  *                     (default FAMILY-TYPE)
  *   --timeout S       bound of every blocking socket call (default 10)
+ *   --serve           be the servers of the tests only, on another machine
+ *                     than the client: listen for each (test i on PORT + i),
+ *                     say "twin-bench: serving" on stderr, wait until killed
+ *   --remote          be the client only: the servers are another
+ *                     machine's twin-bench --serve with the same arguments
  *
  * For each test the server is a child process, forked into its namespace
- * before the test, killed after it. One JSON object per test is printed on
+ * before the test, killed after it (or, with --serve and --remote, on the
+ * other machine). One JSON object per test is printed on
  * its own line:
  *
  *   {"label":..., "family":..., "type":..., "test":"bulk", "seconds":3.01,
@@ -100,6 +106,8 @@ struct config {
 	const char *server_ns;
 	double seconds;
 	int timeout;
+	bool serve;		/* --serve: servers only */
+	bool remote;		/* --remote: client only */
 	/* the server's address for test 0 */
 	uint32_t node;		/* twin; tipc: the service type; vsock: CID */
 	uint32_t port;		/* twin, tcp, udp, vsock; tipc: the instance */
@@ -1050,14 +1058,15 @@ static int run_test(const struct config *c, enum test t, int index)
 	memset(&f, 0, sizeof(f));
 	info_json[0] = '\0';
 	arm_watchdog(c, t);
-	server = start_server(c, t, index, &f);
+	server = c->remote ? 0 : start_server(c, t, index, &f);
 	if (server < 0) {
 		alarm(0);
 		report_failure(c, t, &f);
 		return -1;
 	}
 	if (c->family == FAM_TIPC && wait_tipc_service(c, index, &f) < 0) {
-		stop_server(server);
+		if (server)
+			stop_server(server);
 		alarm(0);
 		report_failure(c, t, &f);
 		return -1;
@@ -1084,7 +1093,8 @@ static int run_test(const struct config *c, enum test t, int index)
 		rc = run_crr(c, index, &secs, &count, &f);
 		break;
 	}
-	stop_server(server);
+	if (server)
+		stop_server(server);
 	alarm(0);
 	if (c->family == FAM_UNIX) {
 		union addr a;
@@ -1104,13 +1114,36 @@ static int run_test(const struct config *c, enum test t, int index)
 	return 0;
 }
 
+/*
+ * --serve: a server per test, each listening before this says so, until
+ * killed (the servers go with it: PR_SET_PDEATHSIG).
+ */
+static int serve_tests(const struct config *c, const enum test *tests, int n)
+{
+	struct failure f;
+	int i;
+
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < n; i++) {
+		if (start_server(c, tests[i], i, &f) < 0) {
+			fprintf(stderr, "twin-bench: server of test %d: %s: %s\n",
+				i, f.where, f.message);
+			return 1;
+		}
+	}
+	fprintf(stderr, "twin-bench: serving\n");
+	for (;;)
+		pause();
+}
+
 /* ------------------------------------------------------------ options */
 
 static int usage(void)
 {
 	fprintf(stderr,
 		"usage: twin-bench [--seconds N] [--client-ns NS] [--server-ns NS]\n"
-		"                  [--label TEXT] [--timeout S] FAMILY TYPE ADDR TEST...\n"
+		"                  [--label TEXT] [--timeout S] [--serve | --remote]\n"
+		"                  FAMILY TYPE ADDR TEST...\n"
 		"  FAMILY twin|tcp|udp|unix|tipc|vsock  TYPE stream|seqpacket|dgram\n"
 		"  ADDR   twin NODE:PORT, tcp and udp IPV4:PORT, unix PATH,\n"
 		"         tipc TYPE:INSTANCE, vsock CID:PORT\n"
@@ -1173,6 +1206,14 @@ int main(int argc, char **argv)
 	int i, failed = 0;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i += 2) {
+		if (!strcmp(argv[i], "--serve") || !strcmp(argv[i], "--remote")) {
+			if (argv[i][2] == 's')
+				c.serve = true;
+			else
+				c.remote = true;
+			i--;	/* no value */
+			continue;
+		}
 		if (i + 1 >= argc)
 			return usage();
 		if (!strcmp(argv[i], "--seconds"))
@@ -1188,7 +1229,8 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (argc - i < 4 || c.seconds <= 0 || c.timeout <= 0)
+	if (argc - i < 4 || c.seconds <= 0 || c.timeout <= 0 ||
+	    (c.serve && c.remote))
 		return usage();
 
 	c.family_name = argv[i];
@@ -1243,14 +1285,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "twin-bench: %s: %s\n", f.where, f.message);
 		return 1;
 	}
-	for (int j = i + 3; j < argc; j++) {
-		enum test t = !strcmp(argv[j], "rr") ? TEST_RR :
-			      !strcmp(argv[j], "crr") ? TEST_CRR :
-			      !strcmp(argv[j], "rate") ? TEST_RATE :
-			      !strcmp(argv[j], "bulk8") ? TEST_BULK8 : TEST_BULK;
+	enum test tests[argc];
+	int ntests = 0;
 
-		if (run_test(&c, t, j - (i + 3)) < 0)
+	for (int j = i + 3; j < argc; j++)
+		tests[ntests++] = !strcmp(argv[j], "rr") ? TEST_RR :
+				  !strcmp(argv[j], "crr") ? TEST_CRR :
+				  !strcmp(argv[j], "rate") ? TEST_RATE :
+				  !strcmp(argv[j], "bulk8") ? TEST_BULK8 : TEST_BULK;
+	if (c.serve)
+		return serve_tests(&c, tests, ntests);
+	for (int j = 0; j < ntests; j++)
+		if (run_test(&c, tests[j], j) < 0)
 			failed = 1;
-	}
 	return failed;
 }
