@@ -86,6 +86,7 @@
 #define DGRAM_SIZE	1400
 #define DGRAM_SMALL	64
 #define DGRAM_END	'E'	/* first byte of "send me your count" */
+#define BULK_END	'E'	/* bulk without half-close: the last byte */
 #define BULK_CONNS	8
 
 enum family { FAM_TWIN, FAM_TCP, FAM_UDP, FAM_UNIX, FAM_TIPC, FAM_VSOCK };
@@ -411,7 +412,21 @@ static bool write_all(int fd, const void *buf, size_t len)
 	return true;
 }
 
-/* bulk: count bytes until EOF, answer with the count, wait for the close. */
+/*
+ * recv() failed: the client went. ECONNRESET is how TIPC ends a
+ * connection closed with data unread; anything else is worth a line.
+ */
+static void recv_failed(void)
+{
+	if (errno != ECONNRESET)
+		perror("twin-bench server: recv");
+}
+
+/*
+ * bulk: count bytes until EOF, answer with the count, wait for the close.
+ * A family without half-close (TIPC: shutdown() is SHUT_RDWR only) ends
+ * its data with one BULK_END byte instead: the data itself is all 'x'.
+ */
 static void serve_count(int fd)
 {
 	uint64_t total = 0;
@@ -421,8 +436,12 @@ static void serve_count(int fd)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			perror("twin-bench server: recv");
+			recv_failed();
 			return;
+		}
+		if (server_buf[n - 1] == BULK_END) {
+			total += n - 1;
+			break;
 		}
 		total += n;
 	}
@@ -443,7 +462,7 @@ static void serve_echo(int fd)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			perror("twin-bench server: recv");
+			recv_failed();
 			return;
 		}
 		if (!write_all(fd, server_buf, n)) {
@@ -799,7 +818,12 @@ static int run_bulk(const struct config *c, int index, double *secs,
 		}
 		sent += sizeof(buf);
 	} while (now() < end);
-	if (shutdown(fd, SHUT_WR) < 0) {
+	if (c->family == FAM_TIPC) {
+		char end = BULK_END;
+
+		if (send_all(fd, &end, 1, "send(end)", f) < 0)
+			goto out;
+	} else if (shutdown(fd, SHUT_WR) < 0) {
 		fail(f, errno, "client shutdown()");
 		goto out;
 	}
