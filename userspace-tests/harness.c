@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <linux/sock_diag.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -21,6 +22,8 @@
 #include <time.h>
 
 #include <linux/capability.h>
+#include <net/if.h>
+#include <netinet/in.h>
 
 #include "genl.h"
 #include "harness.h"
@@ -184,6 +187,74 @@ void sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+/*
+ * The child of wait_rx_timestamps(), in a namespace of its own: a
+ * datagram to itself over the loopback, read 50 ms after it was sent,
+ * until its stamp is that old. Exits 0 then, 1 after the time allowed.
+ */
+static void __attribute__((noreturn)) rx_timestamps_probe(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct ifreq ifr = { .ifr_name = "lo" };
+	char ctl[CMSG_SPACE(sizeof(struct timespec))];
+	double end = now_s() + 10.0 * mult();
+	socklen_t len = sizeof(a);
+	struct timespec ts, now;
+	struct cmsghdr *cm;
+	int fd, on = 1;
+	char c = 'p';
+
+	if (unshare(CLONE_NEWNET) < 0 || (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+	    ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		_exit(2);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		_exit(2);
+	while (now_s() < end) {
+		struct iovec iov = { &c, 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = ctl,
+				     .msg_controllen = sizeof(ctl) };
+
+		if (sendto(fd, &c, 1, 0, (struct sockaddr *)&a, sizeof(a)) != 1)
+			_exit(2);
+		sleep_ms(50);
+		if (recvmsg(fd, &mh, 0) != 1)
+			_exit(2);
+		clock_gettime(CLOCK_REALTIME, &now);
+		ts.tv_sec = 0;
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_TIMESTAMPNS)
+				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		if (ts.tv_sec && (now.tv_sec - ts.tv_sec) +
+				 (now.tv_nsec - ts.tv_nsec) / 1e9 >= 0.04)
+			_exit(0);
+	}
+	_exit(1);
+}
+
+void wait_rx_timestamps(void)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		rx_timestamps_probe();
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		harness_fail(__FILE__, __LINE__,
+			     "receive timestamps not on within %d s (probe status %#x)",
+			     10 * mult(), status);
 }
 
 #define STALL_TICK_MS	10

@@ -314,6 +314,14 @@ struct stall_meter *stall_meter_start(void);
 double stall_meter_lost(struct stall_meter *m);
 /* Stops and frees the meter; returns the seconds lost to stalls. */
 double stall_meter_stop(struct stall_meter *m);
+/*
+ * SO_TIMESTAMP* switches receive timestamps on for the whole kernel, but
+ * through a work item (net_enable_timestamp() with CONFIG_JUMP_LABEL):
+ * until it has run, a frame is stamped when it is read, not when it
+ * arrived. Call with a timestamping socket open; returns once the kernel
+ * stamps on arrival (asserts it does within 10 s, times mult()).
+ */
+void wait_rx_timestamps(void);
 /* Read a whole file (NUL-terminated); returns length or -1. */
 ssize_t read_file(const char *path, char *buf, size_t len);
 /* TWIN_TIMEOUT_MULT (>= 1): what every time bound of a test is scaled by. */

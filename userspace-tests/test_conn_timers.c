@@ -35,6 +35,8 @@ static int raw_in(const char *ns, int frame_type)
 			     TWIN_ERRARG(errno));
 	ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)));
 	twin_set_int(fd, SOL_SOCKET, SO_RCVBUF, 1 << 20);
+	/* Else early frames may be stamped when read (harness.h). */
+	wait_rx_timestamps();
 	return fd;
 }
 
