@@ -69,6 +69,16 @@
 #include <asm/unaligned.h>
 #endif
 
+/*
+ * 6.16 renamed try_to_del_timer_sync() timer_delete_sync_try(): deactivate
+ * a timer unless its callback is running (-1 then).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#define twin_timer_delete_sync_try(t) timer_delete_sync_try(t)
+#else
+#define twin_timer_delete_sync_try(t) try_to_del_timer_sync(t)
+#endif
+
 /* Renamed in 6.16; the old name was removed later. */
 #ifndef timer_container_of
 #define timer_container_of(var, timer, field) from_timer(var, timer, field)

@@ -28,6 +28,7 @@ void twin_conn_init(struct sock *sk)
 
 	skb_queue_head_init(&c->ooo_queue);
 	c->last_oow_ack = jiffies - HZ;
+	c->last_challenge_ack = jiffies - HZ;
 	spin_lock_init(&c->accept_lock);
 	INIT_LIST_HEAD(&c->accept_list);
 	INIT_LIST_HEAD(&c->accept_node);
@@ -262,7 +263,7 @@ void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 	c->irs = cb->seq;
 	c->rcv_nxt = cb->seq + 1;
 	c->rcv_edge = c->rcv_nxt;
-	c->snd_wnd = cb->wnd;
+	twin_conn_set_snd_wnd(c, cb->wnd);
 	c->last_rcv = jiffies;
 	c->retrans_start = jiffies;
 	sock_hold(sk);
@@ -356,6 +357,7 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa,
 	c->cwnd = TWIN_INIT_CWND * c->mss;
 	c->ssthresh = S32_MAX;
 	c->snd_wnd = c->mss;
+	c->max_snd_wnd = 0;
 	c->rto = twin_conn_rto_initial(sk);
 	c->backoff = 0;
 	/* The user timeout counts from connect(), discovery included. */
@@ -557,22 +559,37 @@ static int twin_conn_accept(TWIN_ACCEPT_PARAMS)
 	return err;
 }
 
-/* Stop listening: every child not yet accepted is reset. */
-static void twin_conn_stop_listen(struct sock *sk)
+/* The first child on @sk's accept list, taken off it with its reference. */
+static struct sock *twin_conn_dequeue_any(struct sock *sk)
 {
-	struct twin_conn *c = twin_conn(sk), *cc, *tmp;
-	LIST_HEAD(children);
+	struct twin_conn *c = twin_conn(sk), *cc;
+	struct sock *child = NULL;
 
-	twin_conn_set_state(sk, TCP_CLOSE);
 	spin_lock_bh(&c->accept_lock);
-	list_splice_init(&c->accept_list, &children);
-	spin_unlock_bh(&c->accept_lock);
-
-	list_for_each_entry_safe(cc, tmp, &children, accept_node) {
-		struct sock *child = twin_conn_sk(cc);
-
+	cc = list_first_entry_or_null(&c->accept_list, struct twin_conn,
+				      accept_node);
+	if (cc) {
 		list_del_init(&cc->accept_node);
 		sk_acceptq_removed(sk);
+		child = twin_conn_sk(cc);
+	}
+	spin_unlock_bh(&c->accept_lock);
+	return child;
+}
+
+/*
+ * Stop listening: every child not yet accepted is reset. Children are taken
+ * off the list one at a time under the lock, as vsock_dequeue_accept() does:
+ * a child still in its handshake can end meanwhile (its RTO, an RST, its
+ * node gone) and unlink itself in twin_conn_done(), which must find it
+ * either on the list, and take it off, or off it, and leave it to us.
+ */
+static void twin_conn_stop_listen(struct sock *sk)
+{
+	struct sock *child;
+
+	twin_conn_set_state(sk, TCP_CLOSE);
+	while ((child = twin_conn_dequeue_any(sk))) {
 		lock_sock_nested(child, SINGLE_DEPTH_NESTING);
 		sock_set_flag(child, SOCK_DEAD);
 		if (child->sk_state != TCP_CLOSE) {
@@ -580,6 +597,7 @@ static void twin_conn_stop_listen(struct sock *sk)
 			twin_conn_done(child);
 		} else {
 			twin_table_remove(child);
+			__skb_queue_purge(&child->sk_receive_queue);
 		}
 		release_sock(child);
 		sock_put(child);

@@ -96,6 +96,7 @@ struct twin_conn {
 	u32 snd_max;		/* highest sequence number sent + 1 */
 	u32 write_seq;		/* end of the data queued by the user */
 	u32 snd_wnd;		/* the peer's window, from snd_una */
+	u32 max_snd_wnd;	/* the largest it has been (RFC 5961 5.2) */
 	u32 mss;		/* payload per frame: peer_mss or less */
 	u32 peer_mss;		/* the largest payload the peer takes */
 	u32 size_goal;		/* payload of a new frame: mss or a super-frame's */
@@ -119,6 +120,7 @@ struct twin_conn {
 	u32 rcv_adv;		/* right edge of the window last advertised */
 	u32 rcv_edge;		/* the furthest right edge ever advertised */
 	unsigned long last_oow_ack;	/* jiffies: last rate-limited ACK */
+	unsigned long last_challenge_ack;	/* jiffies: RFC 5961's */
 	u32 ack_pending;	/* in-order frames not yet acknowledged */
 	u32 rcv_records;	/* SEQPACKET: complete records queued */
 	u32 rcv_bytes;		/* payload bytes in sk_receive_queue */
@@ -148,6 +150,13 @@ struct twin_conn {
 	u64 frames_out, frames_in;
 };
 
+/* The peer's window, as its frames advertise it. */
+static inline void twin_conn_set_snd_wnd(struct twin_conn *c, u32 wnd)
+{
+	c->snd_wnd = wnd;
+	c->max_snd_wnd = max(c->max_snd_wnd, wnd);
+}
+
 extern const struct proto_ops twin_stream_ops;
 extern const struct proto_ops twin_seqpacket_ops;
 
@@ -174,6 +183,7 @@ int twin_conn_trim_acked(struct sock *sk, struct sk_buff *skb, u32 ack);
 void twin_conn_push(struct sock *sk);
 void twin_conn_send_ack(struct sock *sk);
 void twin_conn_send_ack_limited(struct sock *sk);
+void twin_conn_send_challenge_ack(struct sock *sk);
 void twin_conn_send_probe(struct sock *sk);
 void twin_conn_send_fin(struct sock *sk);
 void twin_conn_send_rst(struct sock *sk);

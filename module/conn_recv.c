@@ -209,8 +209,18 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 	bool pure = cb->seq == cb->end_seq;
 	u32 acked, in_flight;
 
-	if (twin_before(cb->ack, c->snd_una))
-		return true;		/* old: says nothing new */
+	if (twin_before(cb->ack, c->snd_una)) {
+		/*
+		 * Old: says nothing new. Older than any window the peer
+		 * could have acked from (RFC 5961 5.2): a blind injection,
+		 * dropped with its data, and a challenge ACK.
+		 */
+		if (twin_before(cb->ack, c->snd_una - c->max_snd_wnd)) {
+			twin_conn_send_challenge_ack(sk);
+			return false;
+		}
+		return true;
+	}
 	if (twin_after(cb->ack, c->snd_max)) {
 		twin_conn_send_ack_limited(sk);
 		return false;
@@ -245,7 +255,7 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 		} else {
 			twin_conn_cwnd_grow(c, acked, in_flight);
 		}
-		c->snd_wnd = cb->wnd;
+		twin_conn_set_snd_wnd(c, cb->wnd);
 		if (c->snd_nxt == c->snd_una && !c->send_head)
 			sk_stop_timer(sk, &c->rto_timer);
 		else
@@ -255,7 +265,7 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 	}
 	if (pure && cb->wnd == c->snd_wnd && c->snd_nxt != c->snd_una)
 		twin_conn_dupack(sk);
-	c->snd_wnd = cb->wnd;
+	twin_conn_set_snd_wnd(c, cb->wnd);
 	return true;
 }
 
@@ -474,8 +484,18 @@ static void twin_conn_syn_sent_rcv(struct sock *sk, struct sk_buff *skb)
 	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
 	struct twin_conn *c = twin_conn(sk);
 
-	if (!(cb->flags & TWIN_F_ACK) || cb->ack != c->iss + 1)
-		goto drop;	/* no simultaneous open; stale answers */
+	if (!(cb->flags & TWIN_F_ACK))
+		goto drop;	/* no simultaneous open */
+	if (cb->ack != c->iss + 1) {
+		/*
+		 * RFC 793, SYN-SENT: an ACK of what we never sent comes from a
+		 * half-open connection the peer still holds (we restarted on
+		 * this port): reset it with <SEQ=SEG.ACK>, so that our next
+		 * SYN finds a peer ready for it. A reset is never answered.
+		 */
+		twin_conn_reply_rst(sock_net(sk), skb);
+		goto drop;
+	}
 	if (cb->flags & TWIN_F_RST) {
 		twin_conn_reset(sk, ECONNREFUSED);
 		goto drop;
@@ -490,7 +510,7 @@ static void twin_conn_syn_sent_rcv(struct sock *sk, struct sk_buff *skb)
 	c->cwnd = TWIN_INIT_CWND * c->mss;
 	twin_conn_clean_acked(sk, cb->ack);
 	c->snd_una = cb->ack;
-	c->snd_wnd = cb->wnd;
+	twin_conn_set_snd_wnd(c, cb->wnd);
 	sk_stop_timer(sk, &c->rto_timer);
 	twin_conn_established(sk);
 	twin_conn_send_ack(sk);
@@ -499,13 +519,23 @@ drop:
 	kfree_skb(skb);
 }
 
-static bool twin_conn_rst_ok(const struct sock *sk, u32 seq)
+/*
+ * RFC 5961 3.2: only a reset at exactly rcv_nxt ends the connection. One
+ * elsewhere in the window gets a challenge ACK (rate-limited), which a
+ * peer that did reset answers with a reset at the acked number; a blind
+ * attacker must so guess one number in 2^32, not one window in 2^32.
+ */
+static bool twin_conn_rst_ok(struct sock *sk, u32 seq)
 {
 	const struct twin_conn *c = twin_conn(sk);
 	u32 span = max_t(u32, c->rcv_adv - c->rcv_nxt, 1) +
 		   2 * TWIN_SEQPACKET_MAX;
 
-	return !twin_before(seq, c->rcv_nxt) && seq - c->rcv_nxt < span;
+	if (seq == c->rcv_nxt)
+		return true;
+	if (twin_after(seq, c->rcv_nxt) && seq - c->rcv_nxt < span)
+		twin_conn_send_challenge_ack(sk);
+	return false;
 }
 
 /* SYN_RECV and every state after it. */
@@ -529,7 +559,7 @@ static void twin_conn_synced_rcv(struct sock *sk, struct sk_buff *skb)
 		if (sk->sk_state == TCP_SYN_RECV && cb->seq == c->irs)
 			twin_conn_retransmit_head(sk);
 		else
-			twin_conn_send_ack_limited(sk);
+			twin_conn_send_challenge_ack(sk);
 		goto drop;
 	}
 	if (!(cb->flags & TWIN_F_ACK))
@@ -539,7 +569,7 @@ static void twin_conn_synced_rcv(struct sock *sk, struct sk_buff *skb)
 			goto drop;	/* not an answer to our SYN|ACK */
 		twin_conn_clean_acked(sk, cb->ack);
 		c->snd_una = cb->ack;
-		c->snd_wnd = cb->wnd;
+		twin_conn_set_snd_wnd(c, cb->wnd);
 		sk_stop_timer(sk, &c->rto_timer);
 		twin_conn_established(sk);
 	}
@@ -591,6 +621,13 @@ static void twin_conn_do_rcv(struct sock *sk, struct sk_buff *skb)
 		twin_conn_syn_sent_rcv(sk, skb);
 		break;
 	case TCP_CLOSE:
+		/*
+		 * Closed but still found (a frame that waited in the backlog
+		 * while close() ran): answered as no socket would be (RFC
+		 * 793, CLOSED), so that the challenge ACK to the reset just
+		 * sent gets the exact reset it asks for.
+		 */
+		twin_conn_reply_rst(sock_net(sk), skb);
 		kfree_skb(skb);
 		break;
 	default:
@@ -642,6 +679,7 @@ void twin_conn_rcv(struct twin_bearer *b, struct sk_buff *skb)
 	u32 dst = ntohl(hdr->dst_node), dport = ntohl(hdr->dst_port);
 	u32 src = ntohl(hdr->src_node), sport = ntohl(hdr->src_port);
 	struct twin_net *tn = b->tn;
+	unsigned int hlen;
 	struct sock *sk;
 	int reason;
 
@@ -650,7 +688,7 @@ void twin_conn_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		goto drop;
 	}
 	twin_conn_parse(skb);
-	skb_pull(skb, twin_hdr_len(hdr));
+	hlen = twin_hdr_len(hdr);
 
 	sk = twin_table_conn_lookup(tn, type, dst, dport, src, sport);
 	if (!sk && (TWIN_CONN_CB(skb)->flags & TWIN_F_SYN)) {
@@ -665,10 +703,21 @@ void twin_conn_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		sk = NULL;
 	}
 	if (!sk) {
+		skb_pull(skb, hlen);
 		twin_conn_reply_rst(tn->net, skb);
 		reason = TWIN_STAT_DROP_NO_SOCKET;
 		goto drop;
 	}
+	/*
+	 * Before the frame touches the connection, as tcp_filter(). Whole
+	 * frames only: a cut one would no longer match its sequence space.
+	 */
+	if (!twin_sk_filter(sk, skb, skb->len)) {
+		sock_put(sk);
+		reason = TWIN_STAT_DROP_FILTER;
+		goto drop;
+	}
+	skb_pull(skb, hlen);
 
 	twin_count(b, tn, TWIN_STAT_DELIVERED, 1);
 	bh_lock_sock(sk);

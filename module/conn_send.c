@@ -159,9 +159,9 @@ void twin_conn_send_ack(struct sock *sk)
 
 /*
  * The answer to a frame that makes no sense here (outside the window, an
- * ack for data never sent, a SYN on a synchronized connection): at most
- * two a second, as TCP's tcp_invalid_ratelimit, so that two ends that
- * disagree, or a forger, cannot make the connection ping-pong ACKs.
+ * ack for data never sent): at most two a second, as TCP's
+ * tcp_invalid_ratelimit, so that two ends that disagree, or a forger,
+ * cannot make the connection ping-pong ACKs.
  */
 void twin_conn_send_ack_limited(struct sock *sk)
 {
@@ -173,15 +173,38 @@ void twin_conn_send_ack_limited(struct sock *sk)
 	twin_conn_send_ack(sk);
 }
 
+/*
+ * RFC 5961's challenge ACK, to a reset, SYN or acknowledgment that a blind
+ * attacker may have forged: a peer that really sent it answers with an
+ * exact reset. At most two a second too, but on a limit of its own: the
+ * answers to out-of-window data (a sender filling a small window makes
+ * many) must not silence the one ACK that lets a real reset through.
+ */
+void twin_conn_send_challenge_ack(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	if (time_before(jiffies, c->last_challenge_ack + HZ / 2))
+		return;
+	c->last_challenge_ack = jiffies;
+	twin_conn_send_ack(sk);
+}
+
 /* An already acknowledged sequence number makes the peer answer. */
 void twin_conn_send_probe(struct sock *sk)
 {
 	twin_conn_send_ctl(sk, twin_conn(sk)->snd_una - 1, 0);
 }
 
+/*
+ * At snd_max, not snd_nxt: after a go-back the peer may have more than
+ * snd_nxt, and a reset below its rcv_nxt is ignored. At snd_max it is
+ * exact, or in the window and answered by a challenge ACK that this
+ * closed end answers with an exact reset (RFC 5961 3.2).
+ */
 void twin_conn_send_rst(struct sock *sk)
 {
-	twin_conn_send_ctl(sk, twin_conn(sk)->snd_nxt, TWIN_F_RST);
+	twin_conn_send_ctl(sk, twin_conn(sk)->snd_max, TWIN_F_RST);
 }
 
 /*

@@ -57,8 +57,8 @@ static int __net_init twin_net_init(struct net *net)
 	for (i = 0; i < ARRAY_SIZE(tn->conn_hash); i++)
 		INIT_HLIST_NULLS_HEAD(&tn->conn_hash[i], i);
 	spin_lock_init(&tn->neigh_lock);
+	tn->neigh_hash_seed = get_random_u32();
 	init_waitqueue_head(&tn->neigh_wait);
-	tn->ephemeral_next = get_random_u32();
 	INIT_HLIST_HEAD(&tn->raw_socks);
 	tn->stats = alloc_percpu(struct twin_stats);
 	if (!tn->stats)

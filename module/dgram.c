@@ -224,6 +224,7 @@ void twin_dgram_rcv(struct twin_bearer *b, struct sk_buff *skb)
 	u32 sport = ntohl(hdr->src_port);
 	struct twin_net *tn = b->tn;
 	struct twin_sock *t;
+	unsigned int hlen;
 	struct sock *sk;
 	int reason;
 
@@ -249,8 +250,15 @@ void twin_dgram_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		goto drop;
 	}
 
-	skb_pull(skb, twin_hdr_len(hdr));
-	if (sock_queue_rcv_skb(sk, skb) < 0) {
+	/* The filter may cut the payload, as UDP's cuts a datagram. */
+	hlen = twin_hdr_len(hdr);
+	if (!twin_sk_filter(sk, skb, hlen)) {
+		sock_put(sk);
+		reason = TWIN_STAT_DROP_FILTER;
+		goto drop;
+	}
+	skb_pull(skb, hlen);
+	if (__sock_queue_rcv_skb(sk, skb) < 0) {
 		sock_put(sk);
 		reason = TWIN_STAT_DROP_RCVBUF;
 		goto drop;

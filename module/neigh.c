@@ -15,6 +15,7 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/slab.h>
 
 #include "bearer.h"
@@ -92,7 +93,9 @@ static void twin_neigh_set_state(struct twin_neigh *n, u8 state)
 
 static struct hlist_head *twin_neigh_bucket(struct twin_net *tn, u32 node)
 {
-	return &tn->neigh_hash[hash_32(node, TWIN_NEIGH_HASH_BITS)];
+	u32 h = jhash_1word(node, tn->neigh_hash_seed);
+
+	return &tn->neigh_hash[hash_32(h, TWIN_NEIGH_HASH_BITS)];
 }
 
 static struct twin_neigh *twin_neigh_lookup(struct twin_net *tn, u32 node)
@@ -108,16 +111,74 @@ static struct twin_neigh *twin_neigh_lookup(struct twin_net *tn, u32 node)
 
 static void twin_neigh_timer(struct timer_list *t);
 
-static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node)
+/* Take @n out of the cache; the caller frees it once its timer is done. */
+static void twin_neigh_unlink(struct twin_neigh *n)
+{
+	n->dead = true;
+	hlist_del(&n->hnode);
+	n->tn->neigh_entries--;
+	twin_neigh_notify(n, TWIN_CMD_NEIGH_DEL);
+}
+
+/*
+ * The cache is full: free entries nobody waits on, those that failed,
+ * then those gone stale (sent through again, they are found anew), as
+ * neigh_forced_gc() does when ARP's table reaches gc_thresh3. An entry
+ * whose timer is running on another CPU now is left for the next time.
+ * Such entries hold no frames (a failure drops them, a STALE entry sends
+ * at once), so they are freed here, under the lock.
+ */
+static void twin_neigh_forced_gc(struct twin_net *tn)
+{
+	static const u8 order[] = { TWIN_NEIGH_FAILED, TWIN_NEIGH_STALE };
+	struct twin_neigh *n;
+	struct hlist_node *tmp;
+	unsigned int i, k;
+
+	lockdep_assert_held(&tn->neigh_lock);
+	for (k = 0; k < ARRAY_SIZE(order); k++) {
+		for (i = 0; i < ARRAY_SIZE(tn->neigh_hash); i++) {
+			hlist_for_each_entry_safe(n, tmp, &tn->neigh_hash[i],
+						  hnode) {
+				if (n->state != order[k] ||
+				    !skb_queue_empty(&n->pending) ||
+				    twin_timer_delete_sync_try(&n->timer) < 0)
+					continue;
+				twin_neigh_unlink(n);
+				kfree(n);
+			}
+		}
+		if (tn->neigh_entries < READ_ONCE(tn->neigh_max))
+			return;
+	}
+}
+
+/*
+ * @node's entry, made if there is none: NULL with *err -ENOBUFS when the
+ * cache is full of entries in use (as ARP's "neighbour table overflow"),
+ * -ENOMEM when memory is short.
+ */
+static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node,
+					    int *err)
 {
 	struct twin_neigh *n;
 
 	n = twin_neigh_lookup(tn, node);
 	if (n)
 		return n;
+	if (tn->neigh_entries >= READ_ONCE(tn->neigh_max)) {
+		twin_neigh_forced_gc(tn);
+		if (tn->neigh_entries >= READ_ONCE(tn->neigh_max)) {
+			*err = -ENOBUFS;
+			return NULL;
+		}
+	}
 	n = kzalloc(sizeof(*n), GFP_ATOMIC);
-	if (!n)
+	if (!n) {
+		*err = -ENOMEM;
 		return NULL;
+	}
+	tn->neigh_entries++;
 	n->tn = tn;
 	n->node = node;
 	/* No event yet: the caller moves it on at once (or learns it). */
@@ -259,9 +320,7 @@ static void twin_neigh_timer(struct timer_list *t)
 			mod_timer(&n->timer, due);
 			break;
 		}
-		n->dead = true;
-		hlist_del(&n->hnode);
-		twin_neigh_notify(n, TWIN_CMD_NEIGH_DEL);
+		twin_neigh_unlink(n);
 		skb_queue_splice_init(&n->pending, &drop);
 		gone = true;
 		break;
@@ -309,14 +368,15 @@ int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
 		       int *ifindex)
 {
 	struct twin_neigh *n;
+	int err = 0;
 	long rem;
 	u8 state;
 
 	spin_lock_bh(&tn->neigh_lock);
-	n = twin_neigh_create(tn, node);
+	n = twin_neigh_create(tn, node, &err);
 	if (!n) {
 		spin_unlock_bh(&tn->neigh_lock);
-		return -ENOMEM;
+		return err;
 	}
 	if (twin_neigh_use(n)) {
 		*ifindex = n->ifindex;
@@ -353,15 +413,16 @@ int twin_neigh_output(struct twin_net *tn, struct sk_buff *skb, u32 node)
 	struct twin_bearer *b;
 	struct twin_neigh *n;
 	u8 mac[ETH_ALEN];
-	int ifindex, err;
+	int ifindex, err = 0;
 
 	spin_lock_bh(&tn->neigh_lock);
-	n = twin_neigh_create(tn, node);
+	n = twin_neigh_create(tn, node, &err);
 	if (!n) {
 		spin_unlock_bh(&tn->neigh_lock);
-		twin_stats_add(tn->stats, TWIN_STAT_DROP_NOMEM, 1);
+		twin_stats_add(tn->stats, err == -ENOBUFS ?
+			       TWIN_STAT_DROP_NEIGH : TWIN_STAT_DROP_NOMEM, 1);
 		kfree_skb(skb);
-		return -ENOMEM;
+		return err;
 	}
 	if (!twin_neigh_use(n)) {
 		struct sk_buff *old = NULL;
@@ -410,14 +471,16 @@ static void twin_neigh_learn(struct twin_bearer *b, u32 node, const u8 *mac,
 	struct sk_buff_head ready;
 	struct twin_neigh *n;
 	struct sk_buff *skb;
+	int err = 0;
 	bool moved;
 
 	__skb_queue_head_init(&ready);
 	spin_lock_bh(&tn->neigh_lock);
-	n = create ? twin_neigh_create(tn, node) : twin_neigh_lookup(tn, node);
+	n = create ? twin_neigh_create(tn, node, &err) :
+		     twin_neigh_lookup(tn, node);
 	if (!n) {
 		spin_unlock_bh(&tn->neigh_lock);
-		if (create)
+		if (err == -ENOMEM)
 			twin_count(b, tn, TWIN_STAT_DROP_NOMEM, 1);
 		return;
 	}
@@ -591,9 +654,7 @@ void twin_neigh_flush(struct twin_net *tn, int ifindex)
 				twin_neigh_take_oif(n, ifindex, &drop);
 				continue;
 			}
-			n->dead = true;
-			hlist_del(&n->hnode);
-			twin_neigh_notify(n, TWIN_CMD_NEIGH_DEL);
+			twin_neigh_unlink(n);
 			hlist_add_head(&n->hnode, &gone);
 		}
 	}

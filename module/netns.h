@@ -17,7 +17,7 @@
 
 #define TWIN_BIND_HASH_BITS	8
 #define TWIN_CONN_HASH_BITS	10
-#define TWIN_NEIGH_HASH_BITS	6
+#define TWIN_NEIGH_HASH_BITS	8
 
 struct twin_stats {
 	u64 v[__TWIN_STAT_MAX];
@@ -37,7 +37,6 @@ struct twin_net {
 	spinlock_t sk_lock;
 	struct hlist_head socks;
 	struct hlist_head bind_hash[1 << TWIN_BIND_HASH_BITS];
-	u32 ephemeral_next;
 	/*
 	 * Connections, keyed by type, local port and peer (conn_node). Each
 	 * chain ends in its own nulls value: a connection can move to
@@ -45,9 +44,15 @@ struct twin_net {
 	 */
 	struct hlist_nulls_head conn_hash[1 << TWIN_CONN_HASH_BITS];
 
-	/* Neighbour cache: node to device and MAC. */
+	/*
+	 * Neighbour cache: node to device and MAC. Keyed with a secret, so
+	 * that nobody can choose nodes that share a chain; @neigh_entries
+	 * is kept at most neigh_max (under @neigh_lock).
+	 */
 	spinlock_t neigh_lock;
 	struct hlist_head neigh_hash[1 << TWIN_NEIGH_HASH_BITS];
+	u32 neigh_hash_seed;
+	unsigned int neigh_entries;
 	wait_queue_head_t neigh_wait;
 	/*
 	 * Bumped when the MTU of a device with a twin address changes:
@@ -62,6 +67,7 @@ struct twin_net {
 	unsigned int neigh_retrans_ms;
 	unsigned int time_wait_ms;
 	unsigned int rto_min_ms;
+	unsigned int neigh_max;		/* entries, not ms */
 	struct ctl_table_header *sysctl;
 	struct ctl_table *sysctl_table;
 

@@ -74,6 +74,7 @@ static struct sk_buff *twin_raw_completed(struct sk_buff *skb)
 void twin_raw_rcv(struct twin_bearer *b, struct sk_buff *skb)
 {
 	int ifindex = b->dev->ifindex, type = twin_hdr(skb)->type;
+	unsigned int hlen = twin_hdr_len(twin_hdr(skb));
 	bool undone = twin_csum_undone(skb, 0);
 	struct sk_buff *copy, *src, *full = NULL;
 	struct twin_sock *t;
@@ -93,8 +94,9 @@ void twin_raw_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		copy = src ? skb_clone(src, GFP_ATOMIC) : NULL;
 		if (!copy) {
 			atomic_inc(&sk->sk_drops);
-		} else if (sock_queue_rcv_skb(sk, copy) < 0) {
-			/* sk_drops counts a full buffer already. */
+		} else if (!twin_sk_filter(sk, copy, hlen) ||
+			   __sock_queue_rcv_skb(sk, copy) < 0) {
+			/* Both count in sk_drops already. */
 			kfree_skb(copy);
 		}
 		sock_put(sk);

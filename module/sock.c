@@ -6,6 +6,7 @@
  * operation a type does not support is sock_no_*().
  */
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <net/sock.h>
@@ -227,6 +228,22 @@ int twin_sock_bind(struct socket *sock, struct twin_sockaddr_arg *uaddr,
 		WRITE_ONCE(sk->sk_bound_dev_if, sa->stw_ifindex);
 	release_sock(sk);
 	return err;
+}
+
+/*
+ * Run @sk's socket filter (SO_ATTACH_FILTER, SO_ATTACH_BPF; also cgroup
+ * ingress programs and LSM hooks, as every socket family's receive path)
+ * on a frame whose twin header is at skb->data: offset 0 of a classic BPF
+ * program is the header of docs/wire.md. The filter may cut the frame to
+ * no fewer than @cap bytes. False if it refused the frame, which then
+ * counts in sk_drops.
+ */
+bool twin_sk_filter(struct sock *sk, struct sk_buff *skb, unsigned int cap)
+{
+	if (!sk_filter_trim_cap(sk, skb, cap))
+		return true;
+	atomic_inc(&sk->sk_drops);
+	return false;
 }
 
 /* Give an unbound socket an ephemeral port. Caller holds lock_sock(sk). */

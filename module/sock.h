@@ -67,6 +67,7 @@ int twin_sock_release(struct socket *sock);
 int twin_sock_bind(struct socket *sock, struct twin_sockaddr_arg *uaddr,
 		   int len);
 int twin_sock_autobind(struct sock *sk);
+bool twin_sk_filter(struct sock *sk, struct sk_buff *skb, unsigned int cap);
 int twin_sock_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
 int twin_sock_shutdown(struct socket *sock, int how);
 

@@ -17,6 +17,8 @@ static unsigned int twin_sysctl_max_time_wait_ms = 60 * 1000;
 /* A few jiffies at most HZ; the RTO's own maximum. */
 static unsigned int twin_sysctl_min_rto_ms = 10;
 static unsigned int twin_sysctl_max_rto_ms = 10 * 1000;
+static unsigned int twin_sysctl_min_neigh = 16;
+static unsigned int twin_sysctl_max_neigh = 65536;
 
 static const struct ctl_table twin_sysctl_template[] = {
 	{
@@ -65,6 +67,19 @@ static const struct ctl_table twin_sysctl_template[] = {
 		.extra1 = &twin_sysctl_min_rto_ms,
 		.extra2 = &twin_sysctl_max_rto_ms,
 	},
+	{
+		/*
+		 * Entries the neighbour cache may hold: what any sender to
+		 * unknown nodes, or any forged frame needing an answer, can
+		 * make it allocate (neigh.c).
+		 */
+		.procname = "neigh_max",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = proc_douintvec_minmax,
+		.extra1 = &twin_sysctl_min_neigh,
+		.extra2 = &twin_sysctl_max_neigh,
+	},
 	{ }	/* 6.1 ends the table here; newer kernels take its size */
 };
 
@@ -80,6 +95,7 @@ int twin_sysctl_init_net(struct net *net)
 	tn->neigh_retrans_ms = TWIN_NEIGH_RETRANS_MS;
 	tn->time_wait_ms = TWIN_TIME_WAIT_MS;
 	tn->rto_min_ms = TWIN_RTO_MIN_MS;
+	tn->neigh_max = TWIN_NEIGH_MAX;
 	table = kmemdup(twin_sysctl_template, sizeof(twin_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
@@ -89,6 +105,7 @@ int twin_sysctl_init_net(struct net *net)
 	table[2].data = &tn->neigh_retrans_ms;
 	table[3].data = &tn->time_wait_ms;
 	table[4].data = &tn->rto_min_ms;
+	table[5].data = &tn->neigh_max;
 	tn->sysctl = twin_register_net_sysctl(net, "net/twin", table,
 					      TWIN_SYSCTL_ENTRIES);
 	if (!tn->sysctl) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * /proc/sys/net/twin/: the neighbour cache's timers and the length of a
- * connection's TIME_WAIT and the smallest retransmission timeout, per
+ * /proc/sys/net/twin/: the neighbour cache's timers and size, the length
+ * of a connection's TIME_WAIT and the smallest retransmission timeout, per
  * namespace.
  */
 #ifndef _TWIN_SYSCTL_H
@@ -17,6 +17,8 @@
 #define TWIN_TIME_WAIT_MS	1000
 /* The smallest retransmission timeout, as TCP's tcp_rto_min_us. */
 #define TWIN_RTO_MIN_MS		200
+/* Neighbour entries a namespace may hold, as ARP's gc_thresh3. */
+#define TWIN_NEIGH_MAX		1024
 
 int twin_sysctl_init_net(struct net *net);
 void twin_sysctl_exit_net(struct net *net);

@@ -66,14 +66,18 @@ static bool twin_port_taken(struct twin_net *tn, int type, u32 node, u32 port)
 	return false;
 }
 
-/* The whole ephemeral range is 2^31 ports: a free one is found quickly. */
+/*
+ * A random free port of the ephemeral range, drawn afresh each time (RFC
+ * 6056, algorithm 1): a blind attacker cannot guess a connection's port
+ * from one it saw. The range is 2^31 ports: a free one is found quickly.
+ */
 static u32 twin_pick_ephemeral(struct twin_net *tn, int type, u32 node)
 {
 	u32 span = U32_MAX - TWIN_PORT_EPHEMERAL_MIN + 1;
 	u32 port, i;
 
-	for (i = 0; i < 65536; i++) {
-		port = TWIN_PORT_EPHEMERAL_MIN + (tn->ephemeral_next++ % span);
+	for (i = 0; i < 64; i++) {
+		port = TWIN_PORT_EPHEMERAL_MIN + get_random_u32() % span;
 		if (!twin_port_taken(tn, type, node, port))
 			return port;
 	}

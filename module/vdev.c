@@ -11,8 +11,15 @@
  * network namespaces.
  *
  * A segment spans namespaces, so it must not become a way into somebody
- * else's traffic: it belongs to the user namespace owning the network
- * namespace of its first device, and joining it needs CAP_NET_ADMIN there.
+ * else's traffic: segment numbers are per user namespace, and a device
+ * joins the segment of its number owned by the user namespace that owns
+ * its network namespace when it is created. A container with a user
+ * namespace of its own so has segments of its own, whatever it numbers
+ * them, and whoever creates a device first (the container or the host)
+ * owns nothing of the other's. Who may create the device at all is for
+ * rtnetlink and the genetlink family to check, against the requester's
+ * socket (netlink_ns_capable()). A device moved to another namespace stays
+ * on its segment: moving needs CAP_NET_ADMIN over both namespaces.
  * Segments are created and freed under RTNL; only transmit reads them
  * under RCU.
  */
@@ -45,40 +52,29 @@ struct twin_vdev {
 static LIST_HEAD(twin_segments);
 static struct rtnl_link_ops twin_link_ops;
 
-static struct twin_segment *twin_segment_find(u32 id)
+static struct twin_segment *
+twin_segment_find(const struct user_namespace *owner, u32 id)
 {
 	struct twin_segment *seg;
 
 	ASSERT_RTNL();
 	list_for_each_entry(seg, &twin_segments, list)
-		if (seg->id == id)
+		if (seg->owner == owner && seg->id == id)
 			return seg;
 	return NULL;
 }
 
-/* The caller's right to add a device to segment @id. */
-static int twin_segment_may_join(u32 id, struct netlink_ext_ack *extack)
-{
-	struct twin_segment *seg = twin_segment_find(id);
-
-	if (seg && !ns_capable(seg->owner, CAP_NET_ADMIN)) {
-		NL_SET_ERR_MSG(extack,
-			       "segment belongs to another user namespace");
-		return -EPERM;
-	}
-	return 0;
-}
-
 static int twin_segment_join(struct twin_vdev *v)
 {
-	struct twin_segment *seg = twin_segment_find(v->segment_id);
+	struct user_namespace *owner = dev_net(v->dev)->user_ns;
+	struct twin_segment *seg = twin_segment_find(owner, v->segment_id);
 
 	if (!seg) {
-		seg = kzalloc(sizeof(*seg), GFP_KERNEL);
+		seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
 		if (!seg)
 			return -ENOMEM;
 		seg->id = v->segment_id;
-		seg->owner = get_user_ns(dev_net(v->dev)->user_ns);
+		seg->owner = get_user_ns(owner);
 		INIT_LIST_HEAD(&seg->running);
 		list_add(&seg->list, &twin_segments);
 	}
@@ -320,22 +316,13 @@ static void twin_vdev_setup(struct net_device *dev)
 	eth_hw_addr_random(dev);
 }
 
-static int twin_vdev_register(struct net_device *dev,
-			      struct netlink_ext_ack *extack)
-{
-	struct twin_vdev *v = netdev_priv(dev);
-	int err;
-
-	v->segment_id = 0;
-	err = twin_segment_may_join(v->segment_id, extack);
-	if (err)
-		return err;
-	return register_netdevice(dev);
-}
-
+/* `ip link add NAME type twin`: segment 0 of the namespace's owner. */
 static int twin_vdev_newlink(TWIN_NEWLINK_PARAMS)
 {
-	return twin_vdev_register(dev, extack);
+	struct twin_vdev *v = netdev_priv(dev);
+
+	v->segment_id = 0;
+	return register_netdevice(dev);
 }
 
 static struct rtnl_link_ops twin_link_ops = {
@@ -370,9 +357,6 @@ int twin_vdev_create(struct net *net, const char *name, u32 segment,
 		NL_SET_ERR_MSG(extack, "invalid device name");
 		return -EINVAL;
 	}
-	err = twin_segment_may_join(segment, extack);
-	if (err)
-		return err;
 	dev = alloc_netdev(sizeof(*v), name, NET_NAME_USER, twin_vdev_setup);
 	if (!dev)
 		return -ENOMEM;

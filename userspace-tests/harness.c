@@ -1073,6 +1073,29 @@ void harness_wait_child(pid_t pid, const char *file, int line)
 			     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
+long twin_proc_drops(int fd)
+{
+	char line[512], type[32], state[32];
+	unsigned long inode, rxq, txq, drops;
+	unsigned int ln, lp, pn, pp;
+	struct stat st;
+	FILE *f;
+	long found = -1;
+
+	ASSERT_OK(fstat(fd, &st));
+	f = fopen("/proc/net/twin", "r");
+	ASSERT_TRUE(f != NULL);
+	if (!fgets(line, sizeof(line), f))
+		harness_fail(__FILE__, __LINE__, "/proc/net/twin is empty");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %31s %u:%u %u:%u %lu %lu %lu %lu", type,
+			   state, &ln, &lp, &pn, &pp, &rxq, &txq, &drops,
+			   &inode) == 10 && inode == st.st_ino)
+			found = drops;
+	fclose(f);
+	return found;
+}
+
 uint64_t twin_stat(const char *ns, int stat)
 {
 	uint64_t stats[TWIN_STAT_MAX + 1];

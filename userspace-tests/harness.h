@@ -339,6 +339,11 @@ void twin_sysctl_check_range(const char *name, unsigned int def,
 			     unsigned int min, unsigned int max);
 /* Read /proc/sys/net/twin/NAME of the current namespace; fails the test. */
 long twin_sysctl_get(const char *name);
+/*
+ * The drops column of fd's line in /proc/net/twin of the current
+ * namespace; -1 if it has none.
+ */
+long twin_proc_drops(int fd);
 /* A counter from TWIN_CMD_STATS_GET in namespace ns (NULL: own). */
 uint64_t twin_stat(const char *ns, int stat);
 /*

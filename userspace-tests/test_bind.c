@@ -267,6 +267,27 @@ TEST(ephemeral_ports_distinct)
 	}
 }
 
+/*
+ * Each ephemeral port is drawn at random (RFC 6056): of 64 taken in a
+ * row, no two neighbours differ by less than 64 (by chance: about 2^-18),
+ * so a port seen tells nothing of the next.
+ */
+TEST(ephemeral_ports_random)
+{
+	enum { N = 64 };
+	uint32_t prev = 0, p, d;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		p = twin_name(twin_bound(TWIN_NODE_ANY, 0)).stw_port;
+		d = p > prev ? p - prev : prev - p;
+		if (i && d < 64)
+			harness_fail(__FILE__, __LINE__, "ephemeral port %u "
+				     "follows %u", p, prev);
+		prev = p;
+	}
+}
+
 /* An ephemeral port is in use like any other. */
 TEST(ephemeral_port_in_use)
 {

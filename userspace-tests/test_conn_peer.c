@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A connection whose peer is this program. Namespace a holds the twin
- * node under test (node 1 on veth-a) and a listener; namespace b has no
- * twin address, so its kernel ignores twin frames, and the peer, node 2,
- * is an AF_PACKET socket on veth-b that crafts every frame: the
- * solicitation that makes node 1 learn it, the handshake, data, acks and
- * FINs. The test so chooses what no live peer lets it choose: the peer's
- * initial sequence number (2^32 - 700: its data wraps around), duplicate
- * acknowledgments on demand, its window, how late it acknowledges, and a
- * FIN sent again during TIME_WAIT.
+ * A connection whose peer is this program (peer.h): the peer, node 2,
+ * chooses what no live peer lets a test choose: its initial sequence
+ * number (2^32 - 700: its data wraps around), duplicate acknowledgments
+ * on demand, its window, how late it acknowledges, and a FIN sent again
+ * during TIME_WAIT.
  *
  * semantics.md, "Reliability", "ioctl and options" and "Closing" of
  * "Connection sockets". Times are lower bounds (a loaded machine only delays) or
@@ -23,246 +19,7 @@
 
 #include "conn_util.h"
 #include "frame.h"
-
-#define NODE_A		1
-#define NODE_PEER	2
-#define LPORT		7000	/* A's listener and A's end */
-#define PPORT		40000	/* the peer's end */
-#define PEER_WND	(1U << 20)
-#define ETH_HLEN_	((int)sizeof(struct ethhdr))
-
-struct wire {
-	struct ethhdr eth;
-	struct twinhdr hdr;
-	unsigned char payload[2048];
-} __attribute__((packed));
-
-struct peer {
-	const char *a, *b;
-	int type, ftype;
-	int pkt;		/* AF_PACKET on veth-b, in b */
-	struct sockaddr_ll to;
-	unsigned char mac_a[ETH_ALEN], mac_b[ETH_ALEN];
-	int lis, srv;		/* A's listener and its accepted socket */
-	uint32_t snd_nxt;	/* the peer's next sequence number */
-	uint32_t a_iss;		/* A's initial sequence number */
-	uint32_t wnd;		/* the window the peer advertises */
-	uint16_t mss;		/* the MSS option of its SYN, 0: none */
-	int ack_delay_ms;	/* before the handshake's last ACK */
-};
-
-/* A frame from A to the peer. */
-struct got {
-	uint16_t flags, len;
-	uint16_t mss;		/* its MSS option, 0: none */
-	uint32_t seq, ack, wnd;
-	unsigned char data[2048];
-};
-
-static void peer_up(struct peer *p, int type)
-{
-	memset(p, 0, sizeof(*p));
-	p->type = type;
-	p->wnd = PEER_WND;
-	p->mss = 9000 - TWIN_HLEN;	/* more than A's: A's own rules */
-	p->ftype = type == SOCK_STREAM ? TWIN_T_STREAM : TWIN_T_SEQPACKET;
-	p->a = ns_new("a");
-	p->b = ns_new("b");
-	RUN_NS(p->a, "ip link add veth-a type veth peer name veth-b netns %s",
-	       p->b);
-	RUN_NS(p->a, "ip link set veth-a up");
-	RUN_NS(p->b, "ip link set veth-b up");
-	RUN_NS(p->a, "twinctl addr add %u dev veth-a", NODE_A);
-	/*
-	 * The peer is a wire: A's super-frames are cut into wire frames
-	 * before they reach it (gso.c), as a NIC would need them, and every
-	 * cut is checked here as any frame is.
-	 */
-	RUN_NS(p->a, "ethtool -K veth-a tx-sctp-segmentation off");
-	twin_mac_of(p->a, "veth-a", p->mac_a);
-	twin_mac_of(p->b, "veth-b", p->mac_b);
-
-	p->pkt = twin_packet_socket(p->b, "veth-b", p->mac_a, &p->to);
-
-	p->lis = ns_socket(p->a, type);
-	ASSERT_OK(twin_bind(p->lis, TWIN_NODE_ANY, LPORT));
-	ASSERT_OK(listen(p->lis, 4));
-	twin_set_timeo(p->lis, SO_RCVTIMEO, WAIT_MS * mult());
-}
-
-static void peer_xmit(struct peer *p, int ftype, uint16_t flags, uint32_t seq,
-		      uint32_t ack, const void *payload, size_t plen)
-{
-	static struct wire w;
-	bool conn = ftype == p->ftype;
-	size_t optlen = conn && (flags & TWIN_F_SYN) && p->mss ? 4 : 0;
-	size_t len = ETH_HLEN_ + TWIN_HLEN + optlen + plen;
-
-	ASSERT_LE(optlen + plen, sizeof(w.payload));
-	memset(&w, 0, sizeof(w));
-	memcpy(w.eth.h_dest, p->mac_a, ETH_ALEN);
-	memcpy(w.eth.h_source, p->mac_b, ETH_ALEN);
-	w.eth.h_proto = htons(TWIN_ETH_P);
-	w.hdr.version = TWIN_VERSION;
-	w.hdr.type = ftype;
-	w.hdr.doff = (TWIN_HLEN + optlen) / 4;
-	w.hdr.flags = htons(flags);
-	w.hdr.len = htons(plen);
-	w.hdr.dst_node = htonl(NODE_A);
-	w.hdr.src_node = htonl(NODE_PEER);
-	w.hdr.dst_port = htonl(conn ? LPORT : 0);
-	w.hdr.src_port = htonl(conn ? PPORT : 0);
-	w.hdr.seq = htonl(seq);
-	w.hdr.ack = htonl(ack);
-	w.hdr.window = htonl(conn ? p->wnd : 0);
-	if (optlen) {
-		w.payload[0] = TWIN_OPT_MSS;
-		w.payload[1] = TWIN_OPT_MSS_LEN;
-		w.payload[2] = p->mss >> 8;
-		w.payload[3] = p->mss & 0xff;
-	}
-	if (plen)
-		memcpy(w.payload + optlen, payload, plen);
-	twin_frame_csum(&w.hdr, w.payload + optlen, plen);
-	ASSERT_EQ(sendto(p->pkt, &w, len, 0, (struct sockaddr *)&p->to,
-			 sizeof(p->to)), (ssize_t)len);
-}
-
-/* A connection frame from the peer at its snd_nxt, acknowledging ack. */
-static void peer_send(struct peer *p, uint16_t flags, uint32_t ack,
-		      const void *payload, size_t plen)
-{
-	peer_xmit(p, p->ftype, flags, p->snd_nxt, ack, payload, plen);
-}
-
-/*
- * The next frame of the connection from A within ms (x mult); false if
- * none came. Other frames (A's advertisement) are skipped; A's checksum
- * is checked.
- */
-static bool peer_next(struct peer *p, int ms, struct got *g)
-{
-	static struct wire w;
-	double end = now_s() + ms * mult() / 1000.0;
-	struct sockaddr_ll from;
-	size_t optlen;
-	socklen_t flen;
-	ssize_t n;
-	int left;
-
-	for (;;) {
-		left = (int)((end - now_s()) * 1000);
-		if (left <= 0 || !(wait_ev(p->pkt, POLLIN, left) & POLLIN))
-			return false;
-		flen = sizeof(from);
-		n = recvfrom(p->pkt, &w, sizeof(w), MSG_DONTWAIT,
-			     (struct sockaddr *)&from, &flen);
-		if (n < 0 && errno == EAGAIN)
-			continue;
-		ASSERT_GE(n, ETH_HLEN_ + TWIN_HLEN);
-		if (from.sll_pkttype == PACKET_OUTGOING ||
-		    w.hdr.type != p->ftype ||
-		    ntohl(w.hdr.src_node) != NODE_A ||
-		    ntohl(w.hdr.dst_node) != NODE_PEER ||
-		    ntohl(w.hdr.src_port) != LPORT ||
-		    ntohl(w.hdr.dst_port) != PPORT)
-			continue;
-		g->flags = ntohs(w.hdr.flags);
-		g->len = ntohs(w.hdr.len);
-		g->seq = ntohl(w.hdr.seq);
-		g->ack = ntohl(w.hdr.ack);
-		g->wnd = ntohl(w.hdr.window);
-		ASSERT_GE(w.hdr.doff, TWIN_DOFF_MIN);
-		optlen = w.hdr.doff * 4 - TWIN_HLEN;
-		ASSERT_EQ(n, ETH_HLEN_ + TWIN_HLEN + optlen + g->len);
-		ASSERT_LE(g->len, sizeof(g->data));
-		ASSERT_EQ(w.hdr.csum, twin_frame_csum_of(&w.hdr,
-							 w.payload + optlen,
-							 g->len));
-		memcpy(g->data, w.payload + optlen, g->len);
-		/* twin sends one option, the MSS, on SYNs only. */
-		g->mss = 0;
-		if (g->flags & TWIN_F_SYN) {
-			ASSERT_EQ(optlen, 4);
-			ASSERT_EQ(w.payload[0], TWIN_OPT_MSS);
-			ASSERT_EQ(w.payload[1], TWIN_OPT_MSS_LEN);
-			g->mss = w.payload[2] << 8 | w.payload[3];
-		} else {
-			ASSERT_EQ(optlen, 0);
-		}
-		if (g->flags & TWIN_F_RST)
-			harness_fail(__FILE__, __LINE__, "A reset the "
-				     "connection (seq %u ack %u)", g->seq,
-				     g->ack);
-		return true;
-	}
-}
-
-/* The next frame from A that acknowledges exactly ack. */
-static void expect_ack(struct peer *p, uint32_t ack, struct got *g,
-		       const char *what)
-{
-	for (;;) {
-		if (!peer_next(p, WAIT_MS, g))
-			harness_fail(__FILE__, __LINE__, "no ack %u (%s)", ack,
-				     what);
-		if ((g->flags & TWIN_F_ACK) && g->ack == ack)
-			return;
-	}
-}
-
-/* The next frame from A with payload; false if none within ms (x mult). */
-static bool next_data(struct peer *p, int ms, struct got *g)
-{
-	while (peer_next(p, ms, g))
-		if (g->len)
-			return true;
-	return false;
-}
-
-/*
- * Node 1 learns the peer from its solicitation; then the handshake with
- * the peer's initial sequence number iss. Checks that SYN takes one
- * sequence number each way.
- */
-static void peer_connect(struct peer *p, uint32_t iss)
-{
-	struct sockaddr_twin pn;
-	socklen_t alen = 0;
-	struct got g;
-
-	peer_xmit(p, TWIN_T_SOLICIT, 0, 0, 0, NULL, 0);
-	p->snd_nxt = iss;
-	peer_send(p, TWIN_F_SYN, 0, NULL, 0);
-	do {
-		if (!peer_next(p, WAIT_MS, &g))
-			harness_fail(__FILE__, __LINE__, "no SYN|ACK");
-	} while (!(g.flags & TWIN_F_SYN));
-	ASSERT_EQ(g.flags, TWIN_F_SYN | TWIN_F_ACK);
-	ASSERT_EQ(g.ack, iss + 1);
-	ASSERT_EQ(g.len, 0);
-	ASSERT_EQ(g.mss, 1500 - TWIN_HLEN);	/* A's own, whatever ours */
-	p->a_iss = g.seq;
-	p->snd_nxt = iss + 1;
-	if (p->ack_delay_ms)
-		sleep_ms(p->ack_delay_ms);
-	peer_send(p, TWIN_F_ACK, p->a_iss + 1, NULL, 0);
-	p->srv = accept(p->lis, NULL, &alen);
-	ASSERT_OK(p->srv);
-	pn = twin_peer_name(p->srv);
-	ASSERT_EQ(pn.stw_node, NODE_PEER);
-	ASSERT_EQ(pn.stw_port, PPORT);
-	twin_set_timeo(p->srv, SO_RCVTIMEO, WAIT_MS * mult());
-	twin_set_timeo(p->srv, SO_SNDTIMEO, WAIT_MS * mult());
-}
-
-/* peer_connect(), the handshake's last ACK sent ms late. */
-static void peer_connect_late(struct peer *p, uint32_t iss, int ms)
-{
-	p->ack_delay_ms = ms;
-	peer_connect(p, iss);
-	p->ack_delay_ms = 0;
-}
+#include "peer.h"
 
 /* Wait up to 2 s (x mult) for A's TWIN_INFO to count n unacked; assert it. */
 static struct twin_info expect_unacked(int fd, uint32_t n)
@@ -301,7 +58,7 @@ BOTH_T(seq_wraps_around, 30)
 	struct got g;
 	int i, inq = -1;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	peer_connect(&p, iss);
 	s0 = p.snd_nxt;
 	l = rec_seq(&p, CHUNK);
@@ -411,7 +168,7 @@ STREAM_T(fast_retransmit_and_aimd, 60)
 	struct got g;
 	int i;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	ns_enter(p.a);
 	twin_sysctl_set("rto_min_ms", 3000);
 	ns_enter(NULL);
@@ -500,7 +257,7 @@ BOTH_T(time_wait_answers_fin, 40)
 	struct peer p;
 	struct got g;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	ns_enter(p.a);
 	twin_sysctl_set("time_wait_ms", TW_MS);
 	ns_enter(NULL);
@@ -540,6 +297,74 @@ BOTH_T(time_wait_answers_fin, 40)
 	ASSERT_GE(t_gone, t_again + TW_MS / 1000.0 - 0.05);
 }
 
+/* A's next frame that is not a (retransmitted) SYN; fails if none. */
+static void next_not_syn(struct peer *p, struct got *g)
+{
+	do {
+		if (!peer_next(p, WAIT_MS, g))
+			harness_fail(__FILE__, __LINE__, "no frame from A");
+	} while (g->flags == TWIN_F_SYN);
+}
+
+/*
+ * A's connect() finds the peer still holding a connection on the same
+ * ports (A restarted on a fixed port): the peer answers A's SYN with an ACK
+ * of its old sequence space. A resets that with <SEQ=SEG.ACK>, no ACK (RFC
+ * 793, SYN-SENT), which clears a real peer's stale end, and keeps waiting
+ * in SYN_SENT: a reset with a wrong ack gets no answer and does not end
+ * it; the peer's proper SYN|ACK then completes the handshake.
+ */
+BOTH_T(syn_sent_resets_half_open_peer, 30)
+{
+	const uint32_t stale_seq = 7777, stale_ack = 0x5000;
+	uint32_t iss;
+	struct got g;
+	struct peer p;
+	int fd, i;
+
+	peer_up(&p, type, 4);
+	ASSERT_OK(close(p.lis));	/* A's end of the 4-tuple is LPORT */
+	peer_xmit(&p, TWIN_T_SOLICIT, 0, 0, 0, NULL, 0);
+	fd = ns_socket(p.a, type);
+	set_nonblock(fd);
+	ASSERT_OK(twin_bind(fd, NODE_A, LPORT));
+	ASSERT_EQ(twin_connect(fd, NODE_PEER, PPORT), -1);
+	ASSERT_EQ(errno, EINPROGRESS);
+	ASSERT_TRUE(peer_next(&p, WAIT_MS, &g));
+	ASSERT_EQ(g.flags, TWIN_F_SYN);
+	iss = g.seq;
+
+	/*
+	 * Twice: the first time alone, the second after a reset with the
+	 * wrong ack, which A must neither answer nor obey (the answer to
+	 * the ACK behind it shows that A has seen it).
+	 */
+	p.rst_ok = true;
+	for (i = 0; i < 2; i++) {
+		if (i)
+			peer_xmit(&p, p.ftype, TWIN_F_RST | TWIN_F_ACK,
+				  stale_seq, stale_ack, NULL, 0);
+		peer_xmit(&p, p.ftype, TWIN_F_ACK, stale_seq, stale_ack + i,
+			  NULL, 0);
+		next_not_syn(&p, &g);
+		ASSERT_EQ(g.flags, TWIN_F_RST);
+		ASSERT_EQ(g.seq, stale_ack + i);
+		ASSERT_EQ(g.len, 0);
+		ASSERT_EQ(info_of(fd).state, 2);	/* SYN_SENT */
+		ASSERT_EQ(twin_get_int(fd, SOL_SOCKET, SO_ERROR), 0);
+	}
+
+	p.snd_nxt = 9000;
+	peer_send(&p, TWIN_F_SYN | TWIN_F_ACK, iss + 1, NULL, 0);
+	p.snd_nxt++;
+	ASSERT_TRUE(wait_ev(fd, POLLOUT, WAIT_MS) & POLLOUT);
+	ASSERT_EQ(twin_get_int(fd, SOL_SOCKET, SO_ERROR), 0);
+	ASSERT_EQ(info_of(fd).state, 1);	/* ESTABLISHED */
+	next_not_syn(&p, &g);
+	ASSERT_EQ(g.flags, TWIN_F_ACK);
+	ASSERT_EQ(g.ack, 9001);
+}
+
 /*
  * A peer whose SYN offers an MSS below A's own gets frames of that size:
  * 1500 bytes go out as 600, 600 and 300 (docs/wire.md, "Options").
@@ -552,7 +377,7 @@ BOTH_T(mss_lowered_by_the_peers_syn, 30)
 	struct got g;
 	int i;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	p.mss = 600;
 	peer_connect(&p, 1000);
 	ASSERT_EQ(info_of(p.srv).mss, 600);
@@ -575,7 +400,7 @@ STREAM_T(mss_default_without_option, 30)
 {
 	struct peer p;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	p.mss = 0;
 	peer_connect(&p, 1000);
 	ASSERT_EQ(info_of(p.srv).mss, TWIN_MSS_DEFAULT);
@@ -598,7 +423,7 @@ STREAM_T(window_bounds_flight, 40)
 	struct peer p;
 	struct got g;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	ns_enter(p.a);
 	twin_sysctl_set("rto_min_ms", 3000);
 	ns_enter(NULL);
@@ -654,7 +479,7 @@ STREAM_T(rto_from_rtt, 40)
 	uint32_t x;
 	int i;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	ns_enter(p.a);
 	twin_sysctl_set("rto_min_ms", 1000);
 	ns_enter(NULL);
@@ -693,7 +518,7 @@ static void half_record(int type)
 	struct got g;
 	uint32_t s0;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	peer_connect(&p, 31337);
 	s0 = p.snd_nxt;
 	fill_pattern(data, sizeof(data), 15);
@@ -739,7 +564,7 @@ STREAM_T(epollout_below_half_sndbuf, 40)
 	double end;
 	short r;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	ns_enter(p.a);
 	twin_sysctl_set("rto_min_ms", 3000);
 	ns_enter(NULL);
@@ -832,7 +657,7 @@ STREAM_T(window_edge_never_recedes, 30)
 	struct got g;
 	int sent = 0;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	peer_connect(&p, 3000);
 	d0 = p.snd_nxt;
 	fill_pattern(buf, sizeof(buf), 21);
@@ -893,7 +718,7 @@ STREAM_T(overlap_past_hole_kept, 30)
 	struct peer p;
 	struct got g;
 
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	peer_connect(&p, 3000);
 	d0 = p.snd_nxt;
 	fill_pattern(buf, sizeof(buf), 23);
@@ -940,7 +765,7 @@ STREAM_T(own_seq_wraps_around, 40)
 	if (access(TEST_ISS, W_OK))
 		SKIP("no twin.test_iss: not a test kernel (built without "
 		     "CONFIG_KUNIT)");
-	peer_up(&p, type);
+	peer_up(&p, type, 4);
 	ns_enter(p.a);
 	twin_sysctl_set("rto_min_ms", 3000);
 	ns_enter(NULL);

@@ -447,7 +447,7 @@ static const int tracked[] = {
 	TWIN_STAT_DELIVERED, TWIN_STAT_DROP_SHORT, TWIN_STAT_DROP_VERSION,
 	TWIN_STAT_DROP_LENGTH, TWIN_STAT_DROP_CSUM, TWIN_STAT_DROP_TYPE,
 	TWIN_STAT_DROP_ADDR, TWIN_STAT_DROP_NO_SOCKET, TWIN_STAT_DROP_RCVBUF,
-	TWIN_STAT_DROP_HEADER, TWIN_STAT_DROP_OPTION,
+	TWIN_STAT_DROP_HEADER, TWIN_STAT_DROP_OPTION, TWIN_STAT_DROP_FILTER,
 };
 
 static const char *stat_name(int s)
@@ -465,6 +465,7 @@ static const char *stat_name(int s)
 		[TWIN_STAT_RX_FRAMES] = "rx_frames",
 		[TWIN_STAT_DROP_HEADER] = "drop_header",
 		[TWIN_STAT_DROP_OPTION] = "drop_option",
+		[TWIN_STAT_DROP_FILTER] = "drop_filter",
 	};
 
 	return s >= 0 && s < (int)(sizeof(n) / sizeof(n[0])) && n[s] ? n[s] : "?";
@@ -1018,6 +1019,127 @@ static void rst_wrong_seq(struct rig *r)
 	}
 }
 
+/*
+ * B's pure ACKs of exactly ack seen on veth-a since the last drain_pkt():
+ * its challenge ACKs. Waits up to ms (x mult) for the first when want_one.
+ */
+static int challenge_acks(struct rig *r, uint32_t ack, bool want_one, int ms)
+{
+	static unsigned char buf[9000];
+	const struct twinhdr *h = (const void *)(buf + ETH_HLEN_);
+	double end = now_s() + ms * mult() / 1000.0;
+	struct sockaddr_ll from;
+	socklen_t flen;
+	int n = 0;
+	ssize_t k;
+
+	for (;;) {
+		flen = sizeof(from);
+		k = recvfrom(r->pkt, buf, sizeof(buf), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &flen);
+		if (k < 0) {
+			if (n || !want_one || now_s() >= end)
+				return n;
+			sleep_ms(5);
+			continue;
+		}
+		if (k >= ETH_HLEN_ + TWIN_HLEN &&
+		    from.sll_pkttype != PACKET_OUTGOING &&
+		    h->type == r->ftype && ntohl(h->src_node) == NODE_B &&
+		    ntohl(h->dst_port) == r->port_a && !h->len &&
+		    ntohs(h->flags) == TWIN_F_ACK && ntohl(h->ack) == ack)
+			n++;
+	}
+}
+
+/*
+ * Resets inside B's window but not at its rcv_nxt (RFC 5961 3.2): B stays
+ * up and answers with a challenge ACK of rcv_nxt, at most one per 500 ms.
+ * The round first waits out the limit, which earlier rounds may have used.
+ */
+static void rst_in_window_challenged(struct rig *r)
+{
+	const int32_t delta[] = { 1, 2, 1000, (int32_t)r->b_wnd - 1 };
+	double t0;
+	struct wire w;
+	size_t i, len;
+	int n;
+
+	sleep_ms(600);
+	drain_pkt(r);
+	t0 = now_s();
+	for (i = 0; i < sizeof(delta) / sizeof(delta[0]); i++) {
+		len = conn_frame(r, &w, TWIN_F_RST, r->b_rcv_nxt + delta[i], 0,
+				 NULL, 0);
+		expect_to_conn(r, &w, len, "RST in the window");
+		expect_established(r->cb, "B after an inexact RST");
+	}
+	n = challenge_acks(r, r->b_rcv_nxt, true, 1000);
+	diag("%d challenge ACKs for %zu resets in %.2f s", n, i,
+	     now_s() - t0);
+	ASSERT_GE(n, 1);
+	ASSERT_LE(n, 1 + (int)((now_s() - t0) / 0.5) + 1);
+}
+
+/*
+ * A blind attacker's sweep: 4096 resets spread over everything from just
+ * past B's rcv_nxt to beyond its window (where the old rule, any reset in
+ * the window, reset at the first try). None resets; the challenge ACKs
+ * they cause stay rate-limited.
+ */
+static void rst_sweep_cannot_reset(struct rig *r)
+{
+	const uint32_t tries = 4096, range = r->b_wnd + 0x40000;
+	struct snap before;
+	struct wire w;
+	uint32_t i;
+	size_t len;
+	double t0;
+	int n;
+
+	sleep_ms(600);
+	drain_pkt(r);
+	snap(r, &before);
+	t0 = now_s();
+	for (i = 0; i < tries; i++) {
+		len = conn_frame(r, &w, i & 1 ? TWIN_F_RST | TWIN_F_ACK :
+				 TWIN_F_RST, r->b_rcv_nxt + 1 +
+				 (uint32_t)((uint64_t)range * i / tries),
+				 r->b_snd_nxt, NULL, 0);
+		inject(r, &w, len);
+	}
+	expect_counted(r, &before, TWIN_STAT_DELIVERED, tries, "the sweep");
+	expect_established(r->cb, "B after the sweep");
+	n = challenge_acks(r, r->b_rcv_nxt, true, 1000);
+	diag("%d challenge ACKs for %u resets in %.2f s", n, tries,
+	     now_s() - t0);
+	ASSERT_GE(n, 1);
+	ASSERT_LE(n, 1 + (int)((now_s() - t0) / 0.5) + 1);
+}
+
+/*
+ * Data at rcv_nxt acknowledging something older than any window B's peer
+ * could acknowledge from (RFC 5961 5.2): not the peer, so dropped with its
+ * data; B answers with a challenge ACK.
+ */
+static void ack_too_old(struct rig *r)
+{
+	static const uint32_t back[] = { 0x40000000, 0x7ffffff0 };
+	struct wire w;
+	size_t i, len;
+
+	sleep_ms(600);
+	drain_pkt(r);
+	for (i = 0; i < sizeof(back) / sizeof(back[0]); i++) {
+		len = next_data(r, &w, "acks the distant past");
+		w.hdr.ack = htonl(r->b_snd_nxt - back[i]);
+		refresh(&w);
+		expect_to_conn(r, &w, len, "data with an ack too old");
+		expect_nothing_readable(r->cb, "B");
+	}
+	ASSERT_GE(challenge_acks(r, r->b_rcv_nxt, true, 1000), 1);
+}
+
 /* SYN, SYN|ACK, SYN with data, SYN|FIN on the established connection. */
 static void syn_established(struct rig *r)
 {
@@ -1028,6 +1150,8 @@ static void syn_established(struct rig *r)
 	struct wire w;
 	size_t i, len;
 
+	sleep_ms(600);	/* the challenge ACK's rate limit (500 ms) */
+	drain_pkt(r);
 	for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
 		len = conn_frame(r, &w, fl[i], r->b_rcv_nxt, r->b_snd_nxt, NULL, 0);
 		expect_to_conn(r, &w, len, "SYN, no data");
@@ -1040,6 +1164,8 @@ static void syn_established(struct rig *r)
 		expect_nothing_readable(r->cb, "B");
 		expect_established(r->cb, "B");
 	}
+	/* RFC 5961 4.2: a challenge ACK, rate-limited. */
+	ASSERT_GE(challenge_acks(r, r->b_rcv_nxt, true, 1000), 1);
 }
 
 /* Frames at rcv_nxt without ACK: data, FIN, records: all ignored. */
@@ -1381,6 +1507,9 @@ static void hostile(int type)
 		ROUND(r, seq_outside_window);
 		ROUND(r, ack_never_sent);
 		ROUND(r, rst_wrong_seq);
+		ROUND(r, rst_in_window_challenged);
+		ROUND(r, rst_sweep_cannot_reset);
+		ROUND(r, ack_too_old);
 		ROUND(r, syn_established);
 		ROUND(r, flags_without_ack);
 		ROUND(r, zero_window);

@@ -7,9 +7,11 @@
  * semantics.md, "Neighbours".
  */
 #include <arpa/inet.h>
+#include <grp.h>
 #include <poll.h>
 #include <time.h>
 
+#include "genl.h"
 #include "harness.h"
 #include "rtnl.h"
 
@@ -254,4 +256,141 @@ TEST_TIMEOUT(incomplete_sends_three_solicitations, 30)
 	ASSERT_GE(t[2] - t[1], 0.38);
 	ASSERT_LE(t[1] - t[0], 0.4 + 0.5 * mult());
 	ASSERT_LE(t[2] - t[1], 0.4 + 0.5 * mult());
+}
+
+/* Entries of the current namespace's cache (a TWIN_CMD_NEIGH_GET dump). */
+static void count_one(const struct nlattr *attrs, size_t len, void *arg)
+{
+	(void)attrs;
+	(void)len;
+	(*(int *)arg)++;
+}
+
+static int neigh_entries(void)
+{
+	char ext[256] = "";
+	int fd, fam, n = 0, err;
+
+	fd = genl_open();
+	ASSERT_GE(fd, 0);
+	fam = genl_family(fd, TWIN_GENL_NAME);
+	ASSERT_GT(fam, 0);
+	err = genl_call(fd, fam, TWIN_CMD_NEIGH_GET, 1, NULL, 0, count_one, &n,
+			ext, sizeof(ext));
+	close(fd);
+	if (err)
+		harness_fail(__FILE__, __LINE__, "NEIGH_GET dump: %s %s",
+			     strerror(-err), ext);
+	return n;
+}
+
+#define FLOOD_MAX	64	/* net.twin.neigh_max of the test */
+
+struct flood {
+	int wfd;		/* the pipe the counts go back on */
+	double secs;
+};
+
+struct flood_counts {
+	unsigned long sent, nobufs, other;
+	int other_errno;
+};
+
+/*
+ * As nobody, without capabilities: datagrams without waiting, each to
+ * another node nobody has, for f->secs.
+ */
+static void flood_unknown_nodes(void *arg)
+{
+	const struct flood *f = arg;
+	struct flood_counts c = { 0 };
+	uint32_t node = 0x10000;
+	double end;
+	int fd;
+
+	ASSERT_OK(setgroups(0, NULL));
+	ASSERT_OK(setgid(65534));
+	ASSERT_OK(setuid(65534));
+	fd = twin_socket(SOCK_DGRAM);
+	end = now_s() + f->secs;
+	while (now_s() < end) {
+		if (twin_sendto(fd, "x", 1, MSG_DONTWAIT, node++, PORT) == 1)
+			c.sent++;
+		else if (errno == ENOBUFS)
+			c.nobufs++;
+		else if (!c.other++)
+			c.other_errno = errno;
+	}
+	ASSERT_EQ(write(f->wfd, &c, sizeof(c)), (ssize_t)sizeof(c));
+}
+
+/*
+ * The cache holds at most net.twin.neigh_max entries (64 here): an
+ * unprivileged sender to ever new nodes fills it, then gets ENOBUFS until
+ * failed entries can be reclaimed (discovery takes 3 x 100 ms here), and
+ * never makes more. A neighbour in use keeps working all along; once the
+ * flood ends the failed entries go (neigh_gc_ms 100) and only it is left.
+ * (Before the limit, every node made an entry, each with a timer and
+ * three broadcast solicitations, for as long as neigh_gc_ms.)
+ */
+TEST_TIMEOUT(cache_bounded_under_flood, 90)
+{
+	const char *b = ns_with_twin("b", 0, 9);
+	struct flood f = { .secs = 2.0 * mult() };
+	struct flood_counts c;
+	int pipefd[2], tx, rx, n, peak = 0, i = 0;
+	char buf[32];
+	double end;
+	pid_t pid;
+
+	twin_dev_add(NULL, "tw0", 0, 7);
+	twin_sysctl_set("neigh_max", FLOOD_MAX);
+	twin_sysctl_set("neigh_retrans_ms", 100);
+	twin_sysctl_set("neigh_gc_ms", 100);
+	rx = ns_socket(b, SOCK_DGRAM);
+	ASSERT_OK(twin_bind(rx, TWIN_NODE_ANY, PORT));
+	tx = twin_bound(TWIN_NODE_ANY, 0);
+	ASSERT_EQ(twin_sendto(tx, "first", 5, 0, 9, PORT), 5);
+	ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 5000 * mult()),
+		  5);
+
+	ASSERT_OK(pipe(pipefd));
+	f.wfd = pipefd[1];
+	pid = ns_spawn(NULL, flood_unknown_nodes, &f);
+	end = now_s() + f.secs;
+	while (now_s() < end) {
+		n = neigh_entries();
+		if (n > peak)
+			peak = n;
+		if (n > FLOOD_MAX)
+			harness_fail(__FILE__, __LINE__, "%d entries, more than "
+				     "neigh_max %d", n, FLOOD_MAX);
+		/* The neighbour in use: each datagram arrives. */
+		n = snprintf(buf, sizeof(buf), "alive %d", i++);
+		ASSERT_EQ(twin_sendto(tx, buf, n, 0, 9, PORT), n);
+		ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL,
+					 5000 * mult()), n);
+		sleep_ms(20);
+	}
+	ns_wait(pid);
+	ASSERT_EQ(read(pipefd[0], &c, sizeof(c)), (ssize_t)sizeof(c));
+	diag("flood: %lu sent, %lu ENOBUFS, %lu other (%s); peak %d entries; "
+	     "%d datagrams to the neighbour in use", c.sent, c.nobufs,
+	     c.other, c.other ? strerror(c.other_errno) : "-", peak, i);
+	ASSERT_EQ(c.other, 0);
+	ASSERT_GT(c.nobufs, 0);		/* the limit was reached */
+	ASSERT_GT(c.sent, FLOOD_MAX);	/* and failed entries made room */
+	ASSERT_LE(peak, FLOOD_MAX);
+
+	end = now_s() + 5.0 * mult();
+	while ((n = neigh_entries()) > 1 && now_s() < end)
+		sleep_ms(50);
+	ASSERT_EQ(n, 1);
+	ASSERT_TRUE(entry_is(9, "REACHABLE"));
+}
+
+/* net.twin.neigh_max: default 1024, 16 to 65536, per namespace. */
+TEST(neigh_max_sysctl)
+{
+	twin_sysctl_check_range("neigh_max", 1024, 16, 65536);
 }

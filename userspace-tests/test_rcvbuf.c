@@ -7,8 +7,6 @@
  *
  * semantics.md, "recvmsg()": "Receive buffer full".
  */
-#include <sys/stat.h>
-
 #include "harness.h"
 
 #define NODE 7
@@ -58,30 +56,6 @@ static int small_rcvbuf_socket(const char *ns)
 	ASSERT_LT(got, 16384);
 	ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)));
 	return fd;
-}
-
-/* The drops column of our socket in /proc/net/twin (of the current ns). */
-static long proc_drops(int fd)
-{
-	char line[512], type[32], state[32];
-	unsigned long inode, rxq, txq, drops;
-	unsigned int ln, lp, pn, pp;
-	struct stat st;
-	FILE *f;
-	long found = -1;
-
-	ASSERT_OK(fstat(fd, &st));
-	f = fopen("/proc/net/twin", "r");
-	ASSERT_TRUE(f != NULL);
-	if (!fgets(line, sizeof(line), f))
-		harness_fail(__FILE__, __LINE__, "/proc/net/twin is empty");
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%31s %31s %u:%u %u:%u %lu %lu %lu %lu", type,
-			   state, &ln, &lp, &pn, &pp, &rxq, &txq, &drops,
-			   &inode) == 10 && inode == st.st_ino)
-			found = drops;
-	fclose(f);
-	return found;
 }
 
 /* The number after "drop_rcvbuf" in `twinctl -s stats show`. */
@@ -166,7 +140,7 @@ TEST(local_flood_counts_drops)
 	ASSERT_GT(received, 0);
 	ASSERT_GT(dropped, 0);
 	ASSERT_EQ(received + dropped, N);
-	ASSERT_EQ(proc_drops(rx), dropped);
+	ASSERT_EQ(twin_proc_drops(rx), dropped);
 	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_RCVBUF), dropped);
 	require_tool("twinctl");
 	ASSERT_EQ(twinctl_drop_rcvbuf(NULL), dropped);
@@ -218,7 +192,7 @@ TEST(no_drops_when_room)
 		ASSERT_EQ(recv_ovfl(rx, &d, MSG_DONTWAIT), 10);
 		ASSERT_EQ(d, 0);
 	}
-	ASSERT_EQ(proc_drops(rx), 0);
+	ASSERT_EQ(twin_proc_drops(rx), 0);
 	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_DROP_RCVBUF), 0);
 }
 
@@ -238,8 +212,8 @@ TEST(drops_are_per_socket)
 	for (i = 0; i < N; i++)
 		ASSERT_EQ(twin_sendto(tx, buf, SIZE, 0, NODE, PORT), SIZE);
 	drain_all(rx, NULL, &last);	/* all N have arrived or dropped */
-	ASSERT_GT(proc_drops(rx), 0);
-	ASSERT_EQ(proc_drops(other), 0);
+	ASSERT_GT(twin_proc_drops(rx), 0);
+	ASSERT_EQ(twin_proc_drops(other), 0);
 }
 
 /* Reading makes room again: a datagram after draining is accepted. */

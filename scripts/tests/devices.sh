@@ -12,7 +12,7 @@
 # shellcheck disable=SC2317
 # shellcheck source=scripts/tests/lib.bash
 source "$(dirname "$0")/lib.bash"
-require IP TWINCTL TWIN_DGRAM
+require IP TWINCTL TWIN_DGRAM TWIN_NOCAP
 require_module
 
 sysfs() {	# NS DEV FILE
@@ -217,21 +217,94 @@ test_twinctl_link_add_segment() {
 		fail "twinctl link show: $("$TWINCTL" -n "$a" link show)"
 }
 
-# Segments owned by the init user namespace are closed to an unprivileged
-# container (a user namespace of its own); its own segments are not.
-test_userns_cannot_join_segment_0() {
+# A container: an unprivileged user (nobody, no capabilities) in user and
+# network namespaces of its own (unshare -U -r -n), running SETUP, then
+# waiting until container_stop; $1 names it. Its tw0's receive counter
+# at the end is in ${CT_DIR}/$1.rx.
+container_start() {	# NAME SETUP
 	[ -n "$UNSHARE" ] || skip "unshare not found"
-	ns_twin a 1; local a=$REPLY		# segment 0, owned by init_user_ns
-	# (ip prints the extack message instead of strerror: the errno is
-	# checked with twin-genl below.)
-	must_fail "$UNSHARE" -U -r -n "$IP" link add tw0 type twin
-	diag "ip link add in a user namespace: $OUT"
-	must_fail "$UNSHARE" -U -r -n "$TWINCTL" link add tw0 segment 0
-	diag "twinctl link add segment 0: $OUT"
-	if [ -n "$TWIN_GENL" ]; then
-		must_fail "$UNSHARE" -U -r -n "$TWIN_GENL" link-new ifname=tw0 segment=0
-		echo "$OUT" | grep -q "EPERM" || fail "expected EPERM: $OUT"
+	if [ -z "${CT_DIR:-}" ]; then
+		CT_DIR=$(mktemp -d)
+		chmod 777 "$CT_DIR"
+		defer "rm -rf $CT_DIR"
 	fi
+	"$TWIN_NOCAP" --uid 65534 "$UNSHARE" -U -r -n "$BASH" -c "
+		set -e
+		$2
+		touch '$CT_DIR/$1.up'
+		while [ ! -e '$CT_DIR/$1.stop' ]; do sleep 0.05; done
+		awk '\$1 == \"tw0:\" { print \$3 }' /proc/net/dev > '$CT_DIR/$1.rx'
+	" > "$CT_DIR/$1.log" 2>&1 &
+	local pid=$!
+	defer "kill $pid 2>/dev/null"
+	eval "CT_PID_$1=$pid"
+	wait_until 10 "[ -e '$CT_DIR/$1.up' ] || ! kill -0 $pid" || :
+	[ -e "$CT_DIR/$1.up" ] ||
+		fail "container $1 did not come up: $(cat "$CT_DIR/$1.log")"
+}
+
+# Stop container $1; its tw0's rx_packets in $REPLY.
+container_stop() {	# NAME
+	local pid
+	eval "pid=\$CT_PID_$1"
+	touch "$CT_DIR/$1.stop"
+	wait_pid "$pid" 10 || fail "container $1 did not stop"
+	REPLY=$(cat "$CT_DIR/$1.rx" 2>/dev/null)
+	[ -n "$REPLY" ] || fail "container $1 left no count: $(cat "$CT_DIR/$1.log")"
+}
+
+# The attack of issue #7 item 2: a container creates tw0 (segment 0) and
+# claims node 2 before root makes any twin device. Segment numbers are per
+# owning user namespace, so root's segment 0 is another switch: root's
+# node 1 reaches its node 2 (discovery included: a broadcast), and the
+# container's device receives nothing of it. (Before the fix root's
+# devices joined the container's switch: it saw every broadcast and could
+# answer for node 2.)
+test_userns_segment_0_is_its_own() {
+	container_start c "
+		'$IP' link add tw0 type twin
+		'$IP' link set tw0 up
+		'$TWINCTL' addr add 2 dev tw0"
+	ns_twin a 1; local a=$REPLY
+	ns_twin b 2; local b=$REPLY
+	local out
+	out=$(mktemp)
+	defer "rm -f $out"
+	"$IP" netns exec "$b" "$TWIN_DGRAM" recv 4700 --count 2 > "$out" 2>&1 &
+	local pid=$!
+	defer "kill $pid"
+	wait_for "$out" listening 5 || fail "recv did not start"
+	ok in_ns "$a" "$TWIN_DGRAM" send 2 4700 one
+	ok in_ns "$a" "$TWIN_DGRAM" send 2 4700 two
+	wait_pid "$pid" 5 || fail "root's node 2 did not get both: $(cat "$out")"
+	grep -q "^from 1:[0-9]*: two$" "$out" || fail "got: $(cat "$out")"
+	container_stop c
+	diag "the container's tw0 received $REPLY frames"
+	[ "$REPLY" = 0 ] || fail "the container's tw0 received $REPLY frames"
+}
+
+# Two containers both number a segment 62: two switches. The second
+# container's node 6 cannot reach the first's node 5 (discovery fails)
+# and the first's device receives nothing; root's segment 62 is a third.
+test_userns_segments_per_owner() {
+	container_start c1 "
+		'$TWINCTL' link add tw0 segment 62
+		'$IP' link set tw0 up
+		'$TWINCTL' addr add 5 dev tw0"
+	container_start c2 "
+		'$TWINCTL' link add tw0 segment 62
+		'$IP' link set tw0 up
+		'$TWINCTL' addr add 6 dev tw0
+		if '$TWIN_DGRAM' send 5 4800 hello; then
+			echo 'reached the other container'; exit 1
+		fi"
+	container_stop c2
+	container_stop c1
+	diag "the first container's tw0 received $REPLY frames"
+	[ "$REPLY" = 0 ] || fail "the first container's tw0 received $REPLY frames"
+	# The init namespace's root makes a segment 62 of its own too.
+	ns_new r; local r=$REPLY
+	ok "$TWINCTL" -n "$r" link add tw0 segment 62
 }
 
 test_userns_own_segment() {
@@ -244,34 +317,8 @@ test_userns_own_segment() {
 		'$TWINCTL' addr add 5 dev tw8"
 }
 
-test_userns_cannot_join_other_container() {
-	[ -n "$UNSHARE" ] || skip "unshare not found"
-	local flag
-	flag=$(mktemp -u)
-	defer "rm -f $flag"
-	"$UNSHARE" -U -r -n "$BASH" -c "
-		'$TWINCTL' link add tw8 segment 62 && touch $flag && exec sleep 30" &
-	local pid=$!
-	defer "kill $pid"
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ -e "$flag" ] && break
-		nap 0.1
-	done
-	[ -e "$flag" ] || fail "the first container could not make segment 62"
-	must_fail "$UNSHARE" -U -r -n "$TWINCTL" link add tw9 segment 62
-	diag "second container joining segment 62: $OUT"
-	if [ -n "$TWIN_GENL" ]; then
-		must_fail "$UNSHARE" -U -r -n "$TWIN_GENL" link-new ifname=tw9 segment=62
-		echo "$OUT" | grep -q "EPERM" || fail "expected EPERM: $OUT"
-	fi
-	# The init namespace's root has CAP_NET_ADMIN over every user namespace.
-	ns_new r; local r=$REPLY
-	ok "$TWINCTL" -n "$r" link add tw0 segment 62
-}
-
 run_tests test_link_add test_random_mac_differs test_mtu_bounds \
 	test_carrier_follows_admin_state test_netem_qdisc test_move_to_netns \
 	test_link_del test_link_del_under_socket test_stats64 \
-	test_twinctl_link_add_segment test_userns_cannot_join_segment_0 \
-	test_userns_own_segment test_userns_cannot_join_other_container
+	test_twinctl_link_add_segment test_userns_segment_0_is_its_own \
+	test_userns_segments_per_owner test_userns_own_segment

@@ -168,6 +168,11 @@ test_unprivileged_cannot_change() {
 	echo "$OUT" | grep -q "error EPERM" || fail "neigh-flush: expected EPERM: $OUT"
 	has_node 8 && fail "node 8 was added: $(nodes)"
 	has_node 7 || fail "node 7 was removed: $(nodes)"
+	# net.twin.* sysctls: anyone reads them, only root of the
+	# namespace's owner writes them (the kernel's net sysctl rule).
+	twinctl_refused_nocap --uid 65534 "$BASH" -c "echo 64 > /proc/sys/net/twin/neigh_max"
+	[ "$(in_ns "$N" "$TWIN_NOCAP" --uid 65534 cat /proc/sys/net/twin/neigh_max)" = 1024 ] ||
+		fail "neigh_max not readable as nobody, or changed"
 	return 0
 }
 

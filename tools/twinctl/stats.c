@@ -27,6 +27,7 @@ static const char *const stat_names[TWIN_STAT_MAX + 1] = {
 	[TWIN_STAT_NEIGH_ADVERT]	= "neigh_advert",
 	[TWIN_STAT_DROP_HEADER]		= "drop_header",
 	[TWIN_STAT_DROP_OPTION]		= "drop_option",
+	[TWIN_STAT_DROP_FILTER]		= "drop_filter",
 };
 
 /* In enum order, whatever order the kernel put them in. */
@@ -104,6 +105,7 @@ const struct object stats_object = {
 "drop_nomem                             allocation failure\n"
 "neigh_solicit neigh_advert             discovery messages sent\n"
 "drop_header                            bad header length, reserved bits, flags\n"
-"drop_option                            malformed or unknown mandatory option\n",
+"drop_option                            malformed or unknown mandatory option\n"
+"drop_filter                            refused by the socket's filter\n",
 	.cmds = stats_cmds,
 };

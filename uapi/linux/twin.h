@@ -272,6 +272,7 @@ enum twin_stat {
 	TWIN_STAT_NEIGH_ADVERT,		/* advertisements sent */
 	TWIN_STAT_DROP_HEADER,		/* bad doff, reserved bits or flags */
 	TWIN_STAT_DROP_OPTION,		/* malformed or unknown mandatory */
+	TWIN_STAT_DROP_FILTER,		/* a socket filter refused it */
 	__TWIN_STAT_MAX,
 };
 
