@@ -7,9 +7,11 @@
  *
  * A listener creates a full child socket for each SYN (as AF_UNIX and
  * vsock do, not TCP's request socks) and keeps it on its accept list from
- * the first frame on, so that closing the listener finds every child. The
- * list holds the child's first reference; accept() hands it to the new
- * file. A child holds its listener until accept() or its end.
+ * the first frame on, so that closing the listener finds every child; when
+ * its SYN queue is full it answers with SYN cookies instead and makes the
+ * child from the ACK (syncookie.c). The list holds the child's first
+ * reference; accept() hands it to the new file. A child holds its
+ * listener until accept() or its end.
  */
 #include <linux/poll.h>
 #include <linux/random.h>
@@ -26,7 +28,7 @@ void twin_conn_init(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
 
-	skb_queue_head_init(&c->ooo_queue);
+	c->ooo_root = RB_ROOT;
 	c->last_oow_ack = jiffies - HZ;
 	c->last_challenge_ack = jiffies - HZ;
 	spin_lock_init(&c->accept_lock);
@@ -63,6 +65,19 @@ unsigned long twin_conn_user_timeout(const struct sock *sk)
 	return msecs_to_jiffies(ms ?: TWIN_USER_TIMEOUT_DEFAULT);
 }
 
+/* Take @cc off @parent's accept list and its count; under accept_lock. */
+static void twin_conn_unlink_child(struct sock *parent, struct twin_conn *cc)
+{
+	list_del_init(&cc->accept_node);
+	if (cc->syn_queued) {
+		cc->syn_queued = 0;
+		WRITE_ONCE(twin_conn(parent)->syn_recv,
+			   twin_conn(parent)->syn_recv - 1);
+	} else {
+		sk_acceptq_removed(parent);
+	}
+}
+
 /* Take @child off @parent's accept list. True if this call did. */
 static bool twin_conn_unqueue(struct sock *parent, struct sock *child)
 {
@@ -72,10 +87,8 @@ static bool twin_conn_unqueue(struct sock *parent, struct sock *child)
 
 	spin_lock_bh(&pc->accept_lock);
 	queued = !list_empty(&cc->accept_node);
-	if (queued) {
-		list_del_init(&cc->accept_node);
-		sk_acceptq_removed(parent);
-	}
+	if (queued)
+		twin_conn_unlink_child(parent, cc);
 	spin_unlock_bh(&pc->accept_lock);
 	return queued;
 }
@@ -98,7 +111,7 @@ void twin_conn_done(struct sock *sk)
 	twin_table_conn_remove(sk);
 	__skb_queue_purge(&sk->sk_write_queue);
 	c->send_head = NULL;
-	skb_queue_purge(&c->ooo_queue);
+	twin_conn_ooo_purge(sk);
 
 	/* A child that never completed its handshake is nobody's. */
 	if (old == TCP_SYN_RECV && c->parent &&
@@ -125,6 +138,25 @@ void twin_conn_reset(struct sock *sk, int err)
 		sk_error_report(sk);
 }
 
+/*
+ * A child's handshake completed: from its listener's SYN queue to its
+ * accept queue, unless the listener already let it go. The accept queue
+ * may so pass the backlog by what the SYN queue held (at most the backlog
+ * again), as no answer from the client can be refused here.
+ */
+static void twin_conn_child_ready(struct sock *parent, struct twin_conn *cc)
+{
+	struct twin_conn *pc = twin_conn(parent);
+
+	spin_lock_bh(&pc->accept_lock);
+	if (cc->syn_queued) {
+		cc->syn_queued = 0;
+		WRITE_ONCE(pc->syn_recv, pc->syn_recv - 1);
+		sk_acceptq_added(parent);
+	}
+	spin_unlock_bh(&pc->accept_lock);
+}
+
 void twin_conn_established(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
@@ -135,43 +167,49 @@ void twin_conn_established(struct sock *sk)
 	c->last_rcv = jiffies;
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		twin_conn_keepalive_arm(sk);
-	if (c->parent)
+	if (c->parent) {
+		twin_conn_child_ready(c->parent, c);
 		c->parent->sk_data_ready(c->parent);
-	else
+	} else {
 		sk->sk_state_change(sk);
-}
-
-/* An open connection of local node @node, held; NULL when none is left. */
-static struct sock *twin_conn_find_on_node(struct twin_net *tn, u32 node)
-{
-	struct sock *sk, *found = NULL;
-
-	spin_lock_bh(&tn->sk_lock);
-	sk_for_each(sk, &tn->socks) {
-		if (twin_sk_is_conn(sk) && twin_sk(sk)->node == node &&
-		    !hlist_nulls_unhashed(&twin_conn(sk)->conn_node)) {
-			sock_hold(sk);
-			found = sk;
-			break;
-		}
 	}
-	spin_unlock_bh(&tn->sk_lock);
-	return found;
 }
 
 /*
  * Address @node left the namespace (twinctl addr del, its device went
  * away): no frame of its connections can be sent or received any more,
  * so they end now with ENETDOWN instead of timing out. Under RTNL, which
- * comes before lock_sock().
+ * comes before lock_sock() and makes this the only user of gone_node.
+ * One walk of the table collects them, held: a walk per connection was
+ * quadratic under RTNL.
  */
 void twin_conn_node_gone(struct twin_net *tn, u32 node)
 {
+	struct twin_conn *c, *tmp;
 	struct sock *sk;
+	unsigned int i;
+	LIST_HEAD(gone);
 
-	while ((sk = twin_conn_find_on_node(tn, node))) {
+	ASSERT_RTNL();
+	spin_lock_bh(&tn->sk_lock);
+	for (i = 0; i < ARRAY_SIZE(tn->socks); i++) {
+		sk_for_each(sk, &tn->socks[i]) {
+			if (!twin_sk_is_conn(sk) || twin_sk(sk)->node != node ||
+			    hlist_nulls_unhashed(&twin_conn(sk)->conn_node))
+				continue;
+			sock_hold(sk);
+			list_add_tail(&twin_conn(sk)->gone_node, &gone);
+		}
+	}
+	spin_unlock_bh(&tn->sk_lock);
+
+	list_for_each_entry_safe(c, tmp, &gone, gone_node) {
+		sk = twin_conn_sk(c);
+		list_del(&c->gone_node);
 		lock_sock(sk);
-		if (!hlist_nulls_unhashed(&twin_conn(sk)->conn_node))
+		/* It may have ended and connected again from another node. */
+		if (!hlist_nulls_unhashed(&c->conn_node) &&
+		    twin_sk(sk)->node == node)
 			twin_conn_reset(sk, ENETDOWN);
 		release_sock(sk);
 		sock_put(sk);
@@ -183,7 +221,7 @@ void twin_conn_destruct(struct sock *sk)
 	struct twin_conn *c = twin_conn(sk);
 
 	skb_queue_purge(&sk->sk_receive_queue);
-	skb_queue_purge(&c->ooo_queue);
+	twin_conn_ooo_purge(sk);
 	if (c->parent)
 		sock_put(c->parent);
 }
@@ -226,24 +264,23 @@ static void twin_conn_child_inherit(struct sock *child, struct sock *sk)
 }
 
 /*
- * A SYN reached listener @sk (locked, BH off): make the child, hash it,
- * queue it and answer SYN|ACK. Nothing when the backlog is full or memory
- * is short; the client then retransmits its SYN.
+ * A child of listener @sk for the client of @skb, whose initial sequence
+ * number is @irs and who takes frames of @peer_mss; in no table yet.
  */
-void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
+static struct sock *twin_conn_child_new(struct sock *sk,
+					const struct sk_buff *skb, u32 irs,
+					u32 peer_mss)
 {
 	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
-	struct twin_conn *lc = twin_conn(sk), *c;
 	struct twin_route rt;
+	struct twin_conn *c;
 	struct sock *child;
 	long timeo = 0;
 
-	if (sk_acceptq_is_full(sk))
-		return;
 	child = sk_alloc(sock_net(sk), sk->sk_family, GFP_ATOMIC, sk->sk_prot,
 			 0);
 	if (!child)
-		return;
+		return NULL;
 	sock_init_data(NULL, child);
 	twin_conn_child_inherit(child, sk);
 	child->sk_destruct = twin_conn_destruct;
@@ -255,38 +292,150 @@ void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
 			      twin_sk(child)->peer_node, child->sk_bound_dev_if,
 			      &timeo, &rt)) {
 		sk_free(child);
-		return;
+		return NULL;
 	}
-	c->peer_mss = twin_peer_mss(cb->mss);
+	c->peer_mss = peer_mss;
 	c->mss = twin_conn_mss_of(c->peer_mss, rt.mtu);
 	c->cwnd = TWIN_INIT_CWND * c->mss;
-	c->irs = cb->seq;
-	c->rcv_nxt = cb->seq + 1;
+	c->irs = irs;
+	c->rcv_nxt = irs + 1;
 	c->rcv_edge = c->rcv_nxt;
 	twin_conn_set_snd_wnd(c, cb->wnd);
 	c->last_rcv = jiffies;
 	c->retrans_start = jiffies;
 	sock_hold(sk);
 	c->parent = sk;
+	return child;
+}
 
+/*
+ * Make @child (locked) a connection and queue it on listener @sk's accept
+ * list, in its SYN queue or its accept queue. False if another connection
+ * holds its ports: the caller frees it.
+ */
+static bool twin_conn_child_add(struct sock *sk, struct sock *child,
+				bool syn_queued)
+{
+	struct twin_conn *lc = twin_conn(sk), *c = twin_conn(child);
+
+	if (twin_table_conn_add(child))
+		return false;
+	twin_table_add(child);
+	spin_lock(&lc->accept_lock);
+	list_add_tail(&c->accept_node, &lc->accept_list);
+	c->syn_queued = syn_queued;
+	if (syn_queued)
+		WRITE_ONCE(lc->syn_recv, lc->syn_recv + 1);
+	else
+		sk_acceptq_added(sk);
+	spin_unlock(&lc->accept_lock);
+	return true;
+}
+
+/*
+ * A SYN reached listener @sk (locked, BH off). A full accept queue drops
+ * it, as TCP's does, and the client retries. A full SYN queue (or
+ * net.twin.syncookies 2) answers with a SYN cookie and keeps nothing
+ * (net.twin.syncookies 0: drops it). Otherwise the child is made, hashed,
+ * queued, and answers SYN|ACK. Nothing either when memory is short.
+ */
+void twin_conn_child(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	unsigned int cookies = READ_ONCE(twin_net(sock_net(sk))->syncookies);
+	struct sock *child;
+
+	if (sk_acceptq_is_full(sk))
+		return;
+	if (cookies == 2 || READ_ONCE(twin_conn(sk)->syn_recv) >=
+	    READ_ONCE(sk->sk_max_ack_backlog)) {
+		if (cookies)
+			twin_conn_send_cookie(sk, skb);
+		return;
+	}
+	child = twin_conn_child_new(sk, skb, cb->seq, twin_peer_mss(cb->mss));
+	if (!child)
+		return;
 	bh_lock_sock_nested(child);
-	if (twin_table_conn_add(child)) {
+	if (!twin_conn_child_add(sk, child, true)) {
 		bh_unlock_sock(child);
 		sk_free(child);
 		return;
 	}
 	/* Ours until the unlock: a failed SYN|ACK drops all the others. */
 	sock_hold(child);
-	twin_table_add(child);
 	twin_conn_set_state(child, TCP_SYN_RECV);
-	spin_lock(&lc->accept_lock);
-	list_add_tail(&c->accept_node, &lc->accept_list);
-	sk_acceptq_added(sk);
-	spin_unlock(&lc->accept_lock);
 	if (twin_conn_send_syn(child))
 		twin_conn_done(child);
 	bh_unlock_sock(child);
 	sock_put(child);
+}
+
+/*
+ * An ACK reached listener @sk (locked, BH off): if it returns a SYN cookie
+ * of ours, the connection is made as its SYN|ACK said, established, and
+ * returned held in *childp for the ACK to be its first frame.
+ * -ENOENT: not a cookie (the caller resets it); -ENOBUFS: a good one that
+ * finds the accept queue full or memory short (dropped: the client's
+ * retransmission comes back to it, as TCP's).
+ */
+int twin_conn_cookie_child(struct sock *sk, const struct sk_buff *skb,
+			   struct sock **childp)
+{
+	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+	struct twin_net *tn = twin_net(sock_net(sk));
+	struct twin_conn *c;
+	struct sock *child;
+	u32 mss;
+
+	if (!twin_conn_cookies_recent(sk))
+		return -ENOENT;
+	mss = twin_syncookie_check(skb);
+	if (!mss) {
+		twin_stats_add(tn->stats, TWIN_STAT_SYNCOOKIES_FAILED, 1);
+		return -ENOENT;
+	}
+	if (sk_acceptq_is_full(sk))
+		return -ENOBUFS;
+	child = twin_conn_child_new(sk, skb, cb->seq - 1, mss);
+	if (!child)
+		return -ENOBUFS;
+	c = twin_conn(child);
+	c->iss = cb->ack - 1;
+	c->snd_una = cb->ack;
+	c->snd_nxt = cb->ack;
+	c->snd_max = cb->ack;
+	c->write_seq = cb->ack;
+	c->rcv_adv = c->rcv_nxt + twin_conn_rcv_wnd(child);
+	c->rcv_edge = c->rcv_adv;
+	bh_lock_sock_nested(child);
+	if (!twin_conn_child_add(sk, child, false)) {
+		bh_unlock_sock(child);
+		sk_free(child);
+		return -ENOBUFS;
+	}
+	sock_hold(child);
+	twin_conn_established(child);
+	bh_unlock_sock(child);
+	twin_stats_add(tn->stats, TWIN_STAT_SYNCOOKIES_RECV, 1);
+	*childp = child;
+	return 0;
+}
+
+/*
+ * Could an ACK at listener @sk return a SYN cookie of ours? Not when none
+ * went out for as long as one holds (tcp_synq_no_recent_overflow()): an
+ * ACK is then a guess, not an answer, and is not even checked.
+ */
+bool twin_conn_cookies_recent(const struct sock *sk)
+{
+	unsigned int mode = READ_ONCE(twin_net(sock_net(sk))->syncookies);
+
+	return mode == 2 ||
+	       (mode == 1 &&
+		time_before_eq(jiffies,
+			       READ_ONCE(twin_conn(sk)->last_overflow) +
+			       TWIN_SYNCOOKIE_VALID));
 }
 
 /*
@@ -485,12 +634,9 @@ static struct sock *twin_conn_dequeue(struct sock *sk)
 
 	spin_lock_bh(&c->accept_lock);
 	list_for_each_entry(cc, &c->accept_list, accept_node) {
-		struct sock *s = twin_conn_sk(cc);
-
-		if (READ_ONCE(s->sk_state) != TCP_SYN_RECV) {
-			list_del_init(&cc->accept_node);
-			sk_acceptq_removed(sk);
-			child = s;
+		if (!cc->syn_queued) {
+			twin_conn_unlink_child(sk, cc);
+			child = twin_conn_sk(cc);
 			break;
 		}
 	}
@@ -505,7 +651,7 @@ static bool twin_conn_acceptable(struct sock *sk)
 
 	spin_lock_bh(&c->accept_lock);
 	list_for_each_entry(cc, &c->accept_list, accept_node) {
-		if (READ_ONCE(twin_conn_sk(cc)->sk_state) != TCP_SYN_RECV) {
+		if (!cc->syn_queued) {
 			ready = true;
 			break;
 		}
@@ -569,8 +715,7 @@ static struct sock *twin_conn_dequeue_any(struct sock *sk)
 	cc = list_first_entry_or_null(&c->accept_list, struct twin_conn,
 				      accept_node);
 	if (cc) {
-		list_del_init(&cc->accept_node);
-		sk_acceptq_removed(sk);
+		twin_conn_unlink_child(sk, cc);
 		child = twin_conn_sk(cc);
 	}
 	spin_unlock_bh(&c->accept_lock);

@@ -125,7 +125,12 @@ struct twin_conn {
 	u32 rcv_records;	/* SEQPACKET: complete records queued */
 	u32 rcv_bytes;		/* payload bytes in sk_receive_queue */
 	u32 rcv_ratio;		/* payload/truesize of full frames, x256 */
-	struct sk_buff_head ooo_queue;	/* out of order, sorted by seq */
+	/*
+	 * Frames that arrived ahead of a hole, by seq, no frame inside another:
+	 * an rbtree, as TCP's out_of_order_queue, so that frames sent in an
+	 * order chosen to be slow cost a logarithm each, not a list's walk.
+	 */
+	struct rb_root ooo_root;
 
 	/* Options. */
 	u32 user_timeout;	/* ms, 0: TWIN_USER_TIMEOUT_DEFAULT */
@@ -136,13 +141,23 @@ struct twin_conn {
 	struct timer_list delack_timer;
 	struct timer_list state_timer;	/* keepalive, FIN_WAIT2, TIME_WAIT */
 
-	/* Listener side: children, until accept() takes them. */
+	/*
+	 * Listener side: children, until accept() takes them. A listener's
+	 * sk_ack_backlog counts those past their handshake (its accept
+	 * queue), syn_recv those still in it (its SYN queue), as TCP counts
+	 * request socks apart; a child's syn_queued says which it is in.
+	 * All three under accept_lock.
+	 */
 	spinlock_t accept_lock;
 	struct list_head accept_list;	/* a listener's children */
 	struct list_head accept_node;	/* a child's place in that list */
 	struct sock *parent;		/* a child's listener, held */
+	u32 syn_recv;
+	u8 syn_queued;
+	unsigned long last_overflow;	/* jiffies: last SYN cookie sent */
 
 	struct hlist_nulls_node conn_node;	/* twin_net.conn_hash */
+	struct list_head gone_node;	/* twin_conn_node_gone()'s, RTNL */
 
 	/* Counters for TWIN_INFO. */
 	u32 retransmits, fast_retransmits, timeouts;
@@ -168,6 +183,15 @@ void twin_conn_reset(struct sock *sk, int err);
 void twin_conn_established(struct sock *sk);
 void twin_conn_destruct(struct sock *sk);
 void twin_conn_node_gone(struct twin_net *tn, u32 node);
+void twin_conn_ooo_purge(struct sock *sk);
+int twin_conn_cookie_child(struct sock *sk, const struct sk_buff *skb,
+			   struct sock **childp);
+bool twin_conn_cookies_recent(const struct sock *sk);
+
+/* syncookie.c: a cookie holds for two periods of 64 s. */
+#define TWIN_SYNCOOKIE_VALID	(2 * 64 * HZ)
+u32 twin_syncookie_make(const struct sk_buff *syn, u32 peer_mss, u32 *mss);
+u32 twin_syncookie_check(const struct sk_buff *ack);
 int twin_conn_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			 unsigned int optlen);
 int twin_conn_getsockopt(struct sock *sk, int optname, char __user *optval,
@@ -179,6 +203,7 @@ void twin_conn_child(struct sock *listener, const struct sk_buff *skb);
 /* conn_send.c */
 int twin_conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 int twin_conn_send_syn(struct sock *sk);
+void twin_conn_send_cookie(struct sock *sk, const struct sk_buff *syn);
 int twin_conn_trim_acked(struct sock *sk, struct sk_buff *skb, u32 ack);
 void twin_conn_push(struct sock *sk);
 void twin_conn_send_ack(struct sock *sk);

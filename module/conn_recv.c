@@ -347,6 +347,18 @@ static bool twin_conn_trim_front(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
+/* Drop what the reorder queue holds (skb_rbtree_purge() is not exported). */
+void twin_conn_ooo_purge(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_rb_first(&c->ooo_root))) {
+		rb_erase(&skb->rbnode, &c->ooo_root);
+		kfree_skb(skb);
+	}
+}
+
 /*
  * Move what the reorder queue holds at rcv_nxt to the receive queue: a
  * frame that the one just delivered overlaps gives its new bytes.
@@ -356,12 +368,12 @@ static void twin_conn_ooo_drain(struct sock *sk)
 	struct twin_conn *c = twin_conn(sk);
 	struct sk_buff *skb;
 
-	while ((skb = skb_peek(&c->ooo_queue))) {
+	while ((skb = skb_rb_first(&c->ooo_root))) {
 		struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
 
 		if (twin_after(cb->seq, c->rcv_nxt))
 			break;
-		__skb_unlink(skb, &c->ooo_queue);
+		rb_erase(&skb->rbnode, &c->ooo_root);
 		if (!twin_after(cb->end_seq, c->rcv_nxt)) {
 			kfree_skb(skb);	/* covered already */
 			continue;
@@ -382,26 +394,52 @@ static void twin_conn_ooo_drain(struct sock *sk)
 	}
 }
 
-/* Hold a frame that arrived ahead of a hole; duplicates are dropped. */
+/*
+ * Hold a frame that arrived ahead of a hole. A frame that one held covers
+ * is dropped; held frames that it covers go (tcp_data_queue_ofo()), so
+ * that no held frame lies inside another (partial overlaps stay, as in
+ * TCP's).
+ */
 static void twin_conn_ooo_insert(struct sock *sk, struct sk_buff *skb)
 {
 	struct twin_conn *c = twin_conn(sk);
 	u32 seq = TWIN_CONN_CB(skb)->seq;
-	struct sk_buff *pos;
+	u32 end_seq = TWIN_CONN_CB(skb)->end_seq;
+	struct rb_node **p = &c->ooo_root.rb_node, *parent = NULL;
+	struct sk_buff *held, *next;
 
-	skb_queue_reverse_walk(&c->ooo_queue, pos) {
-		u32 pseq = TWIN_CONN_CB(pos)->seq;
+	while (*p) {
+		struct twin_conn_cb *hcb;
 
-		if (pseq == seq) {
-			kfree_skb(skb);
+		parent = *p;
+		held = rb_to_skb(parent);
+		hcb = TWIN_CONN_CB(held);
+		if (twin_before(seq, hcb->seq)) {
+			p = &parent->rb_left;
+			continue;
+		}
+		if (!twin_after(end_seq, hcb->end_seq)) {
+			kfree_skb(skb);	/* nothing new */
 			return;
 		}
-		if (twin_before(pseq, seq)) {
-			__skb_queue_after(&c->ooo_queue, pos, skb);
-			return;
+		if (seq == hcb->seq) {
+			/* It holds all that @held did and more. */
+			rb_replace_node(&held->rbnode, &skb->rbnode,
+					&c->ooo_root);
+			kfree_skb(held);
+			goto drop_covered;
 		}
+		p = &parent->rb_right;
 	}
-	__skb_queue_head(&c->ooo_queue, skb);
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, &c->ooo_root);
+
+drop_covered:
+	while ((next = skb_rb_next(skb)) &&
+	       !twin_after(TWIN_CONN_CB(next)->end_seq, end_seq)) {
+		rb_erase(&next->rbnode, &c->ooo_root);
+		kfree_skb(next);
+	}
 }
 
 /* Payload, EOR and FIN of a frame in a synchronized state. */
@@ -432,7 +470,7 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 		 * In-order data first: what waits beyond a hole can be sent
 		 * again (tcp_prune_ofo_queue), a stalled stream cannot.
 		 */
-		skb_queue_purge(&c->ooo_queue);
+		twin_conn_ooo_purge(sk);
 	}
 	if (!twin_conn_rmem_ok(sk, promised)) {
 		atomic_inc(&sk->sk_drops);
@@ -452,7 +490,7 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	skb_set_owner_r(skb, sk);
-	filled = !skb_queue_empty(&c->ooo_queue);
+	filled = !RB_EMPTY_ROOT(&c->ooo_root);
 	twin_conn_deliver(sk, skb);
 	twin_conn_ooo_drain(sk);
 
@@ -465,17 +503,84 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 		twin_conn_delack_arm(sk);
 }
 
+static void twin_conn_do_rcv(struct sock *sk, struct sk_buff *skb);
+
+/* The connection @skb (header parsed) belongs to, held; NULL if none. */
+static struct sock *twin_conn_frame_conn(struct net *net,
+					 const struct sk_buff *skb)
+{
+	const struct twinhdr *hdr = twin_hdr(skb);
+
+	return twin_table_conn_lookup(twin_net(net),
+				      hdr->type == TWIN_T_STREAM ?
+				      SOCK_STREAM : SOCK_SEQPACKET,
+				      ntohl(hdr->dst_node), ntohl(hdr->dst_port),
+				      ntohl(hdr->src_node),
+				      ntohl(hdr->src_port));
+}
+
+/*
+ * A frame for @sk, whose spinlock is held: processed now, or after its
+ * user releases it. False if that backlog is full: the caller frees
+ * @skb; otherwise it is consumed.
+ */
+static bool twin_conn_deliver_frame(struct sock *sk, struct sk_buff *skb)
+{
+	if (!sock_owned_by_user(sk)) {
+		twin_conn_do_rcv(sk, skb);
+		return true;
+	}
+	return !sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+			       READ_ONCE(sk->sk_sndbuf));
+}
+
 static void twin_conn_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
 	u16 flags = cb->flags & (TWIN_F_SYN | TWIN_F_ACK | TWIN_F_RST |
 				 TWIN_F_FIN);
+	struct sock *child;
+	int err;
 
+	/*
+	 * A connection made since the frame was looked up (from a SYN
+	 * cookie, while it waited in our backlog behind the ACK that made
+	 * it): the frame is its, not ours to check or reset.
+	 */
+	if (!(flags & TWIN_F_SYN)) {
+		child = twin_conn_frame_conn(sock_net(sk), skb);
+		if (child) {
+			bh_lock_sock_nested(child);
+			if (!twin_conn_deliver_frame(child, skb))
+				kfree_skb(skb);
+			bh_unlock_sock(child);
+			sock_put(child);
+			return;
+		}
+	}
 	/* As TCP in LISTEN: a SYN|FIN is nonsense and gets no answer. */
-	if (flags == TWIN_F_SYN)
+	if (flags == TWIN_F_SYN) {
 		twin_conn_child(sk, skb);
-	else if (flags != (TWIN_F_SYN | TWIN_F_FIN))
+	} else if ((flags & ~TWIN_F_FIN) == TWIN_F_ACK) {
+		/* The end of a handshake we answered with a SYN cookie? */
+		err = twin_conn_cookie_child(sk, skb, &child);
+		if (!err) {
+			/*
+			 * Its first frame, with what data it brings (frames
+			 * that follow may come first: they wait as reordered).
+			 */
+			bh_lock_sock_nested(child);
+			if (!twin_conn_deliver_frame(child, skb))
+				kfree_skb(skb);
+			bh_unlock_sock(child);
+			sock_put(child);
+			return;
+		}
+		if (err == -ENOENT)
+			twin_conn_reply_rst(sock_net(sk), skb);
+	} else if (flags != (TWIN_F_SYN | TWIN_F_FIN)) {
 		twin_conn_reply_rst(sock_net(sk), skb);
+	}
 	kfree_skb(skb);
 }
 
@@ -565,8 +670,16 @@ static void twin_conn_synced_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!(cb->flags & TWIN_F_ACK))
 		goto drop;
 	if (sk->sk_state == TCP_SYN_RECV) {
-		if (cb->ack != c->iss + 1)
-			goto drop;	/* not an answer to our SYN|ACK */
+		if (cb->ack != c->iss + 1) {
+			/*
+			 * Not an answer to our SYN|ACK (RFC 9293 3.10.7.4,
+			 * tcp_check_req()): <SEQ=SEG.ACK><RST>, which ends
+			 * whatever the peer holds for it (a SYN cookie's
+			 * connection, an old incarnation); ours goes on.
+			 */
+			twin_conn_reply_rst(sock_net(sk), skb);
+			goto drop;
+		}
 		twin_conn_clean_acked(sk, cb->ack);
 		c->snd_una = cb->ack;
 		twin_conn_set_snd_wnd(c, cb->wnd);
@@ -670,7 +783,8 @@ static void twin_conn_parse(struct sk_buff *skb)
 
 /*
  * A validated STREAM or SEQPACKET frame arrived on @b: find its
- * connection (or a listener for a SYN) and process it. Consumes @skb.
+ * connection (or a listener for a SYN or an ACK) and process it. Consumes
+ * @skb.
  */
 void twin_conn_rcv(struct twin_bearer *b, struct sk_buff *skb)
 {
@@ -691,9 +805,18 @@ void twin_conn_rcv(struct twin_bearer *b, struct sk_buff *skb)
 	hlen = twin_hdr_len(hdr);
 
 	sk = twin_table_conn_lookup(tn, type, dst, dport, src, sport);
-	if (!sk && (TWIN_CONN_CB(skb)->flags & TWIN_F_SYN)) {
+	/*
+	 * A SYN, or an ACK that may return a SYN cookie it sent lately: the
+	 * listener's. Other ACKs never touch it (the reset below), so that a
+	 * flood of them cannot crowd SYNs out of its lock and backlog.
+	 */
+	if (!sk && ((TWIN_CONN_CB(skb)->flags & TWIN_F_SYN) ||
+		    (TWIN_CONN_CB(skb)->flags & (TWIN_F_ACK | TWIN_F_RST)) ==
+		    TWIN_F_ACK)) {
 		sk = twin_table_lookup(tn, type, dst, dport);
-		if (sk && READ_ONCE(sk->sk_state) != TCP_LISTEN) {
+		if (sk && (READ_ONCE(sk->sk_state) != TCP_LISTEN ||
+			   (!(TWIN_CONN_CB(skb)->flags & TWIN_F_SYN) &&
+			    !twin_conn_cookies_recent(sk)))) {
 			sock_put(sk);
 			sk = NULL;
 		}
@@ -721,10 +844,7 @@ void twin_conn_rcv(struct twin_bearer *b, struct sk_buff *skb)
 
 	twin_count(b, tn, TWIN_STAT_DELIVERED, 1);
 	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk)) {
-		twin_conn_do_rcv(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				  READ_ONCE(sk->sk_sndbuf))) {
+	if (!twin_conn_deliver_frame(sk, skb)) {
 		bh_unlock_sock(sk);
 		sock_put(sk);
 		reason = TWIN_STAT_DROP_RCVBUF;

@@ -596,6 +596,50 @@ static u32 twin_conn_iss(void)
 }
 #endif
 
+/*
+ * The SYN|ACK that answers @syn at listener @sk with a SYN cookie: what a
+ * child's would say (our MSS, the window a child would offer), sent from
+ * no socket and never again (syncookie.c).
+ */
+void twin_conn_send_cookie(struct sock *sk, const struct sk_buff *syn)
+{
+	const struct twin_conn_cb *cb = TWIN_CONN_CB(syn);
+	const struct twinhdr *in = twin_hdr(syn);
+	struct twin_net *tn = twin_net(sock_net(sk));
+	struct twin_addr4 a = {
+		.src_node = ntohl(in->dst_node), .src_port = ntohl(in->dst_port),
+		.dst_node = ntohl(in->src_node), .dst_port = ntohl(in->src_port),
+	};
+	struct twinhdr *hdr;
+	struct twin_route rt;
+	struct sk_buff *out;
+	long timeo = 0;
+	u32 cookie, mss;
+
+	cookie = twin_syncookie_make(syn, twin_peer_mss(cb->mss), &mss);
+	if (!mss)
+		return;
+	if (twin_route_lookup(tn->net, a.src_node, a.dst_node,
+			      READ_ONCE(sk->sk_bound_dev_if), &timeo, &rt))
+		return;
+	out = alloc_skb(TWIN_CONN_HEADROOM, GFP_ATOMIC);
+	if (!out)
+		return;
+	skb_reserve(out, TWIN_CONN_HEADROOM);
+	twin_push_opt_mss(out, twin_mss_of_mtu(rt.mtu));
+	twin_build_hdr(out, in->type, TWIN_F_SYN | TWIN_F_ACK, &a,
+		       TWIN_OPT_MSS_LEN);
+	hdr = twin_hdr(out);
+	hdr->seq = htonl(cookie);
+	hdr->ack = htonl(cb->seq + 1);
+	hdr->window = htonl(twin_conn_rcv_wnd(sk));
+	/* Once a tick at most: a flood would bounce the listener's line. */
+	if (time_after(jiffies, READ_ONCE(twin_conn(sk)->last_overflow)))
+		WRITE_ONCE(twin_conn(sk)->last_overflow, jiffies);
+	twin_stats_add(tn->stats, TWIN_STAT_SYNCOOKIES_SENT, 1);
+	twin_route_output(tn->net, out, &rt);
+}
+
 /* The SYN (client) or SYN|ACK (child): queued, so it is retransmitted. */
 int twin_conn_send_syn(struct sock *sk)
 {

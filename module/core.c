@@ -53,11 +53,13 @@ static int __net_init twin_net_init(struct net *net)
 	tn->net = net;
 	INIT_LIST_HEAD(&tn->bearers);
 	spin_lock_init(&tn->sk_lock);
-	INIT_HLIST_HEAD(&tn->socks);
+	for (i = 0; i < ARRAY_SIZE(tn->socks); i++)
+		INIT_HLIST_HEAD(&tn->socks[i]);
 	for (i = 0; i < ARRAY_SIZE(tn->conn_hash); i++)
 		INIT_HLIST_NULLS_HEAD(&tn->conn_hash[i], i);
 	spin_lock_init(&tn->neigh_lock);
 	tn->neigh_hash_seed = get_random_u32();
+	tn->neigh_gen = 1;	/* 0 is a dump's "not yet" (nl_dump_check_consistent()) */
 	init_waitqueue_head(&tn->neigh_wait);
 	INIT_HLIST_HEAD(&tn->raw_socks);
 	tn->stats = alloc_percpu(struct twin_stats);
@@ -81,6 +83,7 @@ err_stats:
 static void __net_exit twin_net_exit(struct net *net)
 {
 	struct twin_net *tn = twin_net(net);
+	unsigned int i;
 
 	twin_proc_exit_net(net);
 	/* Devices left before us (NETDEV_UNREGISTER); this is belt and braces. */
@@ -94,7 +97,8 @@ static void __net_exit twin_net_exit(struct net *net)
 	 * so a grace period sees it out before tn or the module goes.
 	 */
 	synchronize_rcu();
-	WARN_ON_ONCE(!hlist_empty(&tn->socks));
+	for (i = 0; i < ARRAY_SIZE(tn->socks); i++)
+		WARN_ON_ONCE(!hlist_empty(&tn->socks[i]));
 	twin_sysctl_exit_net(net);
 	free_percpu(tn->stats);
 }

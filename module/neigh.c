@@ -117,6 +117,7 @@ static void twin_neigh_unlink(struct twin_neigh *n)
 	n->dead = true;
 	hlist_del(&n->hnode);
 	n->tn->neigh_entries--;
+	n->tn->neigh_gen++;
 	twin_neigh_notify(n, TWIN_CMD_NEIGH_DEL);
 }
 
@@ -187,6 +188,7 @@ static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node,
 	timer_setup(&n->timer, twin_neigh_timer, 0);
 	skb_queue_head_init(&n->pending);
 	hlist_add_head(&n->hnode, twin_neigh_bucket(tn, node));
+	tn->neigh_gen++;
 	return n;
 }
 
@@ -670,22 +672,36 @@ void twin_neigh_flush(struct twin_net *tn, int ifindex)
 	wake_up_all(&tn->neigh_wait);
 }
 
-/* The @idx-th entry, for dumps. Returns -ENOENT past the end. */
-int twin_neigh_get(struct twin_net *tn, unsigned int idx,
-		   struct twin_neigh_info *info)
+/*
+ * A dump's walk: @fill each entry from the cursor on, under the cache's
+ * lock, until @fill fails (its message is full) or the cache ends; the
+ * cursor then names the first entry not filled. The cache so comes out
+ * as it was at one instant when it fits in one message (as a whole
+ * socket chain does in inet_diag); *gen tells a longer dump whether it
+ * changed between two messages (genl_dump_check_consistent()).
+ */
+int twin_neigh_dump(struct twin_net *tn, struct twin_dump_cursor *cur,
+		    int (*fill)(const struct twin_neigh_info *info, void *arg),
+		    void *arg, u32 *gen)
 {
+	struct twin_neigh_info info;
 	struct twin_neigh *n;
-	unsigned int i, k = 0;
-	int err = -ENOENT;
+	unsigned long k;
+	int err = 0;
 
 	spin_lock_bh(&tn->neigh_lock);
-	for (i = 0; i < ARRAY_SIZE(tn->neigh_hash); i++) {
-		hlist_for_each_entry(n, &tn->neigh_hash[i], hnode) {
-			if (k++ != idx)
+	*gen = tn->neigh_gen;
+	for (; cur->bucket < ARRAY_SIZE(tn->neigh_hash);
+	     cur->bucket++, cur->pos = 0) {
+		k = 0;
+		hlist_for_each_entry(n, &tn->neigh_hash[cur->bucket], hnode) {
+			if (k++ < cur->pos)
 				continue;
-			twin_neigh_fill_info(n, info);
-			err = 0;
-			goto out;
+			twin_neigh_fill_info(n, &info);
+			err = fill(&info, arg);
+			if (err)
+				goto out;
+			cur->pos++;
 		}
 	}
 out:

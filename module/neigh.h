@@ -42,7 +42,8 @@ static inline bool twin_neigh_state_has_mac(u8 state)
 	       state == TWIN_NEIGH_PROBE;
 }
 
-int twin_neigh_get(struct twin_net *tn, unsigned int idx,
-		   struct twin_neigh_info *info);
+int twin_neigh_dump(struct twin_net *tn, struct twin_dump_cursor *cur,
+		    int (*fill)(const struct twin_neigh_info *info, void *arg),
+		    void *arg, u32 *gen);
 
 #endif /* _TWIN_NEIGH_H */

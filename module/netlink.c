@@ -284,23 +284,48 @@ static int twin_nl_neigh_fill(struct sk_buff *skb, struct net *net,
 	return err;
 }
 
-static int twin_nl_neigh_dump(struct sk_buff *skb, struct netlink_callback *cb)
+struct twin_nl_neigh_dump_arg {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	struct net *net;
+};
+
+/* One entry of a dump, under the cache's lock (twin_neigh_dump()). */
+static int twin_nl_neigh_dump_one(const struct twin_neigh_info *n, void *arg)
 {
-	struct net *net = sock_net(skb->sk);
-	struct twin_neigh_info n;
+	struct twin_nl_neigh_dump_arg *a = arg;
 	void *hdr;
 
-	while (!twin_neigh_get(twin_net(net), cb->args[0], &n)) {
-		hdr = twin_nl_dump_hdr(skb, cb, TWIN_CMD_NEIGH_GET);
-		if (!hdr)
-			break;
-		if (twin_nl_neigh_fill(skb, net, &n)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-		cb->args[0]++;
+	hdr = twin_nl_dump_hdr(a->skb, a->cb, TWIN_CMD_NEIGH_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(a->cb, hdr);
+	if (twin_nl_neigh_fill(a->skb, a->net, n)) {
+		genlmsg_cancel(a->skb, hdr);
+		return -EMSGSIZE;
 	}
+	genlmsg_end(a->skb, hdr);
+	return 0;
+}
+
+/* cb->args[0] and [1]: the cursor of the entry to put next. */
+static int twin_nl_neigh_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct twin_nl_neigh_dump_arg a = {
+		.skb = skb, .cb = cb, .net = sock_net(skb->sk),
+	};
+	struct twin_dump_cursor cur = {
+		.bucket = cb->args[0], .pos = cb->args[1],
+	};
+
+	/*
+	 * The walk sets cb->seq to the cache's generation under its lock;
+	 * genl_dump_check_consistent() compares it with the last message's.
+	 */
+	twin_neigh_dump(twin_net(a.net), &cur, twin_nl_neigh_dump_one, &a,
+			&cb->seq);
+	cb->args[0] = cur.bucket;
+	cb->args[1] = cur.pos;
 	return skb->len;
 }
 
@@ -359,13 +384,17 @@ static int twin_nl_neigh_flush(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* cb->args[0] and [1]: the cursor of the socket to put next. */
 static int twin_nl_sock_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct twin_net *tn = twin_net(sock_net(skb->sk));
+	struct twin_dump_cursor cur = {
+		.bucket = cb->args[0], .pos = cb->args[1],
+	};
 	struct twin_sock_info s;
 	void *hdr;
 
-	while (!twin_table_get_info(tn, cb->args[0], &s)) {
+	while (!twin_table_get_info(tn, &cur, &s)) {
 		hdr = twin_nl_dump_hdr(skb, cb, TWIN_CMD_SOCK_GET);
 		if (!hdr)
 			break;
@@ -385,7 +414,8 @@ static int twin_nl_sock_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 		}
 		genlmsg_end(skb, hdr);
-		cb->args[0]++;
+		cb->args[0] = cur.bucket;
+		cb->args[1] = cur.pos;
 	}
 	return skb->len;
 }

@@ -15,9 +15,20 @@
 #include <net/netns/generic.h>
 #include <linux/twin.h>
 
+#define TWIN_SOCK_HASH_BITS	10
 #define TWIN_BIND_HASH_BITS	8
 #define TWIN_CONN_HASH_BITS	10
 #define TWIN_NEIGH_HASH_BITS	8
+
+/*
+ * Where a dump is in a hash: a chain and an index in it. A dump so walks
+ * each chain once in all instead of the table once per entry (as
+ * neigh_dump_table() and inet_diag keep their place); an entry added or
+ * removed meanwhile may be missed or seen twice, as in any netlink dump.
+ */
+struct twin_dump_cursor {
+	unsigned long bucket, pos;
+};
 
 struct twin_stats {
 	u64 v[__TWIN_STAT_MAX];
@@ -30,12 +41,15 @@ struct twin_net {
 	struct list_head bearers;
 
 	/*
-	 * Sockets: every socket is on @socks (for /proc and dumps); bound
-	 * ones are also in @bind_hash, keyed by type and port. Both hashes
-	 * are written under @sk_lock and read under RCU (table.c).
+	 * Sockets: every socket is in @socks (for /proc, dumps and walks of
+	 * all), spread over chains so that a dump can keep its place by chain
+	 * and index (struct twin_dump_cursor); bound ones are also in
+	 * @bind_hash, keyed by type and port. @socks is written and read
+	 * under @sk_lock; @bind_hash is written under it and read under RCU
+	 * (table.c).
 	 */
 	spinlock_t sk_lock;
-	struct hlist_head socks;
+	struct hlist_head socks[1 << TWIN_SOCK_HASH_BITS];
 	struct hlist_head bind_hash[1 << TWIN_BIND_HASH_BITS];
 	/*
 	 * Connections, keyed by type, local port and peer (conn_node). Each
@@ -53,6 +67,7 @@ struct twin_net {
 	struct hlist_head neigh_hash[1 << TWIN_NEIGH_HASH_BITS];
 	u32 neigh_hash_seed;
 	unsigned int neigh_entries;
+	u32 neigh_gen;			/* bumped by each entry added or gone */
 	wait_queue_head_t neigh_wait;
 	/*
 	 * Bumped when the MTU of a device with a twin address changes:
@@ -68,6 +83,7 @@ struct twin_net {
 	unsigned int time_wait_ms;
 	unsigned int rto_min_ms;
 	unsigned int neigh_max;		/* entries, not ms */
+	unsigned int syncookies;	/* 0, 1 or 2, as tcp_syncookies */
 	struct ctl_table_header *sysctl;
 	struct ctl_table *sysctl_table;
 

@@ -39,20 +39,60 @@ static const char *twin_type_name(int type)
 	return "unknown";
 }
 
+/*
+ * Where the last read() stopped: the socket at @cur is line @pos (the
+ * header is line 0). A read() that goes on from there resumes at @cur
+ * instead of walking the table from its first socket again, as
+ * tcp_seek_last_pos() does: otherwise reading the file is quadratic in
+ * the number of sockets, under a BH-disabling lock.
+ */
+struct twin_seq_state {
+	struct seq_net_private p;
+	struct twin_dump_cursor cur;
+	loff_t pos;
+};
+
 static void *twin_seq_start(struct seq_file *seq, loff_t *pos)
 	__acquires(&tn->sk_lock)
 {
 	struct twin_net *tn = twin_net(seq_file_net(seq));
+	struct twin_seq_state *st = seq->private;
+	struct sock *sk;
 
 	spin_lock_bh(&tn->sk_lock);
-	return seq_hlist_start_head(&tn->socks, *pos);
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	if (*pos < st->pos || !st->pos) {
+		st->cur = (struct twin_dump_cursor){};
+		st->pos = 1;
+	}
+	/* At worst a chain's walk: sockets may have come and gone. */
+	sk = twin_table_seek(tn, &st->cur);
+	while (sk && st->pos < *pos) {
+		st->cur.pos++;
+		st->pos++;
+		sk = twin_table_seek(tn, &st->cur);
+	}
+	return sk;
 }
 
 static void *twin_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 {
 	struct twin_net *tn = twin_net(seq_file_net(seq));
+	struct twin_seq_state *st = seq->private;
+	struct sock *sk = v == SEQ_START_TOKEN ? NULL : sk_next(v);
 
-	return seq_hlist_next(v, &tn->socks, pos);
+	++*pos;
+	if (v == SEQ_START_TOKEN)
+		st->cur = (struct twin_dump_cursor){};
+	else if (sk)
+		st->cur.pos++;
+	else
+		st->cur = (struct twin_dump_cursor){ .bucket = st->cur.bucket + 1 };
+	if (!sk)
+		sk = twin_table_seek(tn, &st->cur);
+	st->pos = *pos;
+	return sk;
 }
 
 static void twin_seq_stop(struct seq_file *seq, void *v)
@@ -72,7 +112,7 @@ static int twin_seq_show(struct seq_file *seq, void *v)
 		seq_puts(seq, "Type      State       Local                 Peer                  RxQueue  TxQueue  Drops    Inode\n");
 		return 0;
 	}
-	twin_sock_get_info(sk_entry(v), &s);
+	twin_sock_get_info(v, &s);
 	state = s.state < ARRAY_SIZE(twin_state_names) && twin_state_names[s.state] ?
 		twin_state_names[s.state] : "UNKNOWN";
 	seq_printf(seq, "%-9s %-11s %10u:%-10u %10u:%-10u %-8u %-8u %-8u %llu\n",
@@ -91,7 +131,7 @@ static const struct seq_operations twin_seq_ops = {
 int twin_proc_init_net(struct net *net)
 {
 	if (!proc_create_net("twin", 0444, net->proc_net, &twin_seq_ops,
-			     sizeof(struct seq_net_private)))
+			     sizeof(struct twin_seq_state)))
 		return -ENOMEM;
 	return 0;
 }

@@ -93,7 +93,8 @@ int twin_table_conn_add(struct sock *sk);
 void twin_table_conn_remove(struct sock *sk);
 struct sock *twin_table_conn_lookup(struct twin_net *tn, int type, u32 node,
 				    u32 port, u32 peer_node, u32 peer_port);
-int twin_table_get_info(struct twin_net *tn, unsigned int idx,
+struct sock *twin_table_seek(struct twin_net *tn, struct twin_dump_cursor *cur);
+int twin_table_get_info(struct twin_net *tn, struct twin_dump_cursor *cur,
 			struct twin_sock_info *info);
 void twin_table_dev_gone(struct twin_net *tn, int ifindex);
 

@@ -19,6 +19,7 @@ static unsigned int twin_sysctl_min_rto_ms = 10;
 static unsigned int twin_sysctl_max_rto_ms = 10 * 1000;
 static unsigned int twin_sysctl_min_neigh = 16;
 static unsigned int twin_sysctl_max_neigh = 65536;
+static unsigned int twin_sysctl_max_syncookies = 2;
 
 static const struct ctl_table twin_sysctl_template[] = {
 	{
@@ -80,6 +81,18 @@ static const struct ctl_table twin_sysctl_template[] = {
 		.extra1 = &twin_sysctl_min_neigh,
 		.extra2 = &twin_sysctl_max_neigh,
 	},
+	{
+		/*
+		 * As tcp_syncookies: 0 never, 1 when a listener's SYN queue
+		 * is full, 2 always (syncookie.c).
+		 */
+		.procname = "syncookies",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = proc_douintvec_minmax,
+		.extra1 = SYSCTL_ZERO,
+		.extra2 = &twin_sysctl_max_syncookies,
+	},
 	{ }	/* 6.1 ends the table here; newer kernels take its size */
 };
 
@@ -96,6 +109,7 @@ int twin_sysctl_init_net(struct net *net)
 	tn->time_wait_ms = TWIN_TIME_WAIT_MS;
 	tn->rto_min_ms = TWIN_RTO_MIN_MS;
 	tn->neigh_max = TWIN_NEIGH_MAX;
+	tn->syncookies = TWIN_SYNCOOKIES;
 	table = kmemdup(twin_sysctl_template, sizeof(twin_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
@@ -106,6 +120,7 @@ int twin_sysctl_init_net(struct net *net)
 	table[3].data = &tn->time_wait_ms;
 	table[4].data = &tn->rto_min_ms;
 	table[5].data = &tn->neigh_max;
+	table[6].data = &tn->syncookies;
 	tn->sysctl = twin_register_net_sysctl(net, "net/twin", table,
 					      TWIN_SYSCTL_ENTRIES);
 	if (!tn->sysctl) {

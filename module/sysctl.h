@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * /proc/sys/net/twin/: the neighbour cache's timers and size, the length
- * of a connection's TIME_WAIT and the smallest retransmission timeout, per
- * namespace.
+ * of a connection's TIME_WAIT, the smallest retransmission timeout and
+ * when listeners answer with SYN cookies, per namespace.
  */
 #ifndef _TWIN_SYSCTL_H
 #define _TWIN_SYSCTL_H
@@ -19,6 +19,8 @@
 #define TWIN_RTO_MIN_MS		200
 /* Neighbour entries a namespace may hold, as ARP's gc_thresh3. */
 #define TWIN_NEIGH_MAX		1024
+/* SYN cookies when a listener's SYN queue is full, as tcp_syncookies 1. */
+#define TWIN_SYNCOOKIES		1
 
 int twin_sysctl_init_net(struct net *net);
 void twin_sysctl_exit_net(struct net *net);

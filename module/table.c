@@ -33,7 +33,7 @@ void twin_table_add(struct sock *sk)
 	struct twin_net *tn = twin_net(sock_net(sk));
 
 	spin_lock_bh(&tn->sk_lock);
-	sk_add_node(sk, &tn->socks);
+	sk_add_node(sk, &tn->socks[hash_ptr(sk, TWIN_SOCK_HASH_BITS)]);
 	spin_unlock_bh(&tn->sk_lock);
 }
 
@@ -241,24 +241,43 @@ again:
 	return NULL;
 }
 
-/* Information on the @idx-th socket of the namespace, for dumps. */
-int twin_table_get_info(struct twin_net *tn, unsigned int idx,
+/*
+ * The socket at @cur, or the first one after it, @cur then naming it; NULL
+ * past the last. Under tn->sk_lock.
+ */
+struct sock *twin_table_seek(struct twin_net *tn, struct twin_dump_cursor *cur)
+{
+	struct sock *sk;
+	unsigned long k;
+
+	for (; cur->bucket < ARRAY_SIZE(tn->socks);
+	     cur->bucket++, cur->pos = 0) {
+		k = 0;
+		sk_for_each(sk, &tn->socks[cur->bucket]) {
+			if (k++ == cur->pos)
+				return sk;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Information on the socket at a dump's cursor, which then points past
+ * it; -ENOENT past the last.
+ */
+int twin_table_get_info(struct twin_net *tn, struct twin_dump_cursor *cur,
 			struct twin_sock_info *info)
 {
 	struct sock *sk;
-	unsigned int k = 0;
-	int err = -ENOENT;
 
 	spin_lock_bh(&tn->sk_lock);
-	sk_for_each(sk, &tn->socks) {
-		if (k++ == idx) {
-			twin_sock_get_info(sk, info);
-			err = 0;
-			break;
-		}
+	sk = twin_table_seek(tn, cur);
+	if (sk) {
+		twin_sock_get_info(sk, info);
+		cur->pos++;
 	}
 	spin_unlock_bh(&tn->sk_lock);
-	return err;
+	return sk ? 0 : -ENOENT;
 }
 
 /*
@@ -269,14 +288,17 @@ int twin_table_get_info(struct twin_net *tn, unsigned int idx,
 void twin_table_dev_gone(struct twin_net *tn, int ifindex)
 {
 	struct sock *sk;
+	unsigned int i;
 
 	spin_lock_bh(&tn->sk_lock);
-	sk_for_each(sk, &tn->socks) {
-		if (twin_sk_is_conn(sk) ||
-		    READ_ONCE(sk->sk_bound_dev_if) != ifindex)
-			continue;
-		WRITE_ONCE(sk->sk_err, ENODEV);
-		sk_error_report(sk);
+	for (i = 0; i < ARRAY_SIZE(tn->socks); i++) {
+		sk_for_each(sk, &tn->socks[i]) {
+			if (twin_sk_is_conn(sk) ||
+			    READ_ONCE(sk->sk_bound_dev_if) != ifindex)
+				continue;
+			WRITE_ONCE(sk->sk_err, ENODEV);
+			sk_error_report(sk);
+		}
 	}
 	spin_unlock_bh(&tn->sk_lock);
 }

@@ -327,16 +327,24 @@ static void flood_unknown_nodes(void *arg)
 /*
  * The cache holds at most net.twin.neigh_max entries (64 here): an
  * unprivileged sender to ever new nodes fills it, then gets ENOBUFS until
- * failed entries can be reclaimed (discovery takes 3 x 100 ms here), and
- * never makes more. A neighbour in use keeps working all along; once the
- * flood ends the failed entries go (neigh_gc_ms 100) and only it is left.
+ * failed entries can be reclaimed (discovery takes 3 x 250 ms here, x
+ * TWIN_TIMEOUT_MULT), and never makes more. A neighbour in use keeps
+ * working all along; once the flood ends the failed entries go
+ * (neigh_gc_ms 100) and only it is left.
  * (Before the limit, every node made an entry, each with a timer and
  * three broadcast solicitations, for as long as neigh_gc_ms.)
+ * The discovery is long enough for the slowest sender to fill the cache
+ * within it (64 sends in 750 ms x mult; a loaded debug kernel sent 150 a
+ * second), and the flood lasts five discoveries, so that entries are
+ * reclaimed during it. The dump that counts the entries is one message,
+ * so one instant of the cache: a dump spread over changes could list an
+ * entry twice (seen as 65 of 64 before the dump took the lock for a
+ * whole message).
  */
 TEST_TIMEOUT(cache_bounded_under_flood, 90)
 {
 	const char *b = ns_with_twin("b", 0, 9);
-	struct flood f = { .secs = 2.0 * mult() };
+	struct flood f = { .secs = 4.0 * mult() };
 	struct flood_counts c;
 	int pipefd[2], tx, rx, n, peak = 0, i = 0;
 	char buf[32];
@@ -345,7 +353,7 @@ TEST_TIMEOUT(cache_bounded_under_flood, 90)
 
 	twin_dev_add(NULL, "tw0", 0, 7);
 	twin_sysctl_set("neigh_max", FLOOD_MAX);
-	twin_sysctl_set("neigh_retrans_ms", 100);
+	twin_sysctl_set("neigh_retrans_ms", 250 * mult());
 	twin_sysctl_set("neigh_gc_ms", 100);
 	rx = ns_socket(b, SOCK_DGRAM);
 	ASSERT_OK(twin_bind(rx, TWIN_NODE_ANY, PORT));

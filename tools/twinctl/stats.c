@@ -28,6 +28,9 @@ static const char *const stat_names[TWIN_STAT_MAX + 1] = {
 	[TWIN_STAT_DROP_HEADER]		= "drop_header",
 	[TWIN_STAT_DROP_OPTION]		= "drop_option",
 	[TWIN_STAT_DROP_FILTER]		= "drop_filter",
+	[TWIN_STAT_SYNCOOKIES_SENT]	= "syncookies_sent",
+	[TWIN_STAT_SYNCOOKIES_RECV]	= "syncookies_recv",
+	[TWIN_STAT_SYNCOOKIES_FAILED]	= "syncookies_failed",
 };
 
 /* In enum order, whatever order the kernel put them in. */
@@ -106,6 +109,8 @@ const struct object stats_object = {
 "neigh_solicit neigh_advert             discovery messages sent\n"
 "drop_header                            bad header length, reserved bits, flags\n"
 "drop_option                            malformed or unknown mandatory option\n"
-"drop_filter                            refused by the socket's filter\n",
+"drop_filter                            refused by the socket's filter\n"
+"syncookies_sent                        SYN|ACKs with a SYN cookie (queue full)\n"
+"syncookies_recv syncookies_failed      ACKs with a good cookie, a bad one\n",
 	.cmds = stats_cmds,
 };

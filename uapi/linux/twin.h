@@ -273,6 +273,9 @@ enum twin_stat {
 	TWIN_STAT_DROP_HEADER,		/* bad doff, reserved bits or flags */
 	TWIN_STAT_DROP_OPTION,		/* malformed or unknown mandatory */
 	TWIN_STAT_DROP_FILTER,		/* a socket filter refused it */
+	TWIN_STAT_SYNCOOKIES_SENT,	/* SYN|ACKs with a SYN cookie */
+	TWIN_STAT_SYNCOOKIES_RECV,	/* ACKs with a good one: a child */
+	TWIN_STAT_SYNCOOKIES_FAILED,	/* ACKs with a bad one: a reset */
 	__TWIN_STAT_MAX,
 };
 
