@@ -534,6 +534,16 @@ static bool twin_conn_deliver_frame(struct sock *sk, struct sk_buff *skb)
 			       READ_ONCE(sk->sk_sndbuf));
 }
 
+/* A frame that reached listener @sk is @child's (held): its reference goes. */
+static void twin_conn_pass_frame(struct sock *child, struct sk_buff *skb)
+{
+	bh_lock_sock_nested(child);
+	if (!twin_conn_deliver_frame(child, skb))
+		kfree_skb(skb);
+	bh_unlock_sock(child);
+	sock_put(child);
+}
+
 static void twin_conn_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
@@ -550,11 +560,7 @@ static void twin_conn_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!(flags & TWIN_F_SYN)) {
 		child = twin_conn_frame_conn(sock_net(sk), skb);
 		if (child) {
-			bh_lock_sock_nested(child);
-			if (!twin_conn_deliver_frame(child, skb))
-				kfree_skb(skb);
-			bh_unlock_sock(child);
-			sock_put(child);
+			twin_conn_pass_frame(child, skb);
 			return;
 		}
 	}
@@ -569,11 +575,7 @@ static void twin_conn_listen_rcv(struct sock *sk, struct sk_buff *skb)
 			 * Its first frame, with what data it brings (frames
 			 * that follow may come first: they wait as reordered).
 			 */
-			bh_lock_sock_nested(child);
-			if (!twin_conn_deliver_frame(child, skb))
-				kfree_skb(skb);
-			bh_unlock_sock(child);
-			sock_put(child);
+			twin_conn_pass_frame(child, skb);
 			return;
 		}
 		if (err == -ENOENT)

@@ -207,6 +207,15 @@ void twin_conn_send_rst(struct sock *sk)
 	twin_conn_send_ctl(sk, twin_conn(sk)->snd_max, TWIN_F_RST);
 }
 
+/* The addresses of an answer to a frame with header @in: its ends swapped. */
+static struct twin_addr4 twin_reply_addr(const struct twinhdr *in)
+{
+	return (struct twin_addr4){
+		.src_node = ntohl(in->dst_node), .src_port = ntohl(in->dst_port),
+		.dst_node = ntohl(in->src_node), .dst_port = ntohl(in->src_port),
+	};
+}
+
 /*
  * Answer a frame no connection wants with a reset, as TCP does: the
  * reset carries the sequence number the sender expects. @skb's payload is
@@ -216,10 +225,7 @@ void twin_conn_reply_rst(struct net *net, const struct sk_buff *skb)
 {
 	const struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
 	const struct twinhdr *in = twin_hdr(skb);
-	struct twin_addr4 a = {
-		.src_node = ntohl(in->dst_node), .src_port = ntohl(in->dst_port),
-		.dst_node = ntohl(in->src_node), .dst_port = ntohl(in->src_port),
-	};
+	struct twin_addr4 a = twin_reply_addr(in);
 	struct twinhdr *hdr;
 	struct twin_route rt;
 	struct sk_buff *out;
@@ -606,10 +612,7 @@ void twin_conn_send_cookie(struct sock *sk, const struct sk_buff *syn)
 	const struct twin_conn_cb *cb = TWIN_CONN_CB(syn);
 	const struct twinhdr *in = twin_hdr(syn);
 	struct twin_net *tn = twin_net(sock_net(sk));
-	struct twin_addr4 a = {
-		.src_node = ntohl(in->dst_node), .src_port = ntohl(in->dst_port),
-		.dst_node = ntohl(in->src_node), .dst_port = ntohl(in->src_port),
-	};
+	struct twin_addr4 a = twin_reply_addr(in);
 	struct twinhdr *hdr;
 	struct twin_route rt;
 	struct sk_buff *out;
