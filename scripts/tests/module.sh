@@ -250,6 +250,11 @@ test_use_and_unload_5() {
 	for ((i = 1; i <= 5; i++)); do
 		load
 		ns_twin u"$i" 7; local ns=$REPLY
+		# Emptied here, not by the redirection below: that happens in
+		# the background job, which a loaded machine may start after
+		# wait_for has found the last round's "listening" in the file
+		# (the datagram then came before the socket, and was lost).
+		: > "$out"
 		"$IP" netns exec "$ns" "$TWIN_DGRAM" recv 4003 --count 1 > "$out" 2>&1 &
 		local pid=$!
 		wait_for "$out" listening 5 || fail "iteration $i: recv did not start"
