@@ -62,6 +62,14 @@
 	register_net_sysctl(net, path, table)
 #endif
 
+/*
+ * 6.10 moved sk_memory_allocated() and the other helpers of protocol
+ * memory to net/proto_memory.h.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#include <net/proto_memory.h>
+#endif
+
 /* 6.12 moved the unaligned access helpers from asm/ to linux/. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #include <linux/unaligned.h>

@@ -20,6 +20,7 @@
 #include <net/sock.h>
 
 #include "conn.h"
+#include "mem.h"
 #include "msg.h"
 #include "route.h"
 #include "sock.h"
@@ -41,6 +42,7 @@ void twin_conn_init(struct sock *sk)
 	c->keepidle = TWIN_KEEPIDLE_DEFAULT;
 	c->keepintvl = TWIN_KEEPINTVL_DEFAULT;
 	c->keepcnt = TWIN_KEEPCNT_DEFAULT;
+	c->sndbuf = sk->sk_sndbuf;
 	sk->sk_backlog_rcv = twin_conn_backlog_rcv;
 	/*
 	 * Freed after a grace period: frames look connections up under RCU
@@ -54,6 +56,17 @@ void twin_conn_init(struct sock *sk)
 
 void twin_conn_set_state(struct sock *sk, int state)
 {
+	struct twin_conn *c = twin_conn(sk);
+
+	/*
+	 * An orphan counts until its data and FIN are through: TIME_WAIT
+	 * holds a port, not data (TCP counts it apart too).
+	 */
+	if ((state == TCP_TIME_WAIT || state == TCP_CLOSE) &&
+	    c->orphan_counted) {
+		c->orphan_counted = 0;
+		twin_mem_orphan_dec();
+	}
 	/* Pairs with twin_conn_poll(): lockless readers see what led here. */
 	smp_store_release(&sk->sk_state, state);
 }
@@ -222,6 +235,9 @@ void twin_conn_destruct(struct sock *sk)
 
 	skb_queue_purge(&sk->sk_receive_queue);
 	twin_conn_ooo_purge(sk);
+	twin_mem_sock_destruct(sk);
+	if (c->orphan_counted)
+		twin_mem_orphan_dec();
 	if (c->parent)
 		sock_put(c->parent);
 }
@@ -284,6 +300,7 @@ static struct sock *twin_conn_child_new(struct sock *sk,
 	sock_init_data(NULL, child);
 	twin_conn_child_inherit(child, sk);
 	child->sk_destruct = twin_conn_destruct;
+	twin_mem_child_init(child, sk);
 	twin_conn_init(child);
 	twin_conn_child_addr(child, sk, skb);
 	c = twin_conn(child);
@@ -770,6 +787,38 @@ static void twin_conn_linger(struct sock *sk, long timeo)
 	remove_wait_queue(sk_sleep(sk), &wait);
 }
 
+/*
+ * An orphan gives way (tcp_check_oom()): when there are more than
+ * net.twin.max_orphans with it, or twin memory is past net.twin.mem's
+ * high mark while it holds more than the least of send buffers.
+ */
+bool twin_conn_orphan_oom(struct sock *sk, int more)
+{
+	return twin_mem_too_many_orphans(more) ||
+	       (sk->sk_wmem_queued > SOCK_MIN_SNDBUF && twin_mem_exhausted(sk));
+}
+
+/*
+ * The user closed @sk with data or a FIN still to deliver: it lives on
+ * as an orphan, counted, unless it is one too many (then it is reset,
+ * as tcp_close() does, and says so once in a while).
+ */
+static void twin_conn_orphan(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	if (twin_conn_orphan_oom(sk, 1)) {
+		net_info_ratelimited("twin: too many orphaned connections or too little memory; resetting\n");
+		twin_stats_add(twin_net(sock_net(sk))->stats,
+			       TWIN_STAT_ORPHANS_ABORTED, 1);
+		twin_conn_send_rst(sk);
+		twin_conn_done(sk);
+		return;
+	}
+	c->orphan_counted = 1;
+	twin_mem_orphan_inc();
+}
+
 static int twin_conn_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -804,6 +853,8 @@ static int twin_conn_release(struct socket *sock)
 
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
+	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_TIME_WAIT)
+		twin_conn_orphan(sk);
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		twin_table_remove(sk);

@@ -107,6 +107,9 @@ struct twin_conn {
 	u8 dupacks;
 	u8 backoff;
 	u8 keepalive_probes;
+	u8 probes_out;		/* zero-window probes since data was acked */
+	u8 orphan_counted;	/* closed by its user, counted in mem.c */
+	u32 sndbuf;		/* SO_SNDBUF before memory pressure cut it */
 	struct sk_buff *send_head;	/* first unsent skb of sk_write_queue */
 	u32 srtt_us, rttvar_us;
 	unsigned long rto;
@@ -171,6 +174,8 @@ static inline void twin_conn_set_snd_wnd(struct twin_conn *c, u32 wnd)
 	c->snd_wnd = wnd;
 	c->max_snd_wnd = max(c->max_snd_wnd, wnd);
 }
+
+bool twin_conn_orphan_oom(struct sock *sk, int more);
 
 extern const struct proto_ops twin_stream_ops;
 extern const struct proto_ops twin_seqpacket_ops;

@@ -10,6 +10,7 @@
 #include <net/sock.h>
 
 #include "bearer.h"
+#include "compat.h"
 #include "conn.h"
 #include "msg.h"
 #include "neigh.h"
@@ -33,6 +34,25 @@ static bool twin_conn_rmem_ok(const struct sock *sk, bool promised)
 	if (promised)
 		limit *= 2;
 	return atomic_read(&sk->sk_rmem_alloc) < limit;
+}
+
+/* A frame refused because protocol memory is exhausted. */
+static void twin_conn_mem_drop(struct sock *sk)
+{
+	atomic_inc(&sk->sk_drops);
+	twin_stats_add(twin_net(sock_net(sk))->stats, TWIN_STAT_DROP_MEMORY, 1);
+}
+
+/*
+ * Charge @skb to the receive buffer and to protocol memory (net.twin.mem,
+ * the socket's memory cgroup): false when that is exhausted.
+ */
+static bool twin_conn_rmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	if (!sk_rmem_schedule(sk, skb, skb->truesize))
+		return false;
+	skb_set_owner_r(skb, sk);
+	return true;
 }
 
 bool twin_conn_readable(const struct sock *sk)
@@ -122,6 +142,23 @@ static u32 twin_conn_clean_acked(struct sock *sk, u32 ack)
 		c->send_head = skb_peek(&sk->sk_write_queue);
 	}
 	return bytes;
+}
+
+/*
+ * Twin memory past its limits cuts a stream socket's SO_SNDBUF (the
+ * core's sk_stream_moderate_sndbuf()); once it is back below its low mark
+ * the buffer is whole again, as TCP's grows back (tcp_new_space()). One
+ * the user set is left as it is.
+ */
+static void twin_conn_sndbuf_restore(struct sock *sk)
+{
+	u32 full = twin_conn(sk)->sndbuf;
+
+	if (sk->sk_sndbuf >= full || (sk->sk_userlocks & SOCK_SNDBUF_LOCK) ||
+	    sk_under_memory_pressure(sk) ||
+	    sk_memory_allocated(sk) >= sk_prot_mem_limits(sk, 0))
+		return;
+	WRITE_ONCE(sk->sk_sndbuf, full);
 }
 
 /* Our FIN is acknowledged when everything we queued is. */
@@ -230,6 +267,7 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 		in_flight = c->snd_nxt - c->snd_una;
 		c->bytes_acked += twin_conn_clean_acked(sk, cb->ack);
 		c->snd_una = cb->ack;
+		twin_conn_sndbuf_restore(sk);
 		/*
 		 * New data acknowledged: the path works again, so the timer's
 		 * backoff ends, as in BSD's tcp_input() (t_rxtshift = 0). An
@@ -241,6 +279,7 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 		if (c->backoff && c->srtt_us)
 			twin_conn_rto_from_rtt(sk);
 		c->backoff = 0;
+		c->probes_out = 0;
 		c->retrans_start = 0;
 		c->dupacks = 0;
 		twin_conn_confirm_neigh(sk);
@@ -322,6 +361,7 @@ static void twin_conn_deliver(struct sock *sk, struct sk_buff *skb)
 		if (sk->sk_type == SOCK_STREAM && tail &&
 		    skb_try_coalesce(tail, skb, &stolen, &delta)) {
 			atomic_add(delta, &sk->sk_rmem_alloc);
+			sk_mem_charge(sk, delta);
 			kfree_skb_partial(skb, stolen);
 		} else {
 			__skb_queue_tail(&sk->sk_receive_queue, skb);
@@ -388,6 +428,10 @@ static void twin_conn_ooo_drain(struct sock *sk)
 				kfree_skb(skb);
 				continue;
 			}
+			/*
+			 * Charged a moment ago: charged again even past
+			 * net.twin.mem, not dropped as the hole fills.
+			 */
 			skb_set_owner_r(skb, sk);
 		}
 		twin_conn_deliver(sk, skb);
@@ -478,18 +522,36 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 		twin_conn_send_ack(sk);
 		return;
 	}
-	if (twin_after(cb->seq, c->rcv_nxt)) {
-		skb_set_owner_r(skb, sk);
-		twin_conn_ooo_insert(sk, skb);
-		twin_conn_send_ack(sk);	/* the duplicate ack the sender needs */
-		return;
-	}
 	if (twin_before(cb->seq, c->rcv_nxt) && !twin_conn_trim_front(sk, skb)) {
 		kfree_skb(skb);
 		twin_conn_send_ack(sk);
 		return;
 	}
-	skb_set_owner_r(skb, sk);
+	if (!twin_conn_rmem_charge(sk, skb)) {
+		/* As above: the memory held beyond a hole goes first. */
+		if (in_order)
+			twin_conn_ooo_purge(sk);
+		if (in_order && sk->sk_type == SOCK_SEQPACKET &&
+		    !c->rcv_records) {
+			/*
+			 * A reader with no whole record cannot free what the
+			 * part it has holds: taken past net.twin.mem (within
+			 * twin_conn_rmem_ok()'s bound), or every such reader
+			 * would wait for memory that only it could free.
+			 */
+			skb_set_owner_r(skb, sk);
+		} else if (!in_order || !twin_conn_rmem_charge(sk, skb)) {
+			kfree_skb(skb);
+			twin_conn_mem_drop(sk);
+			twin_conn_send_ack(sk);
+			return;
+		}
+	}
+	if (twin_after(cb->seq, c->rcv_nxt)) {
+		twin_conn_ooo_insert(sk, skb);
+		twin_conn_send_ack(sk);	/* the duplicate ack the sender needs */
+		return;
+	}
 	filled = !RB_EMPTY_ROOT(&c->ooo_root);
 	twin_conn_deliver(sk, skb);
 	twin_conn_ooo_drain(sk);

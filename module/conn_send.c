@@ -294,14 +294,75 @@ static u32 twin_conn_frame_goal(const struct twin_conn *c)
 	return max(c->mss, c->size_goal);
 }
 
-static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
-				       gfp_t gfp)
+/*
+ * A queued frame is charged to sk_wmem_alloc (SO_SNDBUF), and, as TCP's,
+ * to sk_wmem_queued and to protocol memory (net.twin.mem and the memory
+ * cgroup) through sk_forward_alloc. A frame that must exist whatever
+ * memory is left (a SYN, a FIN, the tail of a cut frame) goes uncharged
+ * to protocol memory when that is exhausted, as TCP forces its own
+ * (sk_forced_mem_schedule(), which a module cannot reach): its
+ * destructor tells which it is.
+ */
+static void twin_conn_wfree(struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	sock_wfree(skb);
+}
+
+static bool twin_conn_charged(const struct sk_buff *skb)
+{
+	return skb->destructor == twin_conn_wfree;
+}
+
+/* Charge @size bytes more of @skb's truesize; false without memory. */
+static bool twin_conn_charge(struct sock *sk, struct sk_buff *skb, int size)
+{
+	if (!twin_conn_charged(skb))
+		return true;
+	if (!sk_wmem_schedule(sk, size))
+		return false;
+	sk_wmem_queued_add(sk, size);
+	sk_mem_charge(sk, size);
+	return true;
+}
+
+/* @size bytes of @skb's truesize are gone (acknowledged, or moved). */
+static void twin_conn_uncharge(struct sock *sk, struct sk_buff *skb, int size)
+{
+	if (!twin_conn_charged(skb))
+		return;
+	sk_wmem_queued_add(sk, -size);
+	sk_mem_uncharge(sk, size);
+}
+
+/*
+ * A frame for the write queue. @must: it is made even when protocol
+ * memory is exhausted (then uncharged to it); otherwise NULL with
+ * *@err -ENOMEM then, -ENOBUFS when the allocation itself failed.
+ */
+static struct sk_buff *twin_conn_alloc_frame(struct sock *sk,
+					     unsigned int size, gfp_t gfp,
+					     bool must, int *err)
 {
 	struct sk_buff *skb;
 
 	skb = sock_wmalloc(sk, TWIN_CONN_HEADROOM + size, 1, gfp);
-	if (!skb)
+	if (!skb) {
+		*err = -ENOBUFS;
 		return NULL;
+	}
+	if (sk_wmem_schedule(sk, skb->truesize)) {
+		sk_wmem_queued_add(sk, skb->truesize);
+		sk_mem_charge(sk, skb->truesize);
+		skb->destructor = twin_conn_wfree;
+	} else if (!must) {
+		kfree_skb(skb);
+		*err = -ENOMEM;
+		return NULL;
+	}
 	skb_reserve(skb, TWIN_CONN_HEADROOM);
 	/*
 	 * Only the clones sent get headers (twin_conn_xmit()); the queued
@@ -311,6 +372,15 @@ static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
 	 */
 	__skb_header_release(skb);
 	return skb;
+}
+
+/* A frame that must exist: NULL only when no memory could be had. */
+static struct sk_buff *twin_conn_alloc(struct sock *sk, unsigned int size,
+				       gfp_t gfp)
+{
+	int err;
+
+	return twin_conn_alloc_frame(sk, size, gfp, true, &err);
 }
 
 /*
@@ -339,9 +409,19 @@ static int twin_conn_fit(struct sock *sk, struct sk_buff *skb,
 	if (!n)
 		return -ENOBUFS;
 	skb_split(skb, n, max);
-	/* The fragments that moved take their share of the charge along. */
+	/* The tail of an uncharged frame is uncharged too. */
+	if (!twin_conn_charged(skb)) {
+		twin_conn_uncharge(sk, n, n->truesize);
+		n->destructor = sock_wfree;
+	}
+	/*
+	 * The fragments that moved take their share of the charge along;
+	 * to an uncharged tail, protocol memory gets it back.
+	 */
 	n->truesize += n->data_len;
 	skb->truesize -= n->data_len;
+	if (!twin_conn_charged(n))
+		twin_conn_uncharge(sk, skb, n->data_len);
 	ncb = TWIN_CONN_CB(n);
 	*ncb = *cb;
 	ncb->seq = cb->seq + max;
@@ -391,6 +471,7 @@ int twin_conn_trim_acked(struct sock *sk, struct sk_buff *skb, u32 ack)
 	skb->len -= len - head;
 	skb->data_len -= len - head;
 	/* Fragment bytes were charged one for one (twin_conn_copy_frags()). */
+	twin_conn_uncharge(sk, skb, len - head);
 	skb->truesize -= len - head;
 	WARN_ON_ONCE(refcount_sub_and_test(len - head, &sk->sk_wmem_alloc));
 	cb->seq = ack;
@@ -762,13 +843,40 @@ static int twin_conn_wait_send(struct sock *sk, long *timeo, bool partial)
 }
 
 /*
+ * Protocol memory is exhausted (net.twin.mem, or the memory cgroup's
+ * limit), and no frame of this socket's need be acknowledged to free
+ * some: wait a moment, then try again, as sk_stream_wait_memory() does
+ * with its vm_wait. Returns 0, or the errno to report.
+ */
+static int twin_conn_wait_memory(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long vm_wait, left;
+
+	if (!*timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(*timeo);
+	vm_wait = min_t(long, *timeo, get_random_u32_below(HZ / 5) + 2);
+	left = vm_wait;
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk_wait_event(sk, &left, READ_ONCE(sk->sk_err) ||
+		      (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN), &wait);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (*timeo != MAX_SCHEDULE_TIMEOUT)
+		*timeo -= vm_wait - left;
+	return 0;
+}
+
+/*
  * Copy up to @n bytes of the user's data into queued frame @skb as page
  * fragments, as TCP's tcp_sendmsg_locked() does: no large linear buffer
  * (a 64 KiB frame would need an order-5 allocation), and a truesize close
  * to the payload, so that the peer's window, scaled by payload/truesize,
- * stays large. The bytes are charged to the send buffer as the frame
- * was. Copies less when the frame has no fragment slot left; returns 0
- * or -errno, the bytes copied before an error staying in the frame.
+ * stays large. The bytes are charged as the frame was. Copies less when
+ * the frame has no fragment slot left; returns 0 or -errno (-ENOMEM: no
+ * protocol memory), the bytes copied before an error staying in the
+ * frame.
  */
 static int twin_conn_copy_frags(struct sock *sk, struct sk_buff *skb,
 				struct msghdr *msg, unsigned int n)
@@ -787,9 +895,13 @@ static int twin_conn_copy_frags(struct sock *sk, struct sk_buff *skb,
 		if (!merge && i >= MAX_SKB_FRAGS)
 			return 0;
 		copy = min(n, pfrag->size - pfrag->offset);
+		if (!twin_conn_charge(sk, skb, copy))
+			return -ENOMEM;
 		if (!copy_from_iter_full(page_address(pfrag->page) +
-					 pfrag->offset, copy, &msg->msg_iter))
+					 pfrag->offset, copy, &msg->msg_iter)) {
+			twin_conn_uncharge(sk, skb, copy);
 			return -EFAULT;
+		}
 		if (merge) {
 			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
 		} else {
@@ -809,7 +921,8 @@ static int twin_conn_copy_frags(struct sock *sk, struct sk_buff *skb,
 
 /*
  * The frame a stream write may add to: the last queued one while it is
- * unsent, carries no SYN or FIN and is not full.
+ * unsent, carries no SYN or FIN, is not full and is charged (copies into
+ * it are charged as they come).
  */
 static struct sk_buff *twin_conn_open_tail(struct sock *sk)
 {
@@ -817,7 +930,7 @@ static struct sk_buff *twin_conn_open_tail(struct sock *sk)
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 	const struct twin_conn_cb *cb;
 
-	if (!skb || !c->send_head)
+	if (!skb || !c->send_head || !twin_conn_charged(skb))
 		return NULL;
 	cb = TWIN_CONN_CB(skb);
 	if (cb->sent_us || (cb->flags & (TWIN_F_SYN | TWIN_F_FIN)) ||
@@ -870,11 +983,11 @@ static int twin_conn_send_stream(struct sock *sk, struct msghdr *msg,
 			if (err || n)
 				goto done;
 		}
-		skb = twin_conn_alloc(sk, 0, sk->sk_allocation);
-		if (!skb) {
-			err = -ENOBUFS;
-			break;
-		}
+		n = 0;
+		skb = twin_conn_alloc_frame(sk, 0, sk->sk_allocation, false,
+					    &err);
+		if (!skb)
+			goto done;
 		err = twin_conn_copy_frags(sk, skb, msg,
 					   min_t(size_t, len - copied,
 						 twin_conn_copy_goal(sk, 0)));
@@ -886,6 +999,8 @@ static int twin_conn_send_stream(struct sock *sk, struct msghdr *msg,
 done:
 		copied += n;
 		twin_conn_push(sk);
+		if (err == -ENOMEM)
+			err = twin_conn_wait_memory(sk, timeo);
 		if (err)
 			break;
 	}
@@ -897,8 +1012,8 @@ done:
  * (past the send buffer if need be, once the buffer has any room, so a
  * record larger than SO_SNDBUF still goes), then queued together.
  */
-static int twin_conn_send_record(struct sock *sk, struct msghdr *msg,
-				 size_t len, long *timeo)
+static int twin_conn_queue_record(struct sock *sk, struct msghdr *msg,
+				  size_t len)
 {
 	struct twin_conn *c = twin_conn(sk);
 	struct sk_buff_head frames;
@@ -906,17 +1021,13 @@ static int twin_conn_send_record(struct sock *sk, struct msghdr *msg,
 	size_t off = 0;
 	int n, err;
 
-	err = twin_conn_wait_send(sk, timeo, false);
-	if (err)
-		return err;
 	__skb_queue_head_init(&frames);
 	do {
 		n = min_t(size_t, len - off, twin_conn_frame_goal(c));
-		skb = twin_conn_alloc(sk, 0, sk->sk_allocation);
-		if (!skb) {
-			err = -ENOBUFS;
+		skb = twin_conn_alloc_frame(sk, 0, sk->sk_allocation, false,
+					    &err);
+		if (!skb)
 			goto fail;
-		}
 		__skb_queue_tail(&frames, skb);
 		err = twin_conn_copy_frags(sk, skb, msg, n);
 		if (!err && skb->len != n)
@@ -934,6 +1045,28 @@ static int twin_conn_send_record(struct sock *sk, struct msghdr *msg,
 fail:
 	__skb_queue_purge(&frames);
 	return err;
+}
+
+static int twin_conn_send_record(struct sock *sk, struct msghdr *msg,
+				 size_t len, long *timeo)
+{
+	size_t start = iov_iter_count(&msg->msg_iter);
+	int err;
+
+	for (;;) {
+		err = twin_conn_wait_send(sk, timeo, false);
+		if (err)
+			return err;
+		err = twin_conn_queue_record(sk, msg, len);
+		if (err != -ENOMEM)
+			return err;
+		/* The whole record again, once memory may be had. */
+		iov_iter_revert(&msg->msg_iter,
+				start - iov_iter_count(&msg->msg_iter));
+		err = twin_conn_wait_memory(sk, timeo);
+		if (err)
+			return err;
+	}
 }
 
 int twin_conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)

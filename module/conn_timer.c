@@ -66,7 +66,32 @@ void twin_conn_timers_stop(struct sock *sk)
 	sk_stop_timer(sk, &c->state_timer);
 }
 
-/* Nothing in flight, data waiting: the peer's window is shut. */
+/*
+ * A connection its user closed gives its data up after @tries unanswered
+ * timeouts or window probes reach net.twin.orphan_retries, and at once
+ * when orphans or twin memory are short (tcp_out_of_resources(),
+ * tcp_orphan_retries()): nobody waits for it, and a peer that keeps its
+ * window shut would keep it forever. True when it did.
+ */
+static bool twin_conn_orphan_gives_up(struct sock *sk, unsigned int tries)
+{
+	struct twin_net *tn = twin_net(sock_net(sk));
+
+	if (!sock_flag(sk, SOCK_DEAD))
+		return false;
+	if (tries < READ_ONCE(tn->orphan_retries) &&
+	    !twin_conn_orphan_oom(sk, 0))
+		return false;
+	twin_stats_add(tn->stats, TWIN_STAT_ORPHANS_ABORTED, 1);
+	twin_conn_send_rst(sk);
+	twin_conn_reset(sk, ETIMEDOUT);
+	return true;
+}
+
+/*
+ * Nothing in flight, data waiting: the peer's window is shut. A peer that
+ * answers keeps the connection as long as its user does.
+ */
 static void twin_conn_probe_window(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
@@ -75,7 +100,11 @@ static void twin_conn_probe_window(struct sock *sk)
 		twin_conn_reset(sk, ETIMEDOUT);
 		return;
 	}
+	if (twin_conn_orphan_gives_up(sk, c->probes_out))
+		return;
 	twin_conn_send_probe(sk);
+	if (c->probes_out < U8_MAX)
+		c->probes_out++;
 	if (c->backoff < 16)
 		c->backoff++;
 	sk_reset_timer(sk, &c->rto_timer, jiffies +
@@ -108,6 +137,8 @@ static void twin_conn_rto_expired(struct sock *sk)
 			twin_conn_reset(sk, ETIMEDOUT);
 		return;
 	}
+	if (twin_conn_orphan_gives_up(sk, c->backoff))
+		return;
 
 	/* RFC 5681: one frame, half the flight as threshold, RTO doubled. */
 	c->timeouts++;

@@ -17,6 +17,7 @@
 #include "bearer.h"
 #include "dgram.h"
 #include "gso.h"
+#include "mem.h"
 #include "neigh.h"
 #include "netlink.h"
 #include "proc.h"
@@ -128,9 +129,13 @@ static int __init twin_init(void)
 	err = register_pernet_subsys(&twin_net_ops);
 	if (err)
 		return err;
-	err = proto_register(&twin_proto, 1);
+	err = twin_mem_init();
 	if (err)
 		goto err_pernet;
+	twin_mem_proto_init(&twin_proto);
+	err = proto_register(&twin_proto, 1);
+	if (err)
+		goto err_mem;
 	twin_gso_init();
 	err = twin_bearer_init();
 	if (err)
@@ -166,6 +171,8 @@ err_bearer:
 err_gso:
 	twin_gso_exit();
 	proto_unregister(&twin_proto);
+err_mem:
+	twin_mem_exit();
 err_pernet:
 	unregister_pernet_subsys(&twin_net_ops);
 	return err;
@@ -181,6 +188,7 @@ static void __exit twin_exit(void)
 	proto_unregister(&twin_proto);
 	unregister_pernet_subsys(&twin_net_ops);
 	rcu_barrier();
+	twin_mem_exit();
 }
 
 module_init(twin_init);

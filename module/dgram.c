@@ -258,7 +258,7 @@ void twin_dgram_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		goto drop;
 	}
 	skb_pull(skb, hlen);
-	if (__sock_queue_rcv_skb(sk, skb) < 0) {
+	if (twin_sock_queue_rcv(sk, skb) < 0) {
 		sock_put(sk);
 		reason = TWIN_STAT_DROP_RCVBUF;
 		goto drop;

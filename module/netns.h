@@ -84,6 +84,7 @@ struct twin_net {
 	unsigned int rto_min_ms;
 	unsigned int neigh_max;		/* entries, not ms */
 	unsigned int syncookies;	/* 0, 1 or 2, as tcp_syncookies */
+	unsigned int orphan_retries;	/* as tcp_orphan_retries */
 	struct ctl_table_header *sysctl;
 	struct ctl_table *sysctl_table;
 

@@ -7,6 +7,7 @@
 #include <linux/seq_file.h>
 #include <net/tcp_states.h>
 
+#include "mem.h"
 #include "proc.h"
 #include "sock.h"
 
@@ -128,15 +129,33 @@ static const struct seq_operations twin_seq_ops = {
 	.show = twin_seq_show,
 };
 
+/*
+ * /proc/net/twin_sockstat, as the TCP line of /proc/net/sockstat: the
+ * machine's orphaned connections, sockets and pages of socket memory
+ * (net.twin.mem and net.twin.max_orphans bound them; mem.c).
+ */
+static int twin_sockstat_show(struct seq_file *seq, void *v)
+{
+	seq_printf(seq, "TWIN: orphan %ld alloc %lld mem %ld\n",
+		   twin_mem_orphans(), twin_mem_sockets(), twin_mem_pages());
+	return 0;
+}
+
 int twin_proc_init_net(struct net *net)
 {
 	if (!proc_create_net("twin", 0444, net->proc_net, &twin_seq_ops,
 			     sizeof(struct twin_seq_state)))
 		return -ENOMEM;
+	if (!proc_create_net_single("twin_sockstat", 0444, net->proc_net,
+				    twin_sockstat_show, NULL)) {
+		remove_proc_entry("twin", net->proc_net);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void twin_proc_exit_net(struct net *net)
 {
+	remove_proc_entry("twin_sockstat", net->proc_net);
 	remove_proc_entry("twin", net->proc_net);
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* /proc/net/twin: the sockets of a network namespace. */
+/*
+ * /proc/net/twin: the sockets of a network namespace; twin_sockstat: the
+ * machine's orphans, sockets and socket memory.
+ */
 #ifndef _TWIN_PROC_H
 #define _TWIN_PROC_H
 

@@ -95,7 +95,7 @@ void twin_raw_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		if (!copy) {
 			atomic_inc(&sk->sk_drops);
 		} else if (!twin_sk_filter(sk, copy, hlen) ||
-			   __sock_queue_rcv_skb(sk, copy) < 0) {
+			   twin_sock_queue_rcv(sk, copy) < 0) {
 			/* Both count in sk_drops already. */
 			kfree_skb(copy);
 		}

@@ -13,6 +13,7 @@
 
 #include "bearer.h"
 #include "dgram.h"
+#include "mem.h"
 #include "raw.h"
 #include "sock.h"
 
@@ -98,9 +99,48 @@ int twin_dev_check(struct net *net, int ifindex)
 	return err;
 }
 
+static void twin_sock_rfree(struct sk_buff *skb)
+{
+	atomic_sub(skb->truesize, &skb->sk->sk_rmem_alloc);
+}
+
+/*
+ * Queue a datagram or raw frame on @sk, as __sock_queue_rcv_skb() but not
+ * charged to twin's protocol memory: bounded by SO_RCVBUF, as AF_UNIX and
+ * raw IP bound theirs. Charging needs sk_forward_alloc under one lock on
+ * both ends, and recvmsg() frees datagrams under none (UDP has a scheme
+ * of its own for that, udp_rmem_release()). Connections, which hold the
+ * most and the longest, are charged (conn_recv.c). Returns 0, or -ENOMEM
+ * when the buffer is full.
+ */
+int twin_sock_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	unsigned long flags;
+
+	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf)) {
+		atomic_inc(&sk->sk_drops);
+		return -ENOMEM;
+	}
+	/* As __sock_queue_rcv_skb(): no device reference waits queued. */
+	skb->dev = NULL;
+	skb_dst_force(skb);
+	skb_orphan(skb);
+	skb->sk = sk;
+	skb->destructor = twin_sock_rfree;
+	atomic_add(skb->truesize, &sk->sk_rmem_alloc);
+	sock_skb_set_dropcount(sk, skb);
+	spin_lock_irqsave(&sk->sk_receive_queue.lock, flags);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	spin_unlock_irqrestore(&sk->sk_receive_queue.lock, flags);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+	return 0;
+}
+
 static void twin_sk_destruct(struct sock *sk)
 {
 	skb_queue_purge(&sk->sk_receive_queue);
+	twin_mem_sock_destruct(sk);
 }
 
 int twin_sock_create(struct net *net, struct socket *sock, int protocol,
@@ -149,6 +189,7 @@ int twin_sock_create(struct net *net, struct socket *sock, int protocol,
 		sk->sk_destruct = twin_conn_destruct;
 		twin_conn_init(sk);
 	}
+	twin_mem_sock_init(sk);
 	twin_table_add(sk);
 	if (sk->sk_type == SOCK_RAW)
 		twin_raw_hash(sk);

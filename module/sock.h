@@ -61,6 +61,7 @@ int twin_sockaddr_put(struct sockaddr *uaddr, u32 node, u32 port,
 		      int ifindex);
 int twin_dev_check(struct net *net, int ifindex);
 
+int twin_sock_queue_rcv(struct sock *sk, struct sk_buff *skb);
 int twin_sock_create(struct net *net, struct socket *sock, int protocol,
 		     int kern);
 int twin_sock_release(struct socket *sock);

@@ -20,6 +20,8 @@ static unsigned int twin_sysctl_max_rto_ms = 10 * 1000;
 static unsigned int twin_sysctl_min_neigh = 16;
 static unsigned int twin_sysctl_max_neigh = 65536;
 static unsigned int twin_sysctl_max_syncookies = 2;
+/* The backoff a connection counts its timeouts in stops at 16. */
+static unsigned int twin_sysctl_max_orphan_retries = 16;
 
 static const struct ctl_table twin_sysctl_template[] = {
 	{
@@ -93,6 +95,19 @@ static const struct ctl_table twin_sysctl_template[] = {
 		.extra1 = SYSCTL_ZERO,
 		.extra2 = &twin_sysctl_max_syncookies,
 	},
+	{
+		/*
+		 * As tcp_orphan_retries: the timeouts and zero-window probes
+		 * of a closed connection before it gives its data up
+		 * (conn_timer.c).
+		 */
+		.procname = "orphan_retries",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = proc_douintvec_minmax,
+		.extra1 = SYSCTL_ZERO,
+		.extra2 = &twin_sysctl_max_orphan_retries,
+	},
 	{ }	/* 6.1 ends the table here; newer kernels take its size */
 };
 
@@ -110,6 +125,7 @@ int twin_sysctl_init_net(struct net *net)
 	tn->rto_min_ms = TWIN_RTO_MIN_MS;
 	tn->neigh_max = TWIN_NEIGH_MAX;
 	tn->syncookies = TWIN_SYNCOOKIES;
+	tn->orphan_retries = TWIN_ORPHAN_RETRIES;
 	table = kmemdup(twin_sysctl_template, sizeof(twin_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
@@ -121,6 +137,7 @@ int twin_sysctl_init_net(struct net *net)
 	table[4].data = &tn->rto_min_ms;
 	table[5].data = &tn->neigh_max;
 	table[6].data = &tn->syncookies;
+	table[7].data = &tn->orphan_retries;
 	tn->sysctl = twin_register_net_sysctl(net, "net/twin", table,
 					      TWIN_SYSCTL_ENTRIES);
 	if (!tn->sysctl) {

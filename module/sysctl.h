@@ -2,7 +2,8 @@
 /*
  * /proc/sys/net/twin/: the neighbour cache's timers and size, the length
  * of a connection's TIME_WAIT, the smallest retransmission timeout and
- * when listeners answer with SYN cookies, per namespace.
+ * when listeners answer with SYN cookies and how long orphans try a
+ * shut window, per namespace. The machine's limits are in mem.c.
  */
 #ifndef _TWIN_SYSCTL_H
 #define _TWIN_SYSCTL_H
@@ -21,6 +22,8 @@
 #define TWIN_NEIGH_MAX		1024
 /* SYN cookies when a listener's SYN queue is full, as tcp_syncookies 1. */
 #define TWIN_SYNCOOKIES		1
+/* Timeouts and probes of a closed connection, as tcp_orphan_retries. */
+#define TWIN_ORPHAN_RETRIES	8
 
 int twin_sysctl_init_net(struct net *net);
 void twin_sysctl_exit_net(struct net *net);

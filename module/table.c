@@ -34,6 +34,8 @@ void twin_table_add(struct sock *sk)
 
 	spin_lock_bh(&tn->sk_lock);
 	sk_add_node(sk, &tn->socks[hash_ptr(sk, TWIN_SOCK_HASH_BITS)]);
+	/* The namespace's count in /proc/net/protocols, as TCP's. */
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	spin_unlock_bh(&tn->sk_lock);
 }
 
@@ -44,7 +46,8 @@ void twin_table_remove(struct sock *sk)
 	spin_lock_bh(&tn->sk_lock);
 	if (!hlist_unhashed(&sk->sk_bind_node))
 		hlist_del_init_rcu(&sk->sk_bind_node);
-	sk_del_node_init(sk);
+	if (sk_del_node_init(sk))
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 	spin_unlock_bh(&tn->sk_lock);
 }
 

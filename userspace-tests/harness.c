@@ -1131,6 +1131,50 @@ static void on_alarm(int sig)
 	timed_out = 1;
 }
 
+/*
+ * The machine-wide twin sysctls (net.twin.mem, net.twin.max_orphans),
+ * which exist in the initial namespace only, where this runner is: a
+ * test that changes them may be killed before it puts them back, so the
+ * runner does, after every test.
+ */
+static const char *const global_sysctls[] = { "mem", "max_orphans" };
+#define N_GLOBAL_SYSCTLS (sizeof(global_sysctls) / sizeof(global_sysctls[0]))
+static char global_saved[N_GLOBAL_SYSCTLS][128];
+
+static void globals_save(void)
+{
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < N_GLOBAL_SYSCTLS; i++) {
+		snprintf(path, sizeof(path), "/proc/sys/net/twin/%s",
+			 global_sysctls[i]);
+		if (read_file(path, global_saved[i], sizeof(global_saved[i])) < 0)
+			global_saved[i][0] = '\0';
+	}
+}
+
+static void globals_restore(void)
+{
+	char path[128], now[128];
+	size_t i, n;
+	int fd;
+
+	for (i = 0; i < N_GLOBAL_SYSCTLS; i++) {
+		snprintf(path, sizeof(path), "/proc/sys/net/twin/%s",
+			 global_sysctls[i]);
+		if (!global_saved[i][0] || read_file(path, now, sizeof(now)) < 0 ||
+		    !strcmp(now, global_saved[i]))
+			continue;
+		n = strlen(global_saved[i]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, global_saved[i], n) != (ssize_t)n)
+			diag("cannot put %s back to %s", path, global_saved[i]);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 static void run_child(const struct twin_test *t)
 {
 	test_pid = getpid();
@@ -1157,6 +1201,7 @@ static int run_test(int num, const struct twin_test *t)
 	pid_t pid;
 
 	skip_msg[0] = '\0';
+	globals_save();
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
@@ -1181,6 +1226,7 @@ static int run_test(int num, const struct twin_test *t)
 	alarm(0);
 	kill(-pid, SIGKILL);	/* helpers the test left behind */
 	ns_cleanup_prefix(pid);
+	globals_restore();
 
 	if (timed_out) {
 		diag("%s: timed out after %u s, killed", t->name, timeout);

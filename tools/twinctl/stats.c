@@ -31,6 +31,8 @@ static const char *const stat_names[TWIN_STAT_MAX + 1] = {
 	[TWIN_STAT_SYNCOOKIES_SENT]	= "syncookies_sent",
 	[TWIN_STAT_SYNCOOKIES_RECV]	= "syncookies_recv",
 	[TWIN_STAT_SYNCOOKIES_FAILED]	= "syncookies_failed",
+	[TWIN_STAT_DROP_MEMORY]		= "drop_memory",
+	[TWIN_STAT_ORPHANS_ABORTED]	= "orphans_aborted",
 };
 
 /* In enum order, whatever order the kernel put them in. */
@@ -111,6 +113,8 @@ const struct object stats_object = {
 "drop_option                            malformed or unknown mandatory option\n"
 "drop_filter                            refused by the socket's filter\n"
 "syncookies_sent                        SYN|ACKs with a SYN cookie (queue full)\n"
-"syncookies_recv syncookies_failed      ACKs with a good cookie, a bad one\n",
+"syncookies_recv syncookies_failed      ACKs with a good cookie, a bad one\n"
+"drop_memory                            twin memory exhausted (net.twin.mem)\n"
+"orphans_aborted                        closed connections given up early\n",
 	.cmds = stats_cmds,
 };

@@ -276,6 +276,8 @@ enum twin_stat {
 	TWIN_STAT_SYNCOOKIES_SENT,	/* SYN|ACKs with a SYN cookie */
 	TWIN_STAT_SYNCOOKIES_RECV,	/* ACKs with a good one: a child */
 	TWIN_STAT_SYNCOOKIES_FAILED,	/* ACKs with a bad one: a reset */
+	TWIN_STAT_DROP_MEMORY,		/* twin memory exhausted (net.twin.mem) */
+	TWIN_STAT_ORPHANS_ABORTED,	/* closed connections given up early */
 	__TWIN_STAT_MAX,
 };
 
