@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Issue #7's floods together (docs/semantics.md "Memory", "Neighbours",
+# "Who may do what"): an unprivileged user (nobody, no capabilities) in a
+# user and network namespace of its own makes twin devices and, for
+# FLOOD_SECS seconds, sends datagrams to random nodes, fills and drops
+# connections to a listener that never reads, sends forged SYNs through
+# a raw socket and churns sockets (twin-flood). Meanwhile root's STREAM
+# transfer between two other namespaces must arrive byte-exact. After:
+# no kernel report (the runner checks the log), twin's memory, orphans
+# and the kernel's slab back within 5% of where they were, and the module
+# unloads and loads again.
+
+# Tests are called through run_tests.
+# shellcheck disable=SC2317
+# shellcheck source=scripts/tests/lib.bash
+source "$(dirname "$0")/lib.bash"
+TWIN_FLOOD=$(find_helper twin-flood)
+TWIN_XFER=$(find_helper twin-xfer)
+INSMOD=$(find_tool insmod)
+RMMOD=$(find_tool rmmod)
+require IP TWINCTL TWIN_FLOOD TWIN_XFER TWIN_NOCAP UNSHARE INSMOD RMMOD
+require_module
+
+# Bounded by time, on every lane alike: the debug kernel floods slower.
+FLOOD_SECS=${FLOOD_SECS:-30}
+
+meminfo_kb() {	# FIELD
+	awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo
+}
+
+sockstat() {	# FIELD: orphan, alloc or mem of /proc/net/twin_sockstat
+	awk -v f="$1" '{ for (i = 2; i < NF; i += 2) if ($i == f) print $(i + 1) }' \
+		/proc/net/twin_sockstat
+}
+
+# What a flood could leave behind: slab, twin's pages and orphans.
+state() {
+	echo "slab $(meminfo_kb Slab) kB, twin pages $(sockstat mem)," \
+		"orphans $(sockstat orphan), connections $(sockstat alloc)"
+}
+
+# Slab within 5% of $1 kB (and 1 MiB: a quiet machine's slab moves too),
+# twin's pages and orphans back to the start's.
+settled() {	# SLAB0 MEM0 ORPHAN0
+	local slab mem orphan
+	slab=$(meminfo_kb Slab)
+	mem=$(sockstat mem)
+	orphan=$(sockstat orphan)
+	[ "$slab" -le $(($1 + $1 / 20 + 1024)) ] &&
+		[ "$mem" -le $(($2 + 512)) ] && [ "$orphan" -le "$3" ]
+}
+
+test_container_floods_bounded() {
+	local slab0 mem0 orphan0 out size rate flood
+	# Root's own: nodes 1 and 2, segment 0 of the initial user namespace.
+	ns_twin a 1; local a=$REPLY
+	ns_twin b 2; local b=$REPLY
+	slab0=$(meminfo_kb Slab)
+	mem0=$(sockstat mem)
+	orphan0=$(sockstat orphan)
+	diag "before: $(state)"
+
+	out=$(mktemp -d)
+	chmod 777 "$out"
+	defer "rm -rf $out"
+	# Paced to last the flood and more: it runs throughout.
+	rate=$((256 * 1024 / MULT))
+	size=$((rate * (FLOOD_SECS + 5)))
+	"$IP" netns exec "$b" "$TWIN_XFER" listen stream 5000 -t $((120 * MULT)) \
+		-e "$size" > "$out/rx" 2> "$out/rx.err" &
+	local rx=$!
+	defer "kill $rx 2>/dev/null"
+	wait_for "$out/rx.err" listening 5 || fail "twin-xfer did not listen"
+	"$IP" netns exec "$a" "$TWIN_XFER" connect stream 2 5000 -n "$size" \
+		-r "$rate" -t $((120 * MULT)) > "$out/tx" 2> "$out/tx.err" &
+	local tx=$!
+	defer "kill $tx 2>/dev/null"
+
+	# The container: devices of its own, node 7 (and 8 on a second
+	# device), then the floods, as nobody.
+	"$TWIN_NOCAP" --uid 65534 "$UNSHARE" -U -r -n "$BASH" -c "
+		set -e
+		'$IP' link add tw0 type twin
+		'$IP' link add tw1 type twin
+		'$IP' link set tw0 up
+		'$IP' link set tw1 up
+		'$TWINCTL' addr add 7 dev tw0
+		'$TWINCTL' addr add 8 dev tw1
+		'$TWIN_FLOOD' $FLOOD_SECS 7 4000
+	" > "$out/flood" 2>&1 &
+	local ct=$!
+	defer "kill $ct 2>/dev/null"
+	wait_pid "$ct" $((FLOOD_SECS + 60)) ||
+		fail "the flood failed: $(tr '\n' ' ' < "$out/flood")"
+	flood=$(grep '^twin-flood:' "$out/flood")
+	diag "$flood"
+	diag "after the flood: $(state)"
+	# Each flood did its work (a flood that did nothing proves nothing).
+	local f n
+	for f in dgram syn conns churn; do
+		n=$(awk -v f="$f" '{ for (i = 2; i < NF; i++) if ($i == f) print $(i + 1) }' <<< "$flood")
+		[ "${n:-0}" -gt 0 ] || fail "the $f flood did nothing: $flood"
+	done
+
+	wait_pid "$tx" 120 ||
+		fail "root's sender: $(cat "$out/tx.err" "$out/tx")"
+	wait_pid "$rx" 10 ||
+		fail "root's receiver: $(cat "$out/rx.err" "$out/rx")"
+	diag "root's transfer: $(cat "$out/tx")"
+	# What the sender sent (its digest) is what arrived, all of it.
+	local sent got
+	sent=$(awk '{ print $2, $4 }' "$out/tx")
+	got=$(awk '{ print $6, $8 }' "$out/rx")
+	[ "$sent" = "$size $(awk '{ print $4 }' "$out/tx")" ] ||
+		fail "sent: $(cat "$out/tx")"
+	[ "$got" = "$sent" ] ||
+		fail "sent $sent, received $got"
+
+	# The container's namespace is gone, its orphans reset: all back.
+	wait_until 60 "settled $slab0 $mem0 $orphan0" ||
+		fail "not back: $(state), from slab $slab0 kB, twin pages $mem0, orphans $orphan0"
+	diag "settled: $(state)"
+
+	# And the module unloads (root's namespaces and their sockets go
+	# first: TIME_WAIT holds the module a moment), then loads again.
+	ns_del "$a"
+	ns_del "$b"
+	wait_until 30 "'$RMMOD' twin 2>/dev/null" ||
+		fail "rmmod twin: $(cat /proc/net/twin_sockstat)"
+	ok "$INSMOD" "$TWIN_KO"
+}
+
+run_tests test_container_floods_bounded
