@@ -122,6 +122,17 @@ static void twin_neigh_unlink(struct twin_neigh *n)
 }
 
 /*
+ * Entries the namespace's cache may hold: its own net.twin.neigh_max, and
+ * never more than the initial namespace's (which a write past it could
+ * not change, but that may have been lowered since).
+ */
+static unsigned int twin_neigh_limit(const struct twin_net *tn)
+{
+	return min(READ_ONCE(tn->neigh_max),
+		   READ_ONCE(twin_net(&init_net)->neigh_max));
+}
+
+/*
  * The cache is full: free entries nobody waits on, those that failed,
  * then those gone stale (sent through again, they are found anew), as
  * neigh_forced_gc() does when ARP's table reaches gc_thresh3. An entry
@@ -149,7 +160,7 @@ static void twin_neigh_forced_gc(struct twin_net *tn)
 				kfree(n);
 			}
 		}
-		if (tn->neigh_entries < READ_ONCE(tn->neigh_max))
+		if (tn->neigh_entries < twin_neigh_limit(tn))
 			return;
 	}
 }
@@ -167,9 +178,9 @@ static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node,
 	n = twin_neigh_lookup(tn, node);
 	if (n)
 		return n;
-	if (tn->neigh_entries >= READ_ONCE(tn->neigh_max)) {
+	if (tn->neigh_entries >= twin_neigh_limit(tn)) {
 		twin_neigh_forced_gc(tn);
-		if (tn->neigh_entries >= READ_ONCE(tn->neigh_max)) {
+		if (tn->neigh_entries >= twin_neigh_limit(tn)) {
 			*err = -ENOBUFS;
 			return NULL;
 		}

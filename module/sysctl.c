@@ -136,6 +136,14 @@ int twin_sysctl_init_net(struct net *net)
 	table[3].data = &tn->time_wait_ms;
 	table[4].data = &tn->rto_min_ms;
 	table[5].data = &tn->neigh_max;
+	/*
+	 * A namespace's root (a container's) may lower its cache's bound,
+	 * not raise it past the initial namespace's, as ARP's gc_thresh*
+	 * are the initial namespace's alone: many namespaces each holding
+	 * neigh_max entries would otherwise be a machine's worth.
+	 */
+	if (!net_eq(net, &init_net))
+		table[5].extra2 = &twin_net(&init_net)->neigh_max;
 	table[6].data = &tn->syncookies;
 	table[7].data = &tn->orphan_retries;
 	tn->sysctl = twin_register_net_sysctl(net, "net/twin", table,

@@ -351,6 +351,27 @@ void twin_sysctl_set(const char *name, unsigned int val)
 	close(fd);
 }
 
+void twin_init_sysctl_set(const char *name, const char *text)
+{
+	char path[128];
+	ssize_t n;
+	int init, fd;
+
+	init = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
+	if (init < 0 || setns(init, CLONE_NEWNET) < 0)
+		harness_fail(__FILE__, __LINE__, "the initial namespace: %s",
+			     strerror(errno));
+	close(init);
+	snprintf(path, sizeof(path), "/proc/sys/net/twin/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : write(fd, text, strlen(text));
+	if (n != (ssize_t)strlen(text))
+		harness_fail(__FILE__, __LINE__, "%s = %s in the initial "
+			     "namespace: %s", path, text, strerror(errno));
+	close(fd);
+	ns_enter(NULL);
+}
+
 int twin_sysctl_try(const char *name, unsigned int val)
 {
 	char path[128], text[16];
@@ -1132,12 +1153,15 @@ static void on_alarm(int sig)
 }
 
 /*
- * The machine-wide twin sysctls (net.twin.mem, net.twin.max_orphans),
- * which exist in the initial namespace only, where this runner is: a
- * test that changes them may be killed before it puts them back, so the
- * runner does, after every test.
+ * The machine-wide twin sysctls (net.twin.mem, net.twin.max_orphans,
+ * which exist in the initial namespace only, and the initial namespace's
+ * neigh_max, which caps every namespace's), where this runner is: a test
+ * that changes them may be killed before it puts them back, so the runner
+ * does, after every test.
  */
-static const char *const global_sysctls[] = { "mem", "max_orphans" };
+static const char *const global_sysctls[] = {
+	"mem", "max_orphans", "neigh_max",
+};
 #define N_GLOBAL_SYSCTLS (sizeof(global_sysctls) / sizeof(global_sysctls[0]))
 static char global_saved[N_GLOBAL_SYSCTLS][128];
 

@@ -329,6 +329,11 @@ int mult(void);
 /* Set /proc/sys/net/twin/NAME of the current namespace; fails the test. */
 void twin_sysctl_set(const char *name, unsigned int val);
 /* The same, returning -1 with errno set if the write fails. */
+/*
+ * Write net.twin.NAME of the initial namespace (the machine's limits);
+ * the runner puts it back after the test.
+ */
+void twin_init_sysctl_set(const char *name, const char *text);
 int twin_sysctl_try(const char *name, unsigned int val);
 /*
  * The contract of a net.twin sysctl: default def; min - 1 and max + 1

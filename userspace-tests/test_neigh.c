@@ -397,8 +397,51 @@ TEST_TIMEOUT(cache_bounded_under_flood, 90)
 	ASSERT_TRUE(entry_is(9, "REACHABLE"));
 }
 
-/* net.twin.neigh_max: default 1024, 16 to 65536, per namespace. */
+/*
+ * net.twin.neigh_max: default 1024, per namespace, 16 to the initial
+ * namespace's value (65536 there).
+ */
 TEST(neigh_max_sysctl)
 {
-	twin_sysctl_check_range("neigh_max", 1024, 16, 65536);
+	twin_sysctl_check_range("neigh_max", 1024, 16, 1024);
+	twin_init_sysctl_set("neigh_max", "65536");
+	twin_sysctl_set("neigh_max", 65536);
+	ASSERT_EQ(twin_sysctl_get("neigh_max"), 65536);
+	ASSERT_ERRNO(twin_sysctl_try("neigh_max", 65537), EINVAL);
+}
+
+/*
+ * No namespace's cache holds more than the initial namespace's neigh_max
+ * (as ARP's gc_thresh3 is the initial namespace's alone): a container's
+ * root can lower its own bound, not raise it, and a bound lowered in the
+ * initial namespace holds for the caches set higher before. (Before,
+ * each namespace could go to 65536 entries: a container making many
+ * namespaces made the machine hold many times that.)
+ */
+TEST(neigh_max_capped_by_initial_namespace)
+{
+	int fd, i, nobufs = 0;
+	int sent = 0;
+
+	twin_dev_add(NULL, "tw0", 0, 7);
+	ASSERT_ERRNO(twin_sysctl_try("neigh_max", 1025), EINVAL);
+	ASSERT_EQ(twin_sysctl_get("neigh_max"), 1024);
+	twin_sysctl_set("neigh_retrans_ms", 5000);
+	twin_init_sysctl_set("neigh_max", "16");
+	fd = twin_bound(TWIN_NODE_ANY, 0);
+	for (i = 0; i < 100; i++) {
+		if (twin_sendto(fd, "x", 1, MSG_DONTWAIT, 0x10000 + i, PORT) == 1)
+			sent++;
+		else if (errno == ENOBUFS)
+			nobufs++;
+		else
+			harness_fail(__FILE__, __LINE__, "send %d: " TWIN_ERRFMT,
+				     i, TWIN_ERRARG(errno));
+	}
+	diag("100 sends to new nodes with neigh_max 1024 here, 16 in the "
+	     "initial namespace: %d queued, %d ENOBUFS, %d entries", sent,
+	     nobufs, neigh_entries());
+	ASSERT_EQ(sent, 16);
+	ASSERT_EQ(neigh_entries(), 16);
+	close(fd);
 }

@@ -156,6 +156,8 @@ TEST_TIMEOUT(neighbour_dump_linear, 300)
 	int fd;
 
 	twin_dev_add(NULL, "tw0", 4242, 7);
+	/* No namespace's cache may pass the initial namespace's bound. */
+	twin_init_sysctl_set("neigh_max", "65536");
 	twin_sysctl_set("neigh_max", 65536);
 	twin_sysctl_set("neigh_retrans_ms", 60000);
 	fd = twin_bound(TWIN_NODE_ANY, 0);

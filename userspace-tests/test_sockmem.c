@@ -43,24 +43,6 @@ static void enter_init_net(void)
 	close(init);
 }
 
-/* Write @text to /proc/sys/net/twin/@name of the initial namespace. */
-static void global_sysctl(const char *name, const char *text)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	enter_init_net();
-	snprintf(path, sizeof(path), "/proc/sys/net/twin/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : write(fd, text, strlen(text));
-	if (n != (ssize_t)strlen(text))
-		harness_fail(__FILE__, __LINE__, "%s = %s: %s", path, text,
-			     strerror(errno));
-	close(fd);
-	ns_enter(NULL);
-}
-
 /* Read /proc/sys/net/twin/@name of the initial namespace. */
 static void global_sysctl_get(const char *name, char *buf, size_t len)
 {
@@ -316,7 +298,7 @@ BOTH_T(memory_bounded_by_net_twin_mem, 400)
 	base_kb = meminfo_kb("MemAvailable");
 	snprintf(text, sizeof(text), "%d %d %d", HARD_PAGES / 2,
 		 HARD_PAGES * 3 / 4, HARD_PAGES);
-	global_sysctl("mem", text);
+	twin_init_sysctl_set("mem", text);
 
 	while (idle < 3) {
 		r = 0;
@@ -346,7 +328,7 @@ BOTH_T(memory_bounded_by_net_twin_mem, 400)
 
 	/* Memory back: every byte taken arrives, once, in order. */
 	snprintf(text, sizeof(text), "%d %d %d", 1 << 20, 1 << 21, 1 << 22);
-	global_sysctl("mem", text);
+	twin_init_sysctl_set("mem", text);
 	for (i = 0; i < n; i++) {
 		twin_set_timeo(f.srv[i], SO_RCVTIMEO, 30000 * mult());
 		recv_stream(f.srv[i], i, f.sent[i]);
@@ -450,7 +432,7 @@ STREAM_T(max_orphans_resets_the_excess, 120)
 	/* Orphans of earlier tests count, and can only go. */
 	others = sockstat().orphan;
 	snprintf(text, sizeof(text), "%ld", others + max);
-	global_sysctl("max_orphans", text);
+	twin_init_sysctl_set("max_orphans", text);
 	for (i = 0; i < n; i++)
 		close(f.cli[i]);
 	ours = our_orphans();
