@@ -317,16 +317,20 @@ static bool twin_conn_charged(const struct sk_buff *skb)
 	return skb->destructor == twin_conn_wfree;
 }
 
-/* Charge @size bytes more of @skb's truesize; false without memory. */
-static bool twin_conn_charge(struct sock *sk, struct sk_buff *skb, int size)
+/* Take @size bytes of protocol memory for the write queue, if it has them. */
+static bool twin_conn_wmem_take(struct sock *sk, int size)
 {
-	if (!twin_conn_charged(skb))
-		return true;
 	if (!sk_wmem_schedule(sk, size))
 		return false;
 	sk_wmem_queued_add(sk, size);
 	sk_mem_charge(sk, size);
 	return true;
+}
+
+/* Charge @size bytes more of @skb's truesize; false without memory. */
+static bool twin_conn_charge(struct sock *sk, struct sk_buff *skb, int size)
+{
+	return !twin_conn_charged(skb) || twin_conn_wmem_take(sk, size);
 }
 
 /* @size bytes of @skb's truesize are gone (acknowledged, or moved). */
@@ -354,9 +358,7 @@ static struct sk_buff *twin_conn_alloc_frame(struct sock *sk,
 		*err = -ENOBUFS;
 		return NULL;
 	}
-	if (sk_wmem_schedule(sk, skb->truesize)) {
-		sk_wmem_queued_add(sk, skb->truesize);
-		sk_mem_charge(sk, skb->truesize);
+	if (twin_conn_wmem_take(sk, skb->truesize)) {
 		skb->destructor = twin_conn_wfree;
 	} else if (!must) {
 		kfree_skb(skb);

@@ -59,6 +59,16 @@ void twin_mem_proto_init(struct proto *prot)
 }
 
 /*
+ * Connection sockets are counted: the core shares memory under pressure
+ * among the sockets counted, and only these hold it (sock.c).
+ */
+void twin_mem_sock_init(struct sock *sk)
+{
+	if (twin_sk_is_conn(sk))
+		sk_sockets_allocated_inc(sk);
+}
+
+/*
  * A socket's memory counts for the memory cgroup of whoever made it. A
  * listener's child is made by a frame, in softirq or in the sending
  * task's context, not by the task that will accept it: it takes the
@@ -76,17 +86,7 @@ void twin_mem_child_init(struct sock *child, const struct sock *listener)
 		child->sk_memcg = listener->sk_memcg;
 	}
 #endif
-	sk_sockets_allocated_inc(child);
-}
-
-/*
- * Connection sockets are counted: the core shares memory under pressure
- * among the sockets counted, and only these hold it (sock.c).
- */
-void twin_mem_sock_init(struct sock *sk)
-{
-	if (twin_sk_is_conn(sk))
-		sk_sockets_allocated_inc(sk);
+	twin_mem_sock_init(child);
 }
 
 /*

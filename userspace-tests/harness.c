@@ -351,10 +351,13 @@ void twin_sysctl_set(const char *name, unsigned int val)
 	close(fd);
 }
 
-void twin_init_sysctl_set(const char *name, const char *text)
+/*
+ * Open /proc/sys/net/twin/@name of the initial namespace with @flags: the
+ * file is opened there, and used from the test's own namespace after.
+ */
+static int twin_init_sysctl_open(const char *name, int flags, char *path,
+				 size_t len)
 {
-	char path[128];
-	ssize_t n;
 	int init, fd;
 
 	init = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
@@ -362,14 +365,37 @@ void twin_init_sysctl_set(const char *name, const char *text)
 		harness_fail(__FILE__, __LINE__, "the initial namespace: %s",
 			     strerror(errno));
 	close(init);
-	snprintf(path, sizeof(path), "/proc/sys/net/twin/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : write(fd, text, strlen(text));
-	if (n != (ssize_t)strlen(text))
+	snprintf(path, len, "/proc/sys/net/twin/%s", name);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		harness_fail(__FILE__, __LINE__, "%s in the initial namespace: "
+			     "%s", path, strerror(errno));
+	ns_enter(NULL);
+	return fd;
+}
+
+void twin_init_sysctl_set(const char *name, const char *text)
+{
+	char path[128];
+	int fd = twin_init_sysctl_open(name, O_WRONLY, path, sizeof(path));
+
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		harness_fail(__FILE__, __LINE__, "%s = %s in the initial "
 			     "namespace: %s", path, text, strerror(errno));
 	close(fd);
-	ns_enter(NULL);
+}
+
+void twin_init_sysctl_get(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	int fd = twin_init_sysctl_open(name, O_RDONLY, path, sizeof(path));
+	ssize_t n = read(fd, buf, len - 1);
+
+	if (n <= 0)
+		harness_fail(__FILE__, __LINE__, "%s in the initial namespace: "
+			     "%s", path, n ? strerror(errno) : "empty");
+	buf[n] = '\0';
+	close(fd);
 }
 
 int twin_sysctl_try(const char *name, unsigned int val)

@@ -330,10 +330,11 @@ int mult(void);
 void twin_sysctl_set(const char *name, unsigned int val);
 /* The same, returning -1 with errno set if the write fails. */
 /*
- * Write net.twin.NAME of the initial namespace (the machine's limits);
- * the runner puts it back after the test.
+ * Write or read net.twin.NAME of the initial namespace (the machine's
+ * limits); the runner puts a value written back after the test.
  */
 void twin_init_sysctl_set(const char *name, const char *text);
+void twin_init_sysctl_get(const char *name, char *buf, size_t len);
 int twin_sysctl_try(const char *name, unsigned int val);
 /*
  * The contract of a net.twin sysctl: default def; min - 1 and max + 1

@@ -34,28 +34,6 @@
 
 /* ---------------------------------------------------------- the machine */
 
-static void enter_init_net(void)
-{
-	int init;
-
-	ASSERT_OK(init = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC));
-	ASSERT_OK(setns(init, CLONE_NEWNET));
-	close(init);
-}
-
-/* Read /proc/sys/net/twin/@name of the initial namespace. */
-static void global_sysctl_get(const char *name, char *buf, size_t len)
-{
-	char path[128];
-
-	enter_init_net();
-	snprintf(path, sizeof(path), "/proc/sys/net/twin/%s", name);
-	if (read_file(path, buf, len) <= 0)
-		harness_fail(__FILE__, __LINE__, "%s: %s", path,
-			     strerror(errno));
-	ns_enter(NULL);
-}
-
 /* The TWIN line of /proc/net/protocols: sockets and pages. */
 static void protocols_line(long *sockets, long *pages)
 {
@@ -260,13 +238,13 @@ TEST(sysctls_machine_wide_and_per_namespace)
 		     ENOENT);
 	ASSERT_ERRNO(read_file("/proc/sys/net/twin/max_orphans", buf,
 			       sizeof(buf)), ENOENT);
-	global_sysctl_get("mem", buf, sizeof(buf));
+	twin_init_sysctl_get("mem", buf, sizeof(buf));
 	ASSERT_EQ(sscanf(buf, "%ld %ld %ld", &lo, &pr, &hi), 3);
 	diag("net.twin.mem %ld %ld %ld", lo, pr, hi);
 	ASSERT_GT(lo, 0);
 	ASSERT_GE(pr, lo);
 	ASSERT_EQ(hi, 2 * lo);
-	global_sysctl_get("max_orphans", buf, sizeof(buf));
+	twin_init_sysctl_get("max_orphans", buf, sizeof(buf));
 	ASSERT_GE(strtol(buf, NULL, 10), 4096);
 	twin_sysctl_check_range("orphan_retries", 8, 0, 16);
 }
