@@ -10,7 +10,6 @@
  */
 #include <linux/module.h>
 #include <linux/net.h>
-#include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
 
@@ -58,14 +57,15 @@ static int __net_init twin_net_init(struct net *net)
 		INIT_HLIST_HEAD(&tn->socks[i]);
 	for (i = 0; i < ARRAY_SIZE(tn->conn_hash); i++)
 		INIT_HLIST_NULLS_HEAD(&tn->conn_hash[i], i);
-	spin_lock_init(&tn->neigh_lock);
-	tn->neigh_hash_seed = get_random_u32();
-	tn->neigh_gen = 1;	/* 0 is a dump's "not yet" (nl_dump_check_consistent()) */
-	init_waitqueue_head(&tn->neigh_wait);
 	INIT_HLIST_HEAD(&tn->raw_socks);
+	err = twin_neigh_init_net(tn);
+	if (err)
+		return err;
 	tn->stats = alloc_percpu(struct twin_stats);
-	if (!tn->stats)
-		return -ENOMEM;
+	if (!tn->stats) {
+		err = -ENOMEM;
+		goto err_neigh;
+	}
 	err = twin_sysctl_init_net(net);
 	if (err)
 		goto err_stats;
@@ -78,6 +78,8 @@ err_sysctl:
 	twin_sysctl_exit_net(net);
 err_stats:
 	free_percpu(tn->stats);
+err_neigh:
+	twin_neigh_exit_net(tn);
 	return err;
 }
 
@@ -98,6 +100,7 @@ static void __net_exit twin_net_exit(struct net *net)
 	 * so a grace period sees it out before tn or the module goes.
 	 */
 	synchronize_rcu();
+	twin_neigh_exit_net(tn);
 	for (i = 0; i < ARRAY_SIZE(tn->socks); i++)
 		WARN_ON_ONCE(!hlist_empty(&tn->socks[i]));
 	twin_sysctl_exit_net(net);

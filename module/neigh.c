@@ -16,7 +16,10 @@
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
 #include <linux/jhash.h>
+#include <linux/mm.h>
+#include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "bearer.h"
 #include "compat.h"
@@ -91,11 +94,114 @@ static void twin_neigh_set_state(struct twin_neigh *n, u8 state)
 		twin_neigh_notify(n, TWIN_CMD_NEIGH_NEW);
 }
 
+static unsigned int twin_neigh_chains(const struct twin_net *tn)
+{
+	return 1U << tn->neigh_hash_bits;
+}
+
+static struct hlist_head *twin_neigh_chain(struct hlist_head *table,
+					   unsigned int bits, u32 seed,
+					   u32 node)
+{
+	return &table[hash_32(jhash_1word(node, seed), bits)];
+}
+
 static struct hlist_head *twin_neigh_bucket(struct twin_net *tn, u32 node)
 {
-	u32 h = jhash_1word(node, tn->neigh_hash_seed);
+	lockdep_assert_held(&tn->neigh_lock);
+	return twin_neigh_chain(tn->neigh_hash, tn->neigh_hash_bits,
+				tn->neigh_hash_seed, node);
+}
 
-	return &tn->neigh_hash[hash_32(h, TWIN_NEIGH_HASH_BITS)];
+static struct hlist_head *twin_neigh_table_alloc(unsigned int bits)
+{
+	struct hlist_head *table;
+	unsigned int i;
+
+	table = kvmalloc_array(1U << bits, sizeof(*table), GFP_KERNEL);
+	if (table)
+		for (i = 0; i < 1U << bits; i++)
+			INIT_HLIST_HEAD(&table[i]);
+	return table;
+}
+
+/*
+ * Grow the table to one chain per entry or more (neigh_hash_grow() does
+ * it when ARP's cache outgrows its buckets). It runs from a work item:
+ * a large table is a vmalloc'ed one, and the cache fills under a
+ * spinlock. Every walk holds the lock, so the entries move under it in
+ * one go; a dump in progress sees the generation change.
+ */
+static void twin_neigh_grow(struct work_struct *work)
+{
+	struct twin_net *tn = container_of(work, struct twin_net, neigh_grow);
+	struct hlist_head *table, *old;
+	unsigned int bits, i, want;
+	struct twin_neigh *n;
+	struct hlist_node *tmp;
+
+	want = READ_ONCE(tn->neigh_entries);
+	bits = READ_ONCE(tn->neigh_hash_bits);
+	while (bits < TWIN_NEIGH_HASH_BITS_MAX && (1U << bits) < want)
+		bits++;
+	if (bits == READ_ONCE(tn->neigh_hash_bits))
+		return;
+	table = twin_neigh_table_alloc(bits);
+	if (!table)
+		return;	/* the next entry added tries again */
+
+	spin_lock_bh(&tn->neigh_lock);
+	if (bits <= tn->neigh_hash_bits) {
+		spin_unlock_bh(&tn->neigh_lock);
+		kvfree(table);
+		return;
+	}
+	old = tn->neigh_hash;
+	for (i = 0; i < twin_neigh_chains(tn); i++) {
+		hlist_for_each_entry_safe(n, tmp, &old[i], hnode) {
+			hlist_del(&n->hnode);
+			hlist_add_head(&n->hnode,
+				       twin_neigh_chain(table, bits,
+							tn->neigh_hash_seed,
+							n->node));
+		}
+	}
+	tn->neigh_hash = table;
+	tn->neigh_hash_bits = bits;
+	tn->neigh_gen++;
+	spin_unlock_bh(&tn->neigh_lock);
+	kvfree(old);
+}
+
+int twin_neigh_init_net(struct twin_net *tn)
+{
+	spin_lock_init(&tn->neigh_lock);
+	tn->neigh_hash_seed = get_random_u32();
+	tn->neigh_gen = 1;	/* 0 is a dump's "not yet" (nl_dump_check_consistent()) */
+	init_waitqueue_head(&tn->neigh_wait);
+	INIT_WORK(&tn->neigh_grow, twin_neigh_grow);
+	tn->neigh_hash_bits = TWIN_NEIGH_HASH_BITS_MIN;
+	tn->neigh_hash = twin_neigh_table_alloc(tn->neigh_hash_bits);
+	return tn->neigh_hash ? 0 : -ENOMEM;
+}
+
+/* After twin_neigh_flush(tn, 0): the cache is empty. */
+void twin_neigh_exit_net(struct twin_net *tn)
+{
+	cancel_work_sync(&tn->neigh_grow);
+	WARN_ON_ONCE(tn->neigh_entries);
+	kvfree(tn->neigh_hash);
+	tn->neigh_hash = NULL;
+}
+
+/* Chains and entries, for /proc/net/twin_sockstat. */
+void twin_neigh_table_size(struct twin_net *tn, unsigned int *entries,
+			   unsigned int *chains)
+{
+	spin_lock_bh(&tn->neigh_lock);
+	*entries = tn->neigh_entries;
+	*chains = twin_neigh_chains(tn);
+	spin_unlock_bh(&tn->neigh_lock);
 }
 
 static struct twin_neigh *twin_neigh_lookup(struct twin_net *tn, u32 node)
@@ -149,7 +255,7 @@ static void twin_neigh_forced_gc(struct twin_net *tn)
 
 	lockdep_assert_held(&tn->neigh_lock);
 	for (k = 0; k < ARRAY_SIZE(order); k++) {
-		for (i = 0; i < ARRAY_SIZE(tn->neigh_hash); i++) {
+		for (i = 0; i < twin_neigh_chains(tn); i++) {
 			hlist_for_each_entry_safe(n, tmp, &tn->neigh_hash[i],
 						  hnode) {
 				if (n->state != order[k] ||
@@ -200,6 +306,9 @@ static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node,
 	skb_queue_head_init(&n->pending);
 	hlist_add_head(&n->hnode, twin_neigh_bucket(tn, node));
 	tn->neigh_gen++;
+	if (tn->neigh_entries > twin_neigh_chains(tn) &&
+	    tn->neigh_hash_bits < TWIN_NEIGH_HASH_BITS_MAX)
+		schedule_work(&tn->neigh_grow);
 	return n;
 }
 
@@ -661,7 +770,7 @@ void twin_neigh_flush(struct twin_net *tn, int ifindex)
 
 	__skb_queue_head_init(&drop);
 	spin_lock_bh(&tn->neigh_lock);
-	for (i = 0; i < ARRAY_SIZE(tn->neigh_hash); i++) {
+	for (i = 0; i < twin_neigh_chains(tn); i++) {
 		hlist_for_each_entry_safe(n, tmp, &tn->neigh_hash[i], hnode) {
 			if (ifindex && n->ifindex != ifindex) {
 				twin_neigh_take_oif(n, ifindex, &drop);
@@ -702,7 +811,7 @@ int twin_neigh_dump(struct twin_net *tn, struct twin_dump_cursor *cur,
 
 	spin_lock_bh(&tn->neigh_lock);
 	*gen = tn->neigh_gen;
-	for (; cur->bucket < ARRAY_SIZE(tn->neigh_hash);
+	for (; cur->bucket < twin_neigh_chains(tn);
 	     cur->bucket++, cur->pos = 0) {
 		k = 0;
 		hlist_for_each_entry(n, &tn->neigh_hash[cur->bucket], hnode) {

@@ -26,6 +26,10 @@ void twin_neigh_flush(struct twin_net *tn, int ifindex);
 void twin_neigh_confirm(struct twin_net *tn, u32 node);
 void twin_neigh_suspect(struct twin_net *tn, u32 node);
 void twin_neigh_announce(struct twin_bearer *b);
+int twin_neigh_init_net(struct twin_net *tn);
+void twin_neigh_exit_net(struct twin_net *tn);
+void twin_neigh_table_size(struct twin_net *tn, unsigned int *entries,
+			   unsigned int *chains);
 
 struct twin_neigh_info {
 	u32 node;

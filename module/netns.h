@@ -11,6 +11,7 @@
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/twin.h>
@@ -18,7 +19,9 @@
 #define TWIN_SOCK_HASH_BITS	10
 #define TWIN_BIND_HASH_BITS	8
 #define TWIN_CONN_HASH_BITS	10
-#define TWIN_NEIGH_HASH_BITS	8
+/* The neighbour table grows with its cache, as the kernel's does. */
+#define TWIN_NEIGH_HASH_BITS_MIN	8
+#define TWIN_NEIGH_HASH_BITS_MAX	16
 
 /*
  * Where a dump is in a hash: a chain and an index in it. A dump so walks
@@ -61,10 +64,15 @@ struct twin_net {
 	/*
 	 * Neighbour cache: node to device and MAC. Keyed with a secret, so
 	 * that nobody can choose nodes that share a chain; @neigh_entries
-	 * is kept at most neigh_max (under @neigh_lock).
+	 * is kept at most neigh_max (under @neigh_lock). The table has
+	 * 1 << @neigh_hash_bits chains and @neigh_grow doubles it (or
+	 * more) once the cache holds more entries than chains; both change
+	 * under @neigh_lock, which every walk holds.
 	 */
 	spinlock_t neigh_lock;
-	struct hlist_head neigh_hash[1 << TWIN_NEIGH_HASH_BITS];
+	struct hlist_head *neigh_hash;
+	unsigned int neigh_hash_bits;
+	struct work_struct neigh_grow;
 	u32 neigh_hash_seed;
 	unsigned int neigh_entries;
 	u32 neigh_gen;			/* bumped by each entry added or gone */

@@ -8,6 +8,7 @@
 #include <net/tcp_states.h>
 
 #include "mem.h"
+#include "neigh.h"
 #include "proc.h"
 #include "sock.h"
 
@@ -132,12 +133,19 @@ static const struct seq_operations twin_seq_ops = {
 /*
  * /proc/net/twin_sockstat, as the TCP line of /proc/net/sockstat: the
  * machine's orphaned connections, sockets and pages of socket memory
- * (net.twin.mem and net.twin.max_orphans bound them; mem.c).
+ * (net.twin.mem and net.twin.max_orphans bound them; mem.c); then, as
+ * /proc/net/stat/arp_cache does for ARP, the namespace's neighbour cache:
+ * its entries and the chains of its table (neigh.c).
  */
 static int twin_sockstat_show(struct seq_file *seq, void *v)
 {
+	struct twin_net *tn = twin_net(seq_file_single_net(seq));
+	unsigned int entries, chains;
+
+	twin_neigh_table_size(tn, &entries, &chains);
 	seq_printf(seq, "TWIN: orphan %ld alloc %lld mem %ld\n",
 		   twin_mem_orphans(), twin_mem_sockets(), twin_mem_pages());
+	seq_printf(seq, "NEIGH: entries %u chains %u\n", entries, chains);
 	return 0;
 }
 

@@ -445,3 +445,75 @@ TEST(neigh_max_capped_by_initial_namespace)
 	ASSERT_EQ(neigh_entries(), 16);
 	close(fd);
 }
+
+/* The "NEIGH: entries N chains N" line of /proc/net/twin_sockstat. */
+static void neigh_table(unsigned int *entries, unsigned int *chains)
+{
+	char buf[256], *line;
+
+	ASSERT_GT(read_file("/proc/net/twin_sockstat", buf, sizeof(buf)), 0);
+	line = strstr(buf, "\nNEIGH: ");
+	if (!line || sscanf(line + 1, "NEIGH: entries %u chains %u", entries,
+			    chains) != 2)
+		harness_fail(__FILE__, __LINE__, "no NEIGH line in "
+			     "/proc/net/twin_sockstat: %s", buf);
+}
+
+/*
+ * The cache's table grows with it, as the kernel's neighbour tables do:
+ * 256 chains to start with, and once the cache holds more entries than
+ * chains, a power of two of them at least as many as the entries (up to
+ * 65536, neigh_max's own limit). 1500 sends to new nodes make 1500
+ * entries in discovery (neigh_retrans_ms 60 s keeps them there): the
+ * table grows to 2048 chains, every entry is still found (the dump lists
+ * them all, a neighbour in use keeps working). (Before, 256 chains held
+ * up to 65536 entries: 256 to a chain, walked under a BH-disabling lock
+ * by every send.)
+ */
+#define GROW_NODES	1500
+
+TEST_TIMEOUT(neigh_table_grows_with_the_cache, 120)
+{
+	const char *b = ns_with_twin("b", 0, 9);
+	int fds[GROW_NODES / 100], fd = -1, rx, i;
+	unsigned int entries, chains;
+	char buf[16];
+	double end;
+
+	twin_dev_add(NULL, "tw0", 0, 7);
+	twin_init_sysctl_set("neigh_max", "4096");
+	twin_sysctl_set("neigh_max", 4096);
+	twin_sysctl_set("neigh_retrans_ms", 60000);
+	neigh_table(&entries, &chains);
+	ASSERT_EQ(entries, 0);
+	ASSERT_EQ(chains, 256);
+
+	rx = ns_socket(b, SOCK_DGRAM);
+	ASSERT_OK(twin_bind(rx, TWIN_NODE_ANY, PORT));
+	/* Each frame waits for its discovery in its socket's send buffer. */
+	for (i = 0; i < GROW_NODES; i++) {
+		if (i % 100 == 0)
+			fd = fds[i / 100] = twin_bound(TWIN_NODE_ANY, 0);
+		ASSERT_EQ(twin_sendto(fd, "x", 1, MSG_DONTWAIT, 0x10000 + i,
+				      PORT), 1);
+	}
+	end = now_s() + 5.0 * mult();
+	do {
+		neigh_table(&entries, &chains);
+		if (chains >= entries)
+			break;
+		sleep_ms(20);
+	} while (now_s() < end);
+	diag("%u entries in %u chains", entries, chains);
+	ASSERT_EQ(entries, GROW_NODES);
+	ASSERT_EQ(chains, 2048);
+	ASSERT_EQ(neigh_entries(), GROW_NODES);
+
+	ASSERT_EQ(twin_sendto(fd, "alive", 5, 0, 9, PORT), 5);
+	ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 5000 * mult()),
+		  5);
+	ASSERT_EQ(neigh_entries(), GROW_NODES + 1);
+	for (i = 0; i < GROW_NODES / 100; i++)
+		close(fds[i]);
+	close(rx);
+}
