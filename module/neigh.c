@@ -38,6 +38,7 @@ struct twin_neigh {
 	u8 mac[ETH_ALEN];
 	int ifindex;
 	unsigned long confirmed;	/* jiffies of the last confirmation */
+	unsigned long used;		/* jiffies of the last frame sent */
 	unsigned long updated;		/* jiffies of the last state change */
 	struct timer_list timer;
 	struct sk_buff_head pending;
@@ -239,16 +240,39 @@ static unsigned int twin_neigh_limit(const struct twin_net *tn)
 }
 
 /*
+ * Whether the cache may free @n to make room: nothing waits on it, and it
+ * failed, went stale, or, REACHABLE, was neither confirmed nor sent
+ * through for TWIN_NEIGH_GC_AGE (neigh_forced_gc() frees any entry
+ * nobody holds that was not updated for 5 s: else a peer that answers
+ * solicitations for made-up nodes could fill the cache with entries that
+ * nothing frees for neigh_reachable_ms; a neighbour in use stays).
+ */
+static bool twin_neigh_reclaimable(const struct twin_neigh *n, u8 state)
+{
+	unsigned long last;
+
+	if (n->state != state || !skb_queue_empty(&n->pending))
+		return false;
+	if (state != TWIN_NEIGH_REACHABLE)
+		return true;
+	last = time_after(n->used, n->confirmed) ? n->used : n->confirmed;
+	return time_after(jiffies, last + TWIN_NEIGH_GC_AGE);
+}
+
+/*
  * The cache is full: free entries nobody waits on, those that failed,
- * then those gone stale (sent through again, they are found anew), as
- * neigh_forced_gc() does when ARP's table reaches gc_thresh3. An entry
- * whose timer is running on another CPU now is left for the next time.
- * Such entries hold no frames (a failure drops them, a STALE entry sends
- * at once), so they are freed here, under the lock.
+ * then those gone stale (sent through again, they are found anew), then
+ * those idle lately, as neigh_forced_gc() does when ARP's table
+ * reaches gc_thresh3. An entry whose timer is running on another CPU now
+ * is left for the next time. Such entries hold no frames (a failure drops
+ * them, a usable entry sends at once), so they are freed here, under the
+ * lock.
  */
 static void twin_neigh_forced_gc(struct twin_net *tn)
 {
-	static const u8 order[] = { TWIN_NEIGH_FAILED, TWIN_NEIGH_STALE };
+	static const u8 order[] = {
+		TWIN_NEIGH_FAILED, TWIN_NEIGH_STALE, TWIN_NEIGH_REACHABLE,
+	};
 	struct twin_neigh *n;
 	struct hlist_node *tmp;
 	unsigned int i, k;
@@ -258,8 +282,7 @@ static void twin_neigh_forced_gc(struct twin_net *tn)
 		for (i = 0; i < twin_neigh_chains(tn); i++) {
 			hlist_for_each_entry_safe(n, tmp, &tn->neigh_hash[i],
 						  hnode) {
-				if (n->state != order[k] ||
-				    !skb_queue_empty(&n->pending) ||
+				if (!twin_neigh_reclaimable(n, order[k]) ||
 				    twin_timer_delete_sync_try(&n->timer) < 0)
 					continue;
 				twin_neigh_unlink(n);
@@ -302,6 +325,9 @@ static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node,
 	/* No event yet: the caller moves it on at once (or learns it). */
 	n->state = TWIN_NEIGH_FAILED;
 	n->updated = jiffies;
+	/* Never confirmed: long ago, as ___neigh_create() says. */
+	n->confirmed = jiffies - 2 * twin_neigh_reachable(tn);
+	n->used = n->confirmed;
 	timer_setup(&n->timer, twin_neigh_timer, 0);
 	skb_queue_head_init(&n->pending);
 	hlist_add_head(&n->hnode, twin_neigh_bucket(tn, node));
@@ -333,6 +359,7 @@ static void twin_neigh_start(struct twin_neigh *n)
  */
 static bool twin_neigh_use(struct twin_neigh *n)
 {
+	n->used = jiffies;
 	if (n->state == TWIN_NEIGH_STALE)
 		twin_neigh_probe(n, TWIN_NEIGH_PROBE);
 	if (twin_neigh_usable(n))
@@ -581,20 +608,33 @@ int twin_neigh_output(struct twin_net *tn, struct sk_buff *skb, u32 node)
 }
 
 /*
- * Record that @node is reachable through @b at @mac and send what waited.
- * @create: make an entry for an unknown node (not for an unsolicited
- * advertisement, which only updates what is known, as ARP does).
+ * What a frame from @node at @mac says, and sending what waited for it.
+ * @advert, an advertisement sent to our node and MAC, answers our
+ * solicitation if one is out (INCOMPLETE, PROBE): @node is REACHABLE
+ * there. Anything else is a claim, which anyone can forge and which says
+ * nothing of whether our frames reach the sender: as ARP's
+ * neigh_update() with NUD_STALE, a claim of what the entry already holds
+ * changes nothing, and any other makes the entry STALE at the claimed MAC
+ * (used at once, re-confirmed by the first frame sent through it, freed
+ * first when the cache is full). An advertisement for a REACHABLE entry
+ * answers nothing we asked lately: a second answer to one discovery (we
+ * solicit on every device, a host with two on one segment hears two) or
+ * a forgery; the entry stands, as ARP's locktime keeps it from a second
+ * reply.
+ * @create: make an entry for an unknown node (only a solicitation for us
+ * does, as ARP makes one for a request to a local address).
  */
 static void twin_neigh_learn(struct twin_bearer *b, u32 node, const u8 *mac,
-			     bool create)
+			     bool advert, bool create)
 {
 	struct twin_net *tn = b->tn;
 	int ifindex = b->dev->ifindex;
 	struct sk_buff_head ready;
 	struct twin_neigh *n;
 	struct sk_buff *skb;
+	bool moved, answer;
 	int err = 0;
-	bool moved;
+	u8 state;
 
 	__skb_queue_head_init(&ready);
 	spin_lock_bh(&tn->neigh_lock);
@@ -607,14 +647,26 @@ static void twin_neigh_learn(struct twin_bearer *b, u32 node, const u8 *mac,
 		return;
 	}
 	moved = n->ifindex != ifindex || !ether_addr_equal(n->mac, mac);
-	n->confirmed = jiffies;
+	answer = advert && (n->state == TWIN_NEIGH_INCOMPLETE ||
+			    n->state == TWIN_NEIGH_PROBE);
+	if ((advert && n->state == TWIN_NEIGH_REACHABLE) ||
+	    (!answer && twin_neigh_usable(n) && !moved)) {
+		spin_unlock_bh(&tn->neigh_lock);
+		return;
+	}
+	state = answer ? TWIN_NEIGH_REACHABLE : TWIN_NEIGH_STALE;
+	if (answer)
+		n->confirmed = jiffies;
 	n->ifindex = ifindex;
 	ether_addr_copy(n->mac, mac);
-	if (n->state != TWIN_NEIGH_REACHABLE)
-		twin_neigh_set_state(n, TWIN_NEIGH_REACHABLE);
-	else if (moved)
+	if (n->state != state) {
+		twin_neigh_set_state(n, state);
+	} else if (moved) {
+		n->updated = jiffies;
 		twin_neigh_notify(n, TWIN_CMD_NEIGH_NEW);
-	mod_timer(&n->timer, jiffies + twin_neigh_reachable(tn));
+	}
+	mod_timer(&n->timer, jiffies + (answer ? twin_neigh_reachable(tn) :
+					 twin_neigh_gc(tn)));
 	skb_queue_splice_init(&n->pending, &ready);
 	spin_unlock_bh(&tn->neigh_lock);
 
@@ -713,16 +765,12 @@ void twin_neigh_rcv(struct twin_bearer *b, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	/* An unsolicited advertisement: a node announces its (new) MAC. */
-	if (dst == TWIN_NODE_BROADCAST && hdr->type == TWIN_T_ADVERT) {
-		twin_neigh_learn(b, src, mac, false);
-		consume_skb(skb);
-		return;
-	}
 	/*
-	 * A solicitation for another node still says where its sender is:
-	 * update a known entry (a MAC that changed while its gratuitous
-	 * advertisement was lost), create none, as ARP does with requests.
+	 * An advertisement to the broadcast address: a node announces its
+	 * (new) MAC (gratuitous). A solicitation for another node still
+	 * says where its sender is (a MAC that changed while its gratuitous
+	 * advertisement was lost). Both update a known entry and create
+	 * none, as ARP does with such frames.
 	 * Only the device that carries the node answers for it (ARP's
 	 * arp_ignore=1): a node belongs to its device, and an answer from
 	 * another one would draw the node's traffic to a device whose
@@ -730,14 +778,26 @@ void twin_neigh_rcv(struct twin_bearer *b, struct sk_buff *skb)
 	 * where the datagram came in, from the node the socket is bound to).
 	 */
 	if (dst != b->node) {
-		if (hdr->type == TWIN_T_SOLICIT)
-			twin_neigh_learn(b, src, mac, false);
+		if (dst == TWIN_NODE_BROADCAST || hdr->type == TWIN_T_SOLICIT)
+			twin_neigh_learn(b, src, mac, false, false);
 		consume_skb(skb);
 		return;
 	}
-	twin_neigh_learn(b, src, mac, true);
-	if (hdr->type == TWIN_T_SOLICIT)
+	/*
+	 * For us: a solicitation makes its sender's entry (STALE: it may be
+	 * forged), and is answered; an advertisement answers ours, for an
+	 * entry we made (one we never asked for is not taken, as ARP takes
+	 * no unsolicited reply with arp_accept=0), if it came to our MAC (an
+	 * answer is sent to the MAC that asked; ARP takes a reply that was
+	 * not PACKET_HOST as a claim too).
+	 */
+	if (hdr->type == TWIN_T_SOLICIT) {
+		twin_neigh_learn(b, src, mac, false, true);
 		twin_neigh_advertise(b, dst, src, mac);
+	} else {
+		twin_neigh_learn(b, src, mac, skb->pkt_type == PACKET_HOST,
+				 false);
+	}
 	consume_skb(skb);
 }
 

@@ -17,6 +17,8 @@ struct twin_bearer;
 /* How long discovery tries before a node is declared unreachable. */
 #define TWIN_NEIGH_PROBES		3
 #define TWIN_NEIGH_PENDING_MAX		8
+/* A full cache frees REACHABLE entries idle this long (ARP's 5 s). */
+#define TWIN_NEIGH_GC_AGE		(5 * HZ)
 
 int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
 		       int *ifindex);

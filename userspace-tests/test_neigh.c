@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The neighbour cache as sockets see it: the solicitations of a discovery,
- * frames waiting for it, entries kept REACHABLE by a connection's acknowledgements, and the
- * waiting frames a device takes with it when it unregisters.
+ * frames waiting for it, entries kept REACHABLE by a connection's
+ * acknowledgements, the waiting frames a device takes with it when it
+ * unregisters, the cache's bound and table, and what forged neighbour
+ * frames may and may not make of it.
  *
  * semantics.md, "Neighbours".
  */
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <grp.h>
 #include <poll.h>
 #include <time.h>
 
+#include "frame.h"
 #include "genl.h"
 #include "harness.h"
 #include "rtnl.h"
@@ -516,4 +521,209 @@ TEST_TIMEOUT(neigh_table_grows_with_the_cache, 120)
 	for (i = 0; i < GROW_NODES / 100; i++)
 		close(fds[i]);
 	close(rx);
+}
+
+/*
+ * A namespace of its own on the far end of veth-a (ours, node 7), where
+ * an AF_PACKET socket forges neighbour frames from any node.
+ */
+struct forger {
+	const char *ns;
+	int pkt;			/* AF_PACKET on veth-p */
+	struct sockaddr_ll to;
+	unsigned char mac_a[ETH_ALEN], mac_p[ETH_ALEN];
+};
+
+static void forger_up(struct forger *f)
+{
+	f->ns = ns_new("p");
+	RUN("ip link add veth-a type veth peer name veth-p netns %s", f->ns);
+	RUN("ip link set veth-a up");
+	RUN_NS(f->ns, "ip link set veth-p up");
+	RUN("twinctl addr add 7 dev veth-a");
+	twin_mac_of(NULL, "veth-a", f->mac_a);
+	twin_mac_of(f->ns, "veth-p", f->mac_p);
+	f->pkt = twin_packet_socket(f->ns, "veth-p", f->mac_a, &f->to);
+}
+
+/* A neighbour frame of @type from node @src to node 7, at Ethernet @dst. */
+static void forge(struct forger *f, int type, uint32_t src,
+		  const unsigned char *dst)
+{
+	struct {
+		struct ethhdr eth;
+		struct twinhdr hdr;
+	} __attribute__((packed)) fr;
+
+	memset(&fr, 0, sizeof(fr));
+	memcpy(fr.eth.h_dest, dst, ETH_ALEN);
+	memcpy(fr.eth.h_source, f->mac_p, ETH_ALEN);
+	fr.eth.h_proto = htons(TWIN_ETH_P);
+	fr.hdr.version = TWIN_VERSION;
+	fr.hdr.type = type;
+	fr.hdr.doff = TWIN_DOFF_MIN;
+	fr.hdr.src_node = htonl(src);
+	fr.hdr.dst_node = htonl(7);
+	twin_frame_csum(&fr.hdr, NULL, 0);
+	memcpy(f->to.sll_addr, dst, ETH_ALEN);
+	ASSERT_EQ(sendto(f->pkt, &fr, sizeof(fr), 0,
+			 (struct sockaddr *)&f->to, sizeof(f->to)),
+		  (ssize_t)sizeof(fr));
+}
+
+/* Wait for our solicitation for @node on the forger's side. */
+static void forger_solicited(struct forger *f, uint32_t node)
+{
+	unsigned char buf[256];
+	struct ethhdr eth;
+	struct twinhdr h;
+	struct pollfd p = { .fd = f->pkt, .events = POLLIN };
+	double end = now_s() + 5.0 * mult();
+	ssize_t n;
+
+	while (now_s() < end) {
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		n = recv(f->pkt, buf, sizeof(buf), 0);
+		ASSERT_GE(n, 0);
+		if ((size_t)n < sizeof(eth) + sizeof(h))
+			continue;
+		memcpy(&eth, buf, sizeof(eth));
+		memcpy(&h, buf + sizeof(eth), sizeof(h));
+		/* The packet socket also sees the frames it sends. */
+		if (!memcmp(eth.h_source, f->mac_a, ETH_ALEN) &&
+		    h.type == TWIN_T_SOLICIT && ntohl(h.dst_node) == node)
+			return;
+	}
+	harness_fail(__FILE__, __LINE__, "no solicitation for node %u within "
+		     "%d s", node, 5 * mult());
+}
+
+/* Entries of the namespace's cache in @state (twinctl neigh show). */
+static int entries_in(const char *state)
+{
+	char out[16384];
+	int n = 0;
+
+	ASSERT_EQ(run_cmd_ns(NULL, out, sizeof(out), "twinctl neigh show"), 0);
+	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
+		if (strstr(l, state))
+			n++;
+	return n;
+}
+
+/*
+ * Frames anyone can forge make no entry that the cache must keep: a
+ * solicitation for our node makes its sender's entry STALE (used, but
+ * re-confirmed before it is trusted, and the first to go when the cache
+ * is full, as ARP's entry for a request's sender), so 32 of them from
+ * made-up nodes, with neigh_max 16, leave room for a send to a real new
+ * node. An advertisement for a node we never solicited makes no entry
+ * (ARP takes no unsolicited reply), nor confirms one. (Before, each made
+ * a REACHABLE entry, which a full cache could not free for
+ * neigh_reachable_ms: the send got ENOBUFS; and d361589 still confirmed
+ * an entry by any advertisement sent to us, so a forger could refresh
+ * its entries faster than the cache freed them.)
+ */
+TEST_TIMEOUT(forged_frames_make_no_trusted_entry, 60)
+{
+	static const unsigned char bcast[ETH_ALEN] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+	};
+	struct forger f;
+	uint64_t adv, rx;
+	int fd, i, n;
+
+	forger_up(&f);
+	twin_sysctl_set("neigh_max", 16);
+	twin_sysctl_set("neigh_reachable_ms", 60000);
+	twin_sysctl_set("neigh_gc_ms", 60000);
+
+	rx = twin_stat(NULL, TWIN_STAT_RX_FRAMES);
+	forge(&f, TWIN_T_ADVERT, 0x20000, f.mac_a);
+	twin_stat_wait(NULL, TWIN_STAT_RX_FRAMES, rx + 1, 5000 * mult());
+	ASSERT_EQ(neigh_entries(), 0);
+
+	adv = twin_stat(NULL, TWIN_STAT_NEIGH_ADVERT);
+	for (i = 0; i < 32; i++)
+		forge(&f, TWIN_T_SOLICIT, 0x10000 + i, bcast);
+	/* Each answered: its sender's entry made first. */
+	ASSERT_EQ(twin_stat_wait(NULL, TWIN_STAT_NEIGH_ADVERT, adv + 32,
+				 5000 * mult()), adv + 32);
+	n = neigh_entries();
+	diag("32 solicitations from made-up nodes: %d entries, %d STALE", n,
+	     entries_in("STALE"));
+	ASSERT_GT(n, 0);
+	ASSERT_LE(n, 16);
+	ASSERT_EQ(entries_in("STALE"), n);
+	/* Nor does an advertisement to us confirm what we did not solicit. */
+	rx = twin_stat(NULL, TWIN_STAT_RX_FRAMES);
+	for (i = 0; i < 32; i++)
+		forge(&f, TWIN_T_ADVERT, 0x10000 + i, f.mac_a);
+	twin_stat_wait(NULL, TWIN_STAT_RX_FRAMES, rx + 32, 5000 * mult());
+	ASSERT_EQ(entries_in("STALE"), n);
+
+	fd = twin_bound(TWIN_NODE_ANY, 0);
+	ASSERT_EQ(twin_sendto(fd, "x", 1, MSG_DONTWAIT, 5, PORT), 1);
+	ASSERT_TRUE(entry_is(5, "INCOMPLETE"));
+	close(fd);
+}
+
+/*
+ * A full cache frees REACHABLE entries neither confirmed nor sent through
+ * for 5 s, as neigh_forced_gc() frees any entry not updated for 5 s: 16
+ * sends to new nodes, each answered by the forger (neigh_max 16,
+ * neigh_reachable_ms 60 s), fill the cache with REACHABLE entries; a send
+ * to a 17th node gets ENOBUFS until 5 s after the first answer, and room
+ * within a few seconds after that. (Before, only FAILED and STALE entries
+ * were freed: whoever answered solicitations for made-up nodes kept the
+ * cache full for neigh_reachable_ms.) cache_bounded_under_flood checks
+ * the other half: a neighbour sent through stays.
+ */
+TEST_TIMEOUT(full_cache_frees_idle_reachable_entries, 60)
+{
+	double first = 0, last = 0, t;
+	struct forger f;
+	int fd, i, nobufs = 0;
+	ssize_t r;
+
+	forger_up(&f);
+	twin_sysctl_set("neigh_max", 16);
+	twin_sysctl_set("neigh_reachable_ms", 60000);
+	/* Discovery outlasts the forger's answer. */
+	twin_sysctl_set("neigh_retrans_ms", 10000);
+	fd = twin_bound(TWIN_NODE_ANY, 0);
+	for (i = 0; i < 16; i++) {
+		ASSERT_EQ(twin_sendto(fd, "x", 1, MSG_DONTWAIT, 0x10000 + i,
+				      PORT), 1);
+		forger_solicited(&f, 0x10000 + i);
+		last = now_s();
+		if (!i)
+			first = last;
+		forge(&f, TWIN_T_ADVERT, 0x10000 + i, f.mac_a);
+	}
+	t = now_s() + 5.0 * mult();
+	while (entries_in("REACHABLE") < 16 && now_s() < t)
+		sleep_ms(20);
+	ASSERT_EQ(entries_in("REACHABLE"), 16);
+
+	for (;;) {
+		r = twin_sendto(fd, "x", 1, MSG_DONTWAIT, 0x20000, PORT);
+		t = now_s();
+		if (r == 1)
+			break;
+		ASSERT_EQ(errno, ENOBUFS);
+		nobufs++;
+		if (t > last + 5.0 + 3.0 * mult())
+			harness_fail(__FILE__, __LINE__, "still ENOBUFS %.1f s "
+				     "after the last answer", t - last);
+		sleep_ms(50);
+	}
+	diag("room %.2f s after the first answer, %.2f s after the last; %d "
+	     "ENOBUFS before", t - first, t - last, nobufs);
+	/* Nothing was confirmed less than 5 s ago when it was freed. */
+	ASSERT_GE(t - first, 4.98);
+	ASSERT_LE(entries_in("REACHABLE"), 15);
+	ASSERT_TRUE(entry_is(0x20000, "INCOMPLETE"));
+	close(fd);
 }

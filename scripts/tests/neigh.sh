@@ -398,11 +398,15 @@ test_stale_probe_unanswered_fails() {
 	wait_state "$NS_A" 9 REACHABLE 3 || fail "not rediscovered after FAILED: $(neigh_state "$NS_A" 9)"
 }
 
-# A solicitation from the node confirms its STALE entry: b (its own
-# entries flushed) looks for node 7, and a's entry for 9 is REACHABLE
-# again without a soliciting (the datagram that follows confirms nothing:
-# received traffic is no proof that our frames reach the sender).
-test_solicitation_confirms_stale() {
+# A solicitation from the node does not confirm its STALE entry: anyone
+# can send one in its name, and hearing from b says nothing of whether a's
+# frames reach b (ARP keeps an entry's state for a request from the same
+# address). b (its own entries flushed) looks for node 7: a answers, and
+# its entry for 9 stays STALE, a soliciting nothing; the datagram that
+# follows confirms nothing either. (Before, the solicitation made it
+# REACHABLE: forged solicitations made entries a full cache could not
+# free.)
+test_solicitation_does_not_confirm() {
 	local s1
 	veth_pair
 	sysctl_set "$NS_A" neigh_reachable_ms 1000
@@ -414,10 +418,12 @@ test_solicitation_confirms_stale() {
 	[ -z "$(neigh_line "$NS_B" 7)" ] || fail "b's entry for 7 survived the flush: $(neigh_line "$NS_B" 7)"
 	recv_start "$NS_A" 5001
 	send_ok "$NS_B" 7 5001 solicits-a
-	[ "$(neigh_state "$NS_A" 9)" = REACHABLE ] ||
-		{ show_neigh "$NS_A" "$NS_B"; fail "a's entry for 9 is $(neigh_state "$NS_A" 9) after b's solicitation, expected REACHABLE"; }
+	[ -n "$(neigh_line "$NS_B" 7)" ] || fail "b did not learn 7: a did not answer its solicitation"
+	[ "$(neigh_state "$NS_A" 9)" = STALE ] ||
+		{ show_neigh "$NS_A" "$NS_B"; fail "a's entry for 9 is $(neigh_state "$NS_A" 9) after b's solicitation, expected STALE"; }
+	[ "$(neigh_mac "$NS_A" 9)" = "$MAC_B" ] || fail "a's entry for 9: $(neigh_line "$NS_A" 9)"
 	[ "$(stat_of "$NS_A" neigh_solicit)" = "$s1" ] ||
-		fail "a solicited ($s1 -> $(stat_of "$NS_A" neigh_solicit)): the confirmation was not b's solicitation"
+		fail "a solicited ($s1 -> $(stat_of "$NS_A" neigh_solicit))"
 }
 
 # STALE entries unused for neigh_gc_ms go away.
@@ -456,11 +462,12 @@ test_unknown_node_failed() {
 }
 
 # b changes its MAC: it announces it (gratuitous advertisement) and a's
-# entry shows the new MAC at once, with no traffic from a; b forgets its
-# own neighbours on that device.
+# entry, STALE by then, shows the new MAC at once, with no traffic from a;
+# b forgets its own neighbours on that device.
 test_mac_change_gratuitous() {
 	local new=02:42:ac:11:00:99 i t0
 	veth_pair
+	sysctl_set "$NS_A" neigh_reachable_ms 1000
 	learn_b
 	# b learns a too: a datagram back.
 	local recv_a recv_b=$RECV_OUT
@@ -468,6 +475,7 @@ test_mac_change_gratuitous() {
 	send_ok "$NS_B" 7 5001 back
 	[ "$(neigh_mac "$NS_B" 7)" = "$MAC_A" ] || fail "b's entry for 7: $(neigh_line "$NS_B" 7)"
 	[ "$(neigh_mac "$NS_A" 9)" = "$MAC_B" ] || fail "a's entry for 9: $(neigh_line "$NS_A" 9)"
+	wait_state "$NS_A" 9 STALE 8 || fail "not STALE: $(neigh_state "$NS_A" 9)"
 	rec_start "$NS_A"
 	ok "$IP" -n "$NS_B" link set dev vethB address "$new"
 	t0=$(now_ms)
@@ -480,8 +488,10 @@ test_mac_change_gratuitous() {
 		fail "a's entry for 9 has $(neigh_mac "$NS_A" 9) $(($(now_ms) - t0)) ms after vethB became $new"
 	}
 	diag "a's entry seen updated after $i polls"
-	# A new MAC in the same state is an event too.
-	wait_for "$REC" "^node 9 dev vethA lladdr $new REACHABLE\$" 5 ||
+	# An unsolicited advertisement is a claim (ARP takes a gratuitous
+	# reply as STALE): the entry stays STALE, at the new MAC; a new
+	# MAC in the same state is an event too.
+	wait_for "$REC" "^node 9 dev vethA lladdr $new STALE\$" 5 ||
 		fail "twinctl monitor did not show the new MAC: $(cat "$REC")"
 	[ -z "$(neigh_line "$NS_B" 7)" ] || fail "b still has its entry for 7 on vethB after its MAC changed: $(neigh_line "$NS_B" 7)"
 	# Traffic both ways with the new MAC.
@@ -781,7 +791,7 @@ test_monitor_own_namespace_only() {
 run_tests test_show_after_traffic test_show_json test_flush_all_and_dev \
 	test_reachable_to_stale \
 	test_stale_send_reconfirms test_stale_probe_unanswered_fails \
-	test_solicitation_confirms_stale \
+	test_solicitation_does_not_confirm \
 	test_gc_removes_stale test_unknown_node_failed \
 	test_mac_change_gratuitous test_mac_change_connection_continues \
 	test_silent_mac_change_recovers test_foreign_solicitation_updates_entry \
