@@ -16,8 +16,10 @@
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
 #include <linux/jhash.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/random.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -114,12 +116,12 @@ static struct hlist_head *twin_neigh_bucket(struct twin_net *tn, u32 node)
 				tn->neigh_hash_seed, node);
 }
 
-static struct hlist_head *twin_neigh_table_alloc(unsigned int bits)
+static struct hlist_head *twin_neigh_table_alloc(unsigned int bits, gfp_t gfp)
 {
 	struct hlist_head *table;
 	unsigned int i;
 
-	table = kvmalloc_array(1U << bits, sizeof(*table), GFP_KERNEL);
+	table = kvmalloc_array(1U << bits, sizeof(*table), gfp);
 	if (table)
 		for (i = 0; i < 1U << bits; i++)
 			INIT_HLIST_HEAD(&table[i]);
@@ -138,6 +140,7 @@ static void twin_neigh_grow(struct work_struct *work)
 	struct twin_net *tn = container_of(work, struct twin_net, neigh_grow);
 	struct hlist_head *table, *old;
 	unsigned int bits, i, want;
+	struct mem_cgroup *memcg;
 	struct twin_neigh *n;
 	struct hlist_node *tmp;
 
@@ -147,7 +150,15 @@ static void twin_neigh_grow(struct work_struct *work)
 		bits++;
 	if (bits == READ_ONCE(tn->neigh_hash_bits))
 		return;
-	table = twin_neigh_table_alloc(bits);
+	/*
+	 * Charged to the namespace's cgroup, which may have no task to
+	 * kill: a cgroup at its limit fails the growth, not OOM-kills.
+	 */
+	memcg = set_active_memcg(tn->neigh_memcg);
+	table = twin_neigh_table_alloc(bits, GFP_KERNEL | __GFP_RETRY_MAYFAIL |
+				       __GFP_NOWARN | (tn->neigh_memcg ?
+						       __GFP_ACCOUNT : 0));
+	set_active_memcg(memcg);
 	if (!table)
 		return;	/* the next entry added tries again */
 
@@ -182,8 +193,20 @@ int twin_neigh_init_net(struct twin_net *tn)
 	init_waitqueue_head(&tn->neigh_wait);
 	INIT_WORK(&tn->neigh_grow, twin_neigh_grow);
 	tn->neigh_hash_bits = TWIN_NEIGH_HASH_BITS_MIN;
-	tn->neigh_hash = twin_neigh_table_alloc(tn->neigh_hash_bits);
-	return tn->neigh_hash ? 0 : -ENOMEM;
+	tn->neigh_hash = twin_neigh_table_alloc(tn->neigh_hash_bits,
+						net_eq(tn->net, &init_net) ?
+						GFP_KERNEL : GFP_KERNEL_ACCOUNT);
+	if (!tn->neigh_hash)
+		return -ENOMEM;
+	/*
+	 * The cache is charged to the memory cgroup of the task that makes
+	 * the namespace (here, in copy_net_ns(); for namespaces older than
+	 * the module, the task that loads it), as its table just was. The
+	 * initial namespace's is the machine's, as ARP's table is.
+	 */
+	if (!net_eq(tn->net, &init_net))
+		tn->neigh_memcg = get_mem_cgroup_from_mm(current->mm);
+	return 0;
 }
 
 /* After twin_neigh_flush(tn, 0): the cache is empty. */
@@ -193,6 +216,7 @@ void twin_neigh_exit_net(struct twin_net *tn)
 	WARN_ON_ONCE(tn->neigh_entries);
 	kvfree(tn->neigh_hash);
 	tn->neigh_hash = NULL;
+	mem_cgroup_put(tn->neigh_memcg);
 }
 
 /* Chains and entries, for /proc/net/twin_sockstat. */
@@ -302,6 +326,7 @@ static void twin_neigh_forced_gc(struct twin_net *tn)
 static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node,
 					    int *err)
 {
+	struct mem_cgroup *memcg;
 	struct twin_neigh *n;
 
 	n = twin_neigh_lookup(tn, node);
@@ -314,7 +339,16 @@ static struct twin_neigh *twin_neigh_create(struct twin_net *tn, u32 node,
 			return NULL;
 		}
 	}
-	n = kzalloc(sizeof(*n), GFP_ATOMIC);
+	/*
+	 * Made for a sender, or in softirq for a frame received: charged to
+	 * the namespace's cgroup, not to whoever runs now (as a BPF map's
+	 * elements are to the map's). Without __GFP_HIGH, so that a cgroup
+	 * at its limit refuses the entry instead of being charged past it.
+	 */
+	memcg = set_active_memcg(tn->neigh_memcg);
+	n = kzalloc(sizeof(*n), tn->neigh_memcg ?
+		    GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT : GFP_ATOMIC);
+	set_active_memcg(memcg);
 	if (!n) {
 		*err = -ENOMEM;
 		return NULL;

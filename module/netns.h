@@ -77,6 +77,7 @@ struct twin_net {
 	unsigned int neigh_entries;
 	u32 neigh_gen;			/* bumped by each entry added or gone */
 	wait_queue_head_t neigh_wait;
+	struct mem_cgroup *neigh_memcg;	/* charged for the cache */
 	/*
 	 * Bumped when the MTU of a device with a twin address changes:
 	 * connections then work their MSS out again (twin_conn_mss_check()).

@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "frame.h"
 #include "genl.h"
 #include "harness.h"
@@ -726,4 +727,66 @@ TEST_TIMEOUT(full_cache_frees_idle_reachable_entries, 60)
 	ASSERT_LE(entries_in("REACHABLE"), 15);
 	ASSERT_TRUE(entry_is(0x20000, "INCOMPLETE"));
 	close(fd);
+}
+
+/*
+ * The cache is charged to the memory cgroup of whoever made the
+ * namespace, whoever makes its entries (a sender of another cgroup here,
+ * a frame received in softirq elsewhere), so that a container's limit
+ * bounds the caches of all the namespaces it makes, however many (each
+ * holds up to the initial namespace's neigh_max). A namespace made in a
+ * cgroup of the test's own, neigh_max 65536, its cgroup limited to 512
+ * KiB above what it uses: sends from outside the cgroup to 8000 new nodes
+ * (each entry held in discovery: neigh_retrans_ms 60 s) get entries until
+ * the cgroup is full, then ENOMEM, and the cgroup stays within its limit.
+ * (Before, entries were charged to nobody: all 8000 were made.)
+ */
+#define MEMCG_NODES	8000
+
+TEST_TIMEOUT(cache_charged_to_namespace_cgroup, 120)
+{
+	int fds[MEMCG_NODES / 100], fd = -1, i, sent = 0, nomem = 0, n;
+	long base, now, max;
+	const char *cg, *m;
+	char buf[32];
+
+	cg = cgroup_make("neigh");
+	twin_init_sysctl_set("neigh_max", "65536");
+	cgroup_enter(cg);
+	m = ns_new("m");
+	cgroup_enter(NULL);
+	twin_dev_add(m, "tw0", 0, 7);
+	sysctl_in(m, "neigh_max", 65536);
+	sysctl_in(m, "neigh_retrans_ms", 60000);
+
+	base = cgroup_read(cg, "memory.current", NULL);
+	max = base + (512 << 10);
+	snprintf(buf, sizeof(buf), "%ld", max);
+	cgroup_write(cg, "memory.max", buf);
+	for (i = 0; i < MEMCG_NODES; i++) {
+		/* Each frame waits in its socket's send buffer. */
+		if (i % 100 == 0)
+			fd = fds[i / 100] = ns_socket(m, SOCK_DGRAM);
+		if (twin_sendto(fd, "x", 1, MSG_DONTWAIT, 0x10000 + i, PORT) == 1)
+			sent++;
+		else if (errno == ENOMEM)
+			nomem++;
+		else
+			harness_fail(__FILE__, __LINE__, "send %d: " TWIN_ERRFMT,
+				     i, TWIN_ERRARG(errno));
+	}
+	now = cgroup_read(cg, "memory.current", NULL);
+	ns_enter(m);
+	n = neigh_entries();
+	ns_enter(NULL);
+	diag("%d sends to new nodes, cgroup limited to %ld KiB above its %ld "
+	     "KiB: %d entries, %d ENOMEM; %ld KiB in use", MEMCG_NODES,
+	     (max - base) >> 10, base >> 10, n, nomem, now >> 10);
+	ASSERT_GT(nomem, 0);
+	ASSERT_EQ(n, sent);
+	ASSERT_GT(sent, 100);
+	ASSERT_LE(now, max);
+	for (i = 0; i < MEMCG_NODES / 100; i++)
+		close(fds[i]);
+	ASSERT_OK(rmdir(cg));
 }

@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "cgroup.h"
 #include "conn_util.h"
 
 #define CONNS		10000	/* the Debian lanes; 1/81 on the debug kernel */
@@ -431,64 +432,6 @@ STREAM_T(max_orphans_resets_the_excess, 120)
 
 /* ------------------------------------------------------------ memcg */
 
-static char cg_path[128];
-
-/* A cgroup v2 with the memory controller, made for this test; or skip. */
-static void cgroup_make(void)
-{
-	char buf[256];
-
-	if (read_file("/sys/fs/cgroup/cgroup.controllers", buf, sizeof(buf)) < 0) {
-		mkdir("/sys/fs/cgroup", 0755);
-		if (mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL) &&
-		    errno != EBUSY)
-			harness_skip("no cgroup2: %s", strerror(errno));
-		if (read_file("/sys/fs/cgroup/cgroup.controllers", buf,
-			      sizeof(buf)) < 0)
-			harness_skip("no cgroup2 at /sys/fs/cgroup");
-	}
-	if (!strstr(buf, "memory"))
-		harness_skip("no memory cgroup (CONFIG_MEMCG)");
-	if (read_file("/sys/fs/cgroup/cgroup.subtree_control", buf,
-		      sizeof(buf)) < 0 || !strstr(buf, "memory")) {
-		int fd = open("/sys/fs/cgroup/cgroup.subtree_control", O_WRONLY);
-
-		ASSERT_OK(fd);
-		ASSERT_EQ(write(fd, "+memory", 7), 7);
-		close(fd);
-	}
-	snprintf(cg_path, sizeof(cg_path), "/sys/fs/cgroup/twin_sockmem_%d",
-		 (int)getpid());
-	ASSERT_OK(mkdir(cg_path, 0755));
-}
-
-/* Move this process into the test's cgroup (@in) or back to the root. */
-static void cgroup_enter(bool in)
-{
-	char path[192], pid[16];
-	int fd, len;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs",
-		 in ? cg_path : "/sys/fs/cgroup");
-	len = snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	ASSERT_OK(fd = open(path, O_WRONLY));
-	ASSERT_EQ(write(fd, pid, len), len);
-	close(fd);
-}
-
-/* The cgroup's socket memory, bytes (memory.stat "sock"). */
-static long cgroup_sock(void)
-{
-	static char buf[1 << 14];
-	char path[192], *p;
-
-	snprintf(path, sizeof(path), "%s/memory.stat", cg_path);
-	ASSERT_GT(read_file(path, buf, sizeof(buf)), 0);
-	p = strstr(buf, "\nsock ");
-	ASSERT_TRUE(p);
-	return strtol(p + 6, NULL, 10);
-}
-
 static long queue_sum(int *fds, long n, unsigned long req)
 {
 	long sum = 0, i;
@@ -511,10 +454,11 @@ STREAM_T(memcg_charges_sender_and_listener, 120)
 {
 	const long n = 16;
 	int lis_root, lis_cg, *cli_cg, *cli_root, *srv_root, *srv_cg;
+	const char *cg;
 	long i, sock0, sock1 = 0, out, in;
 	unsigned long sent;
 
-	cgroup_make();
+	cg = cgroup_make("sockmem");
 	raise_nofile(4 * n + 16);
 	cli_cg = calloc(n, sizeof(int));
 	cli_root = calloc(n, sizeof(int));
@@ -531,7 +475,7 @@ STREAM_T(memcg_charges_sender_and_listener, 120)
 	for (i = 0; i < n; i++)
 		cli_root[i] = twin_socket(type);
 	/* Inside: a listener with large buffers, clients with large ones. */
-	cgroup_enter(true);
+	cgroup_enter(cg);
 	lis_cg = twin_socket(type);
 	twin_set_int(lis_cg, SOL_SOCKET, SO_RCVBUFFORCE, 1 << 20);
 	ASSERT_OK(twin_bind(lis_cg, TWIN_NODE_ANY, PORT + 1));
@@ -540,8 +484,8 @@ STREAM_T(memcg_charges_sender_and_listener, 120)
 		cli_cg[i] = twin_socket(type);
 		twin_set_int(cli_cg[i], SOL_SOCKET, SO_SNDBUFFORCE, 1 << 20);
 	}
-	cgroup_enter(false);
-	sock0 = cgroup_sock();
+	cgroup_enter(NULL);
+	sock0 = cgroup_read(cg, "memory.stat", "sock");
 
 	for (i = 0; i < n; i++) {
 		ASSERT_OK(twin_connect(cli_cg[i], NODE, PORT));
@@ -562,7 +506,7 @@ STREAM_T(memcg_charges_sender_and_listener, 120)
 	in = queue_sum(srv_cg, n, SIOCINQ);
 	/* memory.stat may lag the charges by a flush (2 s at most). */
 	for (i = 0; i < 60 * mult(); i++) {
-		sock1 = cgroup_sock();
+		sock1 = cgroup_read(cg, "memory.stat", "sock");
 		if (sock1 - sock0 >= (out + in) * 9 / 10)
 			break;
 		sleep_ms(50);
@@ -582,5 +526,5 @@ STREAM_T(memcg_charges_sender_and_listener, 120)
 	close(lis_root);
 	close(lis_cg);
 	/* A cgroup without tasks goes; what its sockets hold stays charged. */
-	ASSERT_OK(rmdir(cg_path));
+	ASSERT_OK(rmdir(cg));
 }
