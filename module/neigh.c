@@ -193,6 +193,8 @@ int twin_neigh_init_net(struct twin_net *tn)
 	init_waitqueue_head(&tn->neigh_wait);
 	INIT_WORK(&tn->neigh_grow, twin_neigh_grow);
 	tn->neigh_hash_bits = TWIN_NEIGH_HASH_BITS_MIN;
+	/* A full bucket: the first call credits a second's worth. */
+	tn->solicit_stamp = jiffies - HZ;
 	tn->neigh_hash = twin_neigh_table_alloc(tn->neigh_hash_bits,
 						net_eq(tn->net, &init_net) ?
 						GFP_KERNEL : GFP_KERNEL_ACCOUNT);
@@ -281,6 +283,31 @@ static bool twin_neigh_reclaimable(const struct twin_neigh *n, u8 state)
 		return true;
 	last = time_after(n->used, n->confirmed) ? n->used : n->confirmed;
 	return time_after(jiffies, last + TWIN_NEIGH_GC_AGE);
+}
+
+/*
+ * Whether a discovery's solicitation may go now: at most
+ * net.twin.neigh_solicit_rate a second in the namespace (never more than
+ * the initial namespace's), from a bucket that holds a second's worth, as
+ * icmp_global_allow() limits ICMP errors. Else a sender to ever new nodes
+ * would make every device broadcast three solicitations per node. A try
+ * it refuses counts, unanswered.
+ */
+static bool twin_neigh_solicit_allow(struct twin_net *tn)
+{
+	u64 rate = min(READ_ONCE(tn->neigh_solicit_rate),
+		       READ_ONCE(twin_net(&init_net)->neigh_solicit_rate));
+	unsigned long now = jiffies;
+	unsigned long delta = min_t(unsigned long, now - tn->solicit_stamp, HZ);
+
+	lockdep_assert_held(&tn->neigh_lock);
+	tn->solicit_stamp = now;
+	tn->solicit_credit = min_t(u64, tn->solicit_credit + delta * rate,
+				   rate * HZ);
+	if (tn->solicit_credit < HZ)
+		return false;
+	tn->solicit_credit -= HZ;
+	return true;
 }
 
 /*
@@ -480,7 +507,13 @@ static void twin_neigh_timer(struct timer_list *t)
 		if (n->probes < TWIN_NEIGH_PROBES) {
 			n->probes++;
 			mod_timer(&n->timer, now + twin_neigh_retrans(tn));
-			solicit = true;
+			/*
+			 * Re-confirming an entry in use is not limited: a
+			 * flood of discoveries in the namespace must not
+			 * fail the neighbours it talks to.
+			 */
+			solicit = n->state == TWIN_NEIGH_PROBE ||
+				  twin_neigh_solicit_allow(tn);
 			break;
 		}
 		twin_neigh_set_state(n, TWIN_NEIGH_FAILED);

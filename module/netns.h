@@ -78,6 +78,9 @@ struct twin_net {
 	u32 neigh_gen;			/* bumped by each entry added or gone */
 	wait_queue_head_t neigh_wait;
 	struct mem_cgroup *neigh_memcg;	/* charged for the cache */
+	/* Solicitations' token bucket, in HZ per solicitation (neigh_lock). */
+	u64 solicit_credit;
+	unsigned long solicit_stamp;
 	/*
 	 * Bumped when the MTU of a device with a twin address changes:
 	 * connections then work their MSS out again (twin_conn_mss_check()).
@@ -92,6 +95,7 @@ struct twin_net {
 	unsigned int time_wait_ms;
 	unsigned int rto_min_ms;
 	unsigned int neigh_max;		/* entries, not ms */
+	unsigned int neigh_solicit_rate;	/* a second, not ms */
 	unsigned int syncookies;	/* 0, 1 or 2, as tcp_syncookies */
 	unsigned int orphan_retries;	/* as tcp_orphan_retries */
 	struct ctl_table_header *sysctl;

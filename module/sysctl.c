@@ -20,6 +20,7 @@ static unsigned int twin_sysctl_max_rto_ms = 10 * 1000;
 static unsigned int twin_sysctl_min_neigh = 16;
 static unsigned int twin_sysctl_max_neigh = 65536;
 static unsigned int twin_sysctl_max_syncookies = 2;
+static unsigned int twin_sysctl_max_solicit_rate = 100000;
 /* The backoff a connection counts its timeouts in stops at 16. */
 static unsigned int twin_sysctl_max_orphan_retries = 16;
 
@@ -108,6 +109,19 @@ static const struct ctl_table twin_sysctl_template[] = {
 		.extra1 = SYSCTL_ZERO,
 		.extra2 = &twin_sysctl_max_orphan_retries,
 	},
+	{
+		/*
+		 * Solicitations the namespace sends a second, at most: what
+		 * a sender to ever new nodes makes every device broadcast
+		 * (neigh.c).
+		 */
+		.procname = "neigh_solicit_rate",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = proc_douintvec_minmax,
+		.extra1 = SYSCTL_ONE,
+		.extra2 = &twin_sysctl_max_solicit_rate,
+	},
 	{ }	/* 6.1 ends the table here; newer kernels take its size */
 };
 
@@ -126,6 +140,7 @@ int twin_sysctl_init_net(struct net *net)
 	tn->neigh_max = TWIN_NEIGH_MAX;
 	tn->syncookies = TWIN_SYNCOOKIES;
 	tn->orphan_retries = TWIN_ORPHAN_RETRIES;
+	tn->neigh_solicit_rate = TWIN_NEIGH_SOLICIT_RATE;
 	table = kmemdup(twin_sysctl_template, sizeof(twin_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
@@ -140,12 +155,17 @@ int twin_sysctl_init_net(struct net *net)
 	 * A namespace's root (a container's) may lower its cache's bound,
 	 * not raise it past the initial namespace's, as ARP's gc_thresh*
 	 * are the initial namespace's alone: many namespaces each holding
-	 * neigh_max entries would otherwise be a machine's worth.
+	 * neigh_max entries would otherwise be a machine's worth. So with
+	 * the rate of solicitations: many namespaces each sending at their
+	 * own rate would flood a segment.
 	 */
-	if (!net_eq(net, &init_net))
+	if (!net_eq(net, &init_net)) {
 		table[5].extra2 = &twin_net(&init_net)->neigh_max;
+		table[8].extra2 = &twin_net(&init_net)->neigh_solicit_rate;
+	}
 	table[6].data = &tn->syncookies;
 	table[7].data = &tn->orphan_retries;
+	table[8].data = &tn->neigh_solicit_rate;
 	tn->sysctl = twin_register_net_sysctl(net, "net/twin", table,
 					      TWIN_SYSCTL_ENTRIES);
 	if (!tn->sysctl) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * /proc/sys/net/twin/: the neighbour cache's timers and size, the length
+ * /proc/sys/net/twin/: the neighbour cache's timers, size and rate of
+ * solicitations, the length
  * of a connection's TIME_WAIT, the smallest retransmission timeout and
  * when listeners answer with SYN cookies and how long orphans try a
  * shut window, per namespace. The machine's limits are in mem.c.
@@ -20,6 +21,8 @@
 #define TWIN_RTO_MIN_MS		200
 /* Neighbour entries a namespace may hold, as ARP's gc_thresh3. */
 #define TWIN_NEIGH_MAX		1024
+/* Solicitations a namespace sends a second, as icmp_msgs_per_sec. */
+#define TWIN_NEIGH_SOLICIT_RATE	1000
 /* SYN cookies when a listener's SYN queue is full, as tcp_syncookies 1. */
 #define TWIN_SYNCOOKIES		1
 /* Timeouts and probes of a closed connection, as tcp_orphan_retries. */

@@ -1181,12 +1181,13 @@ static void on_alarm(int sig)
 /*
  * The machine-wide twin sysctls (net.twin.mem, net.twin.max_orphans,
  * which exist in the initial namespace only, and the initial namespace's
- * neigh_max, which caps every namespace's), where this runner is: a test
+ * neigh_max and neigh_solicit_rate, which cap every namespace's), where
+ * this runner is: a test
  * that changes them may be killed before it puts them back, so the runner
  * does, after every test.
  */
 static const char *const global_sysctls[] = {
-	"mem", "max_orphans", "neigh_max",
+	"mem", "max_orphans", "neigh_max", "neigh_solicit_rate",
 };
 #define N_GLOBAL_SYSCTLS (sizeof(global_sysctls) / sizeof(global_sysctls[0]))
 static char global_saved[N_GLOBAL_SYSCTLS][128];

@@ -452,6 +452,116 @@ TEST(neigh_max_capped_by_initial_namespace)
 	close(fd);
 }
 
+/*
+ * net.twin.neigh_solicit_rate: default 1000, per namespace, 1 to the
+ * initial namespace's value (100000 there), as neigh_max.
+ */
+TEST(neigh_solicit_rate_sysctl)
+{
+	twin_sysctl_check_range("neigh_solicit_rate", 1000, 1, 1000);
+	twin_init_sysctl_set("neigh_solicit_rate", "100000");
+	twin_sysctl_set("neigh_solicit_rate", 100000);
+	ASSERT_EQ(twin_sysctl_get("neigh_solicit_rate"), 100000);
+	ASSERT_ERRNO(twin_sysctl_try("neigh_solicit_rate", 100001), EINVAL);
+}
+
+/*
+ * A namespace sends at most neigh_solicit_rate solicitations a second,
+ * from a bucket of a second's worth: sends to 200 new nodes at once with
+ * the rate at 20 (neigh_retrans_ms 300: three tries per node within a
+ * second) make 20 solicitations at once, then 20 a second while the
+ * discoveries last, however many want to go; a try the bucket refuses
+ * counts, unanswered, and every discovery fails as it would have.
+ * (Before, each try broadcast: 600 solicitations.)
+ */
+#define RATE		20
+#define RATE_NODES	200
+
+TEST_TIMEOUT(solicitations_rate_limited, 60)
+{
+	int fds[RATE_NODES / 100], fd = -1, i;
+	uint64_t s0, s, d0, d;
+	double t0, t;
+
+	twin_dev_add(NULL, "tw0", 0, 7);
+	twin_sysctl_set("neigh_solicit_rate", RATE);
+	twin_sysctl_set("neigh_retrans_ms", 300);
+	s0 = twin_stat(NULL, TWIN_STAT_NEIGH_SOLICIT);
+	d0 = twin_stat(NULL, TWIN_STAT_DROP_NEIGH);
+	t0 = now_s();
+	for (i = 0; i < RATE_NODES; i++) {
+		/* Each frame waits in its socket's send buffer. */
+		if (i % 100 == 0)
+			fd = fds[i / 100] = twin_bound(TWIN_NODE_ANY, 0);
+		ASSERT_EQ(twin_sendto(fd, "x", 1, MSG_DONTWAIT, 0x10000 + i,
+				      PORT), 1);
+	}
+	/* Every discovery over: its frame dropped. */
+	d = twin_stat_wait(NULL, TWIN_STAT_DROP_NEIGH, d0 + RATE_NODES,
+			   10000 * mult());
+	s = twin_stat(NULL, TWIN_STAT_NEIGH_SOLICIT);
+	t = now_s();
+	diag("%llu solicitations in %.2f s at %d a second, for %d nodes",
+	     (unsigned long long)(s - s0), t - t0, RATE, RATE_NODES);
+	ASSERT_EQ(d, d0 + RATE_NODES);
+	/* The bucket's second's worth, then some of its refill. */
+	ASSERT_GT(s - s0, RATE);
+	ASSERT_LE(s - s0, RATE + RATE * (t - t0) + 1);
+	for (i = 0; i < RATE_NODES / 100; i++)
+		close(fds[i]);
+}
+
+/*
+ * PROBE's solicitations are not rate-limited: with the rate at 1 a second
+ * and sends to new nodes keeping the bucket empty, the neighbour in use
+ * (its entry STALE again before each send, neigh_reachable_ms 100) is
+ * re-confirmed each time, and every datagram to it arrives. (On c3ec585's
+ * module the bucket refused its probes too: the entry FAILED, and its
+ * rediscovery waited for tokens the flood took.)
+ */
+TEST_TIMEOUT(probes_not_rate_limited, 60)
+{
+	const char *b = ns_with_twin("b", 0, 9);
+	int tx, flood, rx, i, k, n;
+	uint32_t node = 0x10000;
+	char buf[32];
+	double end;
+
+	twin_dev_add(NULL, "tw0", 0, 7);
+	twin_sysctl_set("neigh_solicit_rate", 1);
+	twin_sysctl_set("neigh_reachable_ms", 100);
+	/*
+	 * PROBE gives the answer 0.9 s x mult, on a loaded machine; the
+	 * test lasts four times that, so that probes refused would fail
+	 * the entry (and its rediscovery, the datagram) within it.
+	 */
+	twin_sysctl_set("neigh_retrans_ms", 300 * mult());
+	rx = ns_socket(b, SOCK_DGRAM);
+	ASSERT_OK(twin_bind(rx, TWIN_NODE_ANY, PORT));
+	tx = twin_bound(TWIN_NODE_ANY, 0);
+	flood = twin_bound(TWIN_NODE_ANY, 0);
+	/* Found with the bucket's one token. */
+	ASSERT_EQ(twin_sendto(tx, "first", 5, 0, 9, PORT), 5);
+	ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL, 5000 * mult()),
+		  5);
+	end = now_s() + 3.6 * mult();
+	for (i = 0; now_s() < end; i++) {
+		for (k = 0; k < 5; k++)
+			twin_sendto(flood, "x", 1, MSG_DONTWAIT, node++, PORT);
+		sleep_ms(150);
+		n = snprintf(buf, sizeof(buf), "alive %d", i);
+		ASSERT_EQ(twin_sendto(tx, buf, n, 0, 9, PORT), n);
+		ASSERT_EQ(twin_recv_wait(rx, buf, sizeof(buf), 0, NULL,
+					 5000 * mult()), n);
+	}
+	diag("%d datagrams to the neighbour in use, %u sends to new nodes",
+	     i, node - 0x10000);
+	ASSERT_GT(i, 5);
+	close(flood);
+	close(tx);
+	close(rx);
+}
+
 /* The "NEIGH: entries N chains N" line of /proc/net/twin_sockstat. */
 static void neigh_table(unsigned int *entries, unsigned int *chains)
 {
