@@ -394,6 +394,62 @@ STREAM_T(orphans_end_after_orphan_retries, 120)
 }
 
 /*
+ * An orphan gives up at its next timeout or probe, whatever
+ * orphan_retries allows, once orphans are past net.twin.max_orphans or
+ * twin memory past its third mark (tcp_out_of_resources()): 32 orphans
+ * whose peers keep their windows shut, orphan_retries 16 (minutes of
+ * backed-off probes); max_orphans lowered to leave room for 8: down to 8
+ * within one probe interval (10 s at most, x mult); net.twin.mem then
+ * lowered to 1 page: none left, as soon. (With the rule gone, all 32 would probe
+ * on for minutes.)
+ */
+STREAM_T(orphans_give_up_at_once_when_short, 120)
+{
+	const long n = 32, keep = 8;
+	uint64_t aborted0 = twin_stat(NULL, TWIN_STAT_ORPHANS_ABORTED);
+	long i, others, left;
+	struct flood f;
+	char text[32];
+	double t0;
+
+	/*
+	 * 1 MiB queued each: the 8 left hold more than the per-CPU
+	 * reserves that the machine-wide count may lag behind.
+	 */
+	f = flood_open(type, n, 1 << 20, 4096);
+	fill_all(&f);
+	twin_sysctl_set("orphan_retries", 16);
+	/* Orphans of earlier tests count, and can only go. */
+	others = sockstat().orphan;
+	snprintf(text, sizeof(text), "%ld", others + 2 * n);
+	twin_init_sysctl_set("max_orphans", text);
+	for (i = 0; i < n; i++)
+		close(f.cli[i]);
+	ASSERT_EQ(our_orphans(), n);
+
+	snprintf(text, sizeof(text), "%ld", others + keep);
+	twin_init_sysctl_set("max_orphans", text);
+	t0 = now_s();
+	while ((left = our_orphans()) > keep && now_s() - t0 < 10 + 5 * mult())
+		sleep_ms(100);
+	diag("max_orphans lowered to %ld (%ld others): %ld of %ld orphans left "
+	     "after %.1f s", others + keep, others, left, n, now_s() - t0);
+	ASSERT_LE(left, keep);
+
+	twin_init_sysctl_set("mem", "1 1 1");
+	t0 = now_s();
+	while ((left = our_orphans()) && now_s() - t0 < 10 + 5 * mult())
+		sleep_ms(100);
+	diag("net.twin.mem lowered to 1 page: %ld orphans left after %.1f s",
+	     left, now_s() - t0);
+	ASSERT_EQ(left, 0);
+	ASSERT_EQ(twin_stat(NULL, TWIN_STAT_ORPHANS_ABORTED) - aborted0, n);
+	for (i = 0; i < n; i++)
+		close(f.srv[i]);
+	close(f.lis);
+}
+
+/*
  * No more than net.twin.max_orphans closed connections live on at once:
  * a close past it resets the connection (as tcp_close() does when
  * tcp_too_many_orphans()) and counts it.
