@@ -254,6 +254,7 @@ int main(int argc, char **argv)
 	static void (*const floods[])(void) = {
 		flood_dgram, flood_conn, flood_syn, flood_churn,
 	};
+	static const char *const names[] = { "dgram", "conn", "syn", "churn" };
 	const int nf = sizeof(floods) / sizeof(floods[0]);
 	pid_t pids[4];
 	int i, st, bad = 0;
@@ -284,9 +285,18 @@ int main(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < nf; i++) {
-		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) ||
-		    WEXITSTATUS(st))
+		if (waitpid(pids[i], &st, 0) < 0) {
+			perror("twin-flood: waitpid");
 			bad = 1;
+		} else if (WIFSIGNALED(st)) {
+			fprintf(stderr, "twin-flood: the %s flood was killed "
+				"by signal %d\n", names[i], WTERMSIG(st));
+			bad = 1;
+		} else if (WEXITSTATUS(st)) {
+			fprintf(stderr, "twin-flood: the %s flood exited %d\n",
+				names[i], WEXITSTATUS(st));
+			bad = 1;
+		}
 	}
 	printf("twin-flood: dgram %lu syn %lu conns %lu bytes %lu churn %lu "
 	       "errors %lu\n", counts->dgram, counts->syn, counts->conns,
