@@ -95,8 +95,8 @@ void peer_send(struct peer *p, uint16_t flags, uint32_t ack,
 
 /*
  * The next frame of the connection from A within ms (x mult); false if
- * none came. Other frames (A's advertisement) are skipped; A's checksum
- * is checked.
+ * none came. Other frames (A's advertisement) are skipped, A's
+ * solicitations for the peer answered; A's checksum is checked.
  */
 bool peer_next(struct peer *p, int ms, struct got *g)
 {
@@ -118,8 +118,22 @@ bool peer_next(struct peer *p, int ms, struct got *g)
 		if (n < 0 && errno == EAGAIN)
 			continue;
 		ASSERT_GE(n, ETH_HLEN_ + TWIN_HLEN);
-		if (from.sll_pkttype == PACKET_OUTGOING ||
-		    w.hdr.type != p->ftype ||
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		/*
+		 * A's entry for the peer, made by the peer's solicitation,
+		 * is only a claim (STALE): A re-confirms it when it sends,
+		 * and a peer that never answered would see its entry fail
+		 * after 3 solicitations, and A's frames wait for discovery.
+		 * Answer, as any node does.
+		 */
+		if (w.hdr.type == TWIN_T_SOLICIT &&
+		    ntohl(w.hdr.src_node) == NODE_A &&
+		    ntohl(w.hdr.dst_node) == p->node) {
+			peer_xmit(p, TWIN_T_ADVERT, 0, 0, 0, NULL, 0);
+			continue;
+		}
+		if (w.hdr.type != p->ftype ||
 		    ntohl(w.hdr.src_node) != NODE_A ||
 		    ntohl(w.hdr.dst_node) != p->node ||
 		    ntohl(w.hdr.src_port) != LPORT ||
