@@ -404,16 +404,31 @@ TEST_TIMEOUT(cache_bounded_under_flood, 90)
 }
 
 /*
+ * A per-namespace sysctl capped by the initial namespace's value: @def
+ * by default, @min to the initial namespace's value elsewhere (its
+ * default, then @max once the initial namespace is raised to it), never
+ * past @max.
+ */
+static void capped_sysctl_check(const char *name, unsigned int def,
+				unsigned int min, unsigned int max)
+{
+	char text[16];
+
+	twin_sysctl_check_range(name, def, min, def);
+	snprintf(text, sizeof(text), "%u", max);
+	twin_init_sysctl_set(name, text);
+	twin_sysctl_set(name, max);
+	ASSERT_EQ(twin_sysctl_get(name), max);
+	ASSERT_ERRNO(twin_sysctl_try(name, max + 1), EINVAL);
+}
+
+/*
  * net.twin.neigh_max: default 1024, per namespace, 16 to the initial
  * namespace's value (65536 there).
  */
 TEST(neigh_max_sysctl)
 {
-	twin_sysctl_check_range("neigh_max", 1024, 16, 1024);
-	twin_init_sysctl_set("neigh_max", "65536");
-	twin_sysctl_set("neigh_max", 65536);
-	ASSERT_EQ(twin_sysctl_get("neigh_max"), 65536);
-	ASSERT_ERRNO(twin_sysctl_try("neigh_max", 65537), EINVAL);
+	capped_sysctl_check("neigh_max", 1024, 16, 65536);
 }
 
 /*
@@ -458,11 +473,7 @@ TEST(neigh_max_capped_by_initial_namespace)
  */
 TEST(neigh_solicit_rate_sysctl)
 {
-	twin_sysctl_check_range("neigh_solicit_rate", 1000, 1, 1000);
-	twin_init_sysctl_set("neigh_solicit_rate", "100000");
-	twin_sysctl_set("neigh_solicit_rate", 100000);
-	ASSERT_EQ(twin_sysctl_get("neigh_solicit_rate"), 100000);
-	ASSERT_ERRNO(twin_sysctl_try("neigh_solicit_rate", 100001), EINVAL);
+	capped_sysctl_check("neigh_solicit_rate", 1000, 1, 100000);
 }
 
 /*
