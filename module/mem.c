@@ -124,10 +124,22 @@ bool twin_mem_too_many_orphans(int more)
 				      READ_ONCE(twin_max_orphans) - more) > 0;
 }
 
-/* Past net.twin.mem's high mark: an orphan holding memory gives way. */
+/*
+ * Past net.twin.mem's high mark: an orphan holding memory gives way. The
+ * exact sum: the machine-wide count lags what each CPU holds in reserve
+ * (SK_MEMORY_PCPU_RESERVE, net.core.mem_pcpu_rsv on newer kernels: 1 MiB
+ * by default), so the last orphans, whose pages may all sit in those
+ * reserves, would never see the mark. Only orphans ask (at close() and on
+ * their timers), as tcp_too_many_orphans() sums its counter near the limit.
+ */
 bool twin_mem_exhausted(const struct sock *sk)
 {
-	return sk_memory_allocated(sk) > sk_prot_mem_limits(sk, 2);
+	long pages = atomic_long_read(&twin_memory_allocated);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		pages += READ_ONCE(per_cpu(twin_memory_per_cpu_fw_alloc, cpu));
+	return pages > sk_prot_mem_limits(sk, 2);
 }
 
 long twin_mem_orphans(void)

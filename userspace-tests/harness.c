@@ -352,26 +352,57 @@ void twin_sysctl_set(const char *name, unsigned int val)
 }
 
 /*
- * Open /proc/sys/net/twin/@name of the initial namespace with @flags: the
- * file is opened there, and used from the test's own namespace after.
+ * Open /proc/sys/net/twin/@name (or @name itself, a path) of the initial
+ * namespace with @flags: the file is opened there, and used from the
+ * test's own namespace after. -1 with errno if it cannot be opened.
  */
-static int twin_init_sysctl_open(const char *name, int flags, char *path,
-				 size_t len)
+static int init_sysctl_try_open(const char *name, int flags, char *path,
+				size_t len)
 {
-	int init, fd;
+	int init, fd, e;
 
 	init = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
 	if (init < 0 || setns(init, CLONE_NEWNET) < 0)
 		harness_fail(__FILE__, __LINE__, "the initial namespace: %s",
 			     strerror(errno));
 	close(init);
-	snprintf(path, len, "/proc/sys/net/twin/%s", name);
+	if (name[0] == '/')
+		snprintf(path, len, "%s", name);
+	else
+		snprintf(path, len, "/proc/sys/net/twin/%s", name);
 	fd = open(path, flags | O_CLOEXEC);
+	e = errno;
+	ns_enter(NULL);
+	errno = e;
+	return fd;
+}
+
+static int twin_init_sysctl_open(const char *name, int flags, char *path,
+				 size_t len)
+{
+	int fd = init_sysctl_try_open(name, flags, path, len);
+
 	if (fd < 0)
 		harness_fail(__FILE__, __LINE__, "%s in the initial namespace: "
 			     "%s", path, strerror(errno));
-	ns_enter(NULL);
 	return fd;
+}
+
+int init_sysctl_try_set(const char *path, const char *text)
+{
+	char name[128];
+	int fd = init_sysctl_try_open(path, O_WRONLY, name, sizeof(name));
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	if (n == (ssize_t)strlen(text))
+		return 0;
+	if (n >= 0)
+		errno = EIO;
+	return -1;
 }
 
 void twin_init_sysctl_set(const char *name, const char *text)
@@ -1179,27 +1210,28 @@ static void on_alarm(int sig)
 }
 
 /*
- * The machine-wide twin sysctls (net.twin.mem, net.twin.max_orphans,
- * which exist in the initial namespace only, and the initial namespace's
- * neigh_max and neigh_solicit_rate, which cap every namespace's), where
- * this runner is: a test
- * that changes them may be killed before it puts them back, so the runner
- * does, after every test.
+ * The machine-wide sysctls the tests change (net.twin.mem and
+ * net.twin.max_orphans, which exist in the initial namespace only, the
+ * initial namespace's neigh_max and neigh_solicit_rate, which cap every
+ * namespace's, and net.core.mem_pcpu_rsv where the kernel has it), where
+ * this runner is: a test that changes them may be killed before it puts
+ * them back, so the runner does, after every test.
  */
 static const char *const global_sysctls[] = {
-	"mem", "max_orphans", "neigh_max", "neigh_solicit_rate",
+	"/proc/sys/net/twin/mem", "/proc/sys/net/twin/max_orphans",
+	"/proc/sys/net/twin/neigh_max", "/proc/sys/net/twin/neigh_solicit_rate",
+	"/proc/sys/net/core/mem_pcpu_rsv",
 };
 #define N_GLOBAL_SYSCTLS (sizeof(global_sysctls) / sizeof(global_sysctls[0]))
 static char global_saved[N_GLOBAL_SYSCTLS][128];
 
 static void globals_save(void)
 {
-	char path[128];
+	const char *path;
 	size_t i;
 
 	for (i = 0; i < N_GLOBAL_SYSCTLS; i++) {
-		snprintf(path, sizeof(path), "/proc/sys/net/twin/%s",
-			 global_sysctls[i]);
+		path = global_sysctls[i];
 		if (read_file(path, global_saved[i], sizeof(global_saved[i])) < 0)
 			global_saved[i][0] = '\0';
 	}
@@ -1207,13 +1239,13 @@ static void globals_save(void)
 
 static void globals_restore(void)
 {
-	char path[128], now[128];
+	const char *path;
+	char now[128];
 	size_t i, n;
 	int fd;
 
 	for (i = 0; i < N_GLOBAL_SYSCTLS; i++) {
-		snprintf(path, sizeof(path), "/proc/sys/net/twin/%s",
-			 global_sysctls[i]);
+		path = global_sysctls[i];
 		if (!global_saved[i][0] || read_file(path, now, sizeof(now)) < 0 ||
 		    !strcmp(now, global_saved[i]))
 			continue;

@@ -329,13 +329,19 @@ int mult(void);
 /* Set /proc/sys/net/twin/NAME of the current namespace; fails the test. */
 void twin_sysctl_set(const char *name, unsigned int val);
 /* The same, returning -1 with errno set if the write fails. */
+int twin_sysctl_try(const char *name, unsigned int val);
 /*
  * Write or read net.twin.NAME of the initial namespace (the machine's
  * limits); the runner puts a value written back after the test.
  */
 void twin_init_sysctl_set(const char *name, const char *text);
 void twin_init_sysctl_get(const char *name, char *buf, size_t len);
-int twin_sysctl_try(const char *name, unsigned int val);
+/*
+ * Write @text to @path (a file under /proc/sys) of the initial namespace
+ * if it exists there: 0, or -1 with errno. Only for the sysctls the
+ * runner puts back (global_sysctls in harness.c).
+ */
+int init_sysctl_try_set(const char *path, const char *text);
 /*
  * The contract of a net.twin sysctl: default def; min - 1 and max + 1
  * fail EINVAL and change nothing; min and max are taken; another
