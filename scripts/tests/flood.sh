@@ -41,6 +41,21 @@ state() {
 		"orphans $(sockstat orphan), connections $(sockstat alloc)"
 }
 
+# The highest slab and twin pages seen, every half second, into FILE,
+# until killed: the flood's peak.
+peak_meter() {	# FILE
+	local slab mem top_slab=0 top_mem=0
+	while :; do
+		slab=$(meminfo_kb Slab)
+		mem=$(sockstat mem)
+		[ "$slab" -gt "$top_slab" ] && top_slab=$slab
+		[ "$mem" -gt "$top_mem" ] && top_mem=$mem
+		echo "slab $top_slab kB, twin pages $top_mem" > "$1.new"
+		mv "$1.new" "$1"
+		nap 0.5
+	done
+}
+
 # Slab within 5% of $1 kB (and 1 MiB: a quiet machine's slab moves too),
 # twin's pages and orphans back to the start's.
 settled() {	# SLAB0 MEM0 ORPHAN0
@@ -96,6 +111,10 @@ test_container_floods_bounded() {
 	local tx=$!
 	defer "kill $tx 2>/dev/null"
 
+	peak_meter "$out/peak" &
+	local meter=$!
+	defer "kill $meter 2>/dev/null"
+
 	# The container: devices of its own, node 7 (and 8 on a second
 	# device), then the floods, as nobody.
 	"$TWIN_NOCAP" --uid 65534 "$UNSHARE" -U -r -n "$BASH" -c "
@@ -116,8 +135,11 @@ test_container_floods_bounded() {
 	elif [ "$rc" != 0 ]; then
 		fail "the flood failed (exit $rc): $(tr '\n' ' ' < "$out/flood"); kernel: $(dmesg | grep -iE 'out of memory|killed process' | tail -n 3 | tr '\n' ' ')"
 	fi
+	kill "$meter"
+	wait "$meter" 2>/dev/null
 	flood=$(grep '^twin-flood:' "$out/flood")
 	diag "$flood"
+	diag "peak during the flood: $(cat "$out/peak")"
 	diag "after the flood: $(state)"
 	# Each flood did its work (a flood that did nothing proves nothing).
 	local f n
@@ -130,7 +152,7 @@ test_container_floods_bounded() {
 		fail "root's sender: $(cat "$out/tx.err" "$out/tx"); $(stall_clues "$a"); $(stall_clues "$b")"
 	wait_pid "$rx" 10 ||
 		fail "root's receiver: $(cat "$out/rx.err" "$out/rx"); $(stall_clues "$a"); $(stall_clues "$b")"
-	diag "root's transfer: $(cat "$out/tx")"
+	diag "root's transfer: sender: $(cat "$out/tx"); receiver: $(cat "$out/rx")"
 	# What the sender sent (its digest) is what arrived, all of it.
 	local sent got
 	sent=$(awk '{ print $2, $4 }' "$out/tx")
