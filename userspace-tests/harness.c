@@ -407,13 +407,9 @@ int init_sysctl_try_set(const char *path, const char *text)
 
 void twin_init_sysctl_set(const char *name, const char *text)
 {
-	char path[128];
-	int fd = twin_init_sysctl_open(name, O_WRONLY, path, sizeof(path));
-
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		harness_fail(__FILE__, __LINE__, "%s = %s in the initial "
-			     "namespace: %s", path, text, strerror(errno));
-	close(fd);
+	if (init_sysctl_try_set(name, text))
+		harness_fail(__FILE__, __LINE__, "net.twin.%s = %s in the "
+			     "initial namespace: %s", name, text, strerror(errno));
 }
 
 void twin_init_sysctl_get(const char *name, char *buf, size_t len)
