@@ -21,6 +21,11 @@
  * ...) are counted, not fatal. At the end, on stdout, one line:
  *
  *   twin-flood: dgram N syn N conns N bytes N churn N errors N
+ *               dgram_late_ms N conn_late_ms N syn_late_ms N churn_late_ms N
+ *
+ * (one line), where X_late_ms is how long after the end that flood's
+ * process finished: a blocking call of a flood is cut short after 1 s, so
+ * a flood much later than that was stuck in the kernel or starved of CPU.
  *
  * Exit status 0, or 1 when a process could not start (no twin, no
  * device: EAFNOSUPPORT, EADDRNOTAVAIL) or died.
@@ -46,6 +51,7 @@
 
 struct counts {
 	unsigned long dgram, syn, conns, bytes, churn, errors;
+	long late_ms[4];
 };
 
 static struct counts *counts;	/* shared with the children */
@@ -281,6 +287,7 @@ int main(int argc, char **argv)
 		}
 		if (!pids[i]) {
 			floods[i]();
+			counts->late_ms[i] = (long)((now() - end_at) * 1000);
 			_exit(0);
 		}
 	}
@@ -299,7 +306,10 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("twin-flood: dgram %lu syn %lu conns %lu bytes %lu churn %lu "
-	       "errors %lu\n", counts->dgram, counts->syn, counts->conns,
+	       "errors %lu", counts->dgram, counts->syn, counts->conns,
 	       counts->bytes, counts->churn, counts->errors);
+	for (i = 0; i < nf; i++)
+		printf(" %s_late_ms %ld", names[i], counts->late_ms[i]);
+	printf("\n");
 	return bad;
 }
