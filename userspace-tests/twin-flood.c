@@ -22,10 +22,12 @@
  *
  *   twin-flood: dgram N syn N conns N bytes N churn N errors N
  *               dgram_late_ms N conn_late_ms N syn_late_ms N churn_late_ms N
+ *               ran_ms N
  *
  * (one line), where X_late_ms is how long after the end that flood's
- * process finished: a blocking call of a flood is cut short after 1 s, so
- * a flood much later than that was stuck in the kernel or starved of CPU.
+ * process finished its loop (a blocking call of a flood is cut short
+ * after 1 s, so a flood much later than that was stuck in the kernel or
+ * starved of CPU), and ran_ms how long twin-flood ran, exits included.
  *
  * Exit status 0, or 1 when a process could not start (no twin, no
  * device: EAFNOSUPPORT, EADDRNOTAVAIL) or died.
@@ -264,6 +266,7 @@ int main(int argc, char **argv)
 	const int nf = sizeof(floods) / sizeof(floods[0]);
 	pid_t pids[4];
 	int i, st, bad = 0;
+	double start;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: twin-flood SECS NODE PORT\n");
@@ -276,7 +279,8 @@ int main(int argc, char **argv)
 		perror("twin-flood: mmap");
 		return 1;
 	}
-	end_at = now() + atof(argv[1]);
+	start = now();
+	end_at = start + atof(argv[1]);
 	node = strtoul(argv[2], NULL, 0);
 	port = strtoul(argv[3], NULL, 0);
 	for (i = 0; i < nf; i++) {
@@ -310,6 +314,6 @@ int main(int argc, char **argv)
 	       counts->bytes, counts->churn, counts->errors);
 	for (i = 0; i < nf; i++)
 		printf(" %s_late_ms %ld", names[i], counts->late_ms[i]);
-	printf("\n");
+	printf(" ran_ms %ld\n", (long)((now() - start) * 1000));
 	return bad;
 }

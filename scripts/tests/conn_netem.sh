@@ -191,7 +191,7 @@ test_netem_seqpacket() {
 }
 
 both_running() {
-	kill -0 "$CLI_PID" 2>/dev/null && kill -0 "$SRV_PID" 2>/dev/null
+	alive "$CLI_PID" && alive "$SRV_PID"
 }
 
 # 1% corruption may hit no twin header or payload in a short run: here 20%

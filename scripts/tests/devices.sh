@@ -179,7 +179,7 @@ test_link_del_under_socket() {
 	ok "$IP" -n "$a" link del tw0
 	must_fail in_ns "$a" "$TWIN_DGRAM" send 2 4600 after
 	diag "send without any address: $OUT"
-	kill -0 "$pid" 2>/dev/null || fail "the receiver died with its device"
+	alive "$pid" || fail "the receiver died with its device"
 }
 
 test_stats64() {
@@ -238,7 +238,7 @@ container_start() {	# NAME SETUP
 	local pid=$!
 	defer "kill $pid 2>/dev/null"
 	eval "CT_PID_$1=$pid"
-	wait_until 10 "[ -e '$CT_DIR/$1.up' ] || ! kill -0 $pid" || :
+	wait_until 10 "[ -e '$CT_DIR/$1.up' ] || ! alive $pid" || :
 	[ -e "$CT_DIR/$1.up" ] ||
 		fail "container $1 did not come up: $(cat "$CT_DIR/$1.log")"
 }

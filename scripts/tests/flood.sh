@@ -137,16 +137,17 @@ test_container_floods_bounded() {
 		'$IP' link set tw1 up
 		'$TWINCTL' addr add 7 dev tw0
 		'$TWINCTL' addr add 8 dev tw1
+		echo \"set up in \$SECONDS s\"
 		'$TWIN_FLOOD' $FLOOD_SECS 7 4000
 	" > "$out/flood" 2>&1 &
 	local ct=$! began=$SECONDS
 	defer "kill $ct 2>/dev/null"
 	# Not wait_pid: a flood that outlasts its bound is looked at before
 	# it is killed.
-	wait_until $((FLOOD_SECS + 60)) "! kill -0 $ct" ||
+	wait_until $((FLOOD_SECS + 60)) "! alive $ct" ||
 		fail "the flood still ran $((SECONDS - began)) s after it started: $(tr '\n' ' ' < "$out/flood"); $(flood_clues "$ct")"
 	wait "$ct" || rc=$?
-	diag "the container ran $((SECONDS - began)) s for a flood of $FLOOD_SECS s"
+	diag "the container ran $((SECONDS - began)) s for a flood of $FLOOD_SECS s ($(grep -m1 '^set up' "$out/flood"))"
 	if [ "$rc" != 0 ]; then
 		fail "the flood failed (exit $rc): $(tr '\n' ' ' < "$out/flood"); kernel: $(dmesg | grep -iE 'out of memory|killed process' | tail -n 3 | tr '\n' ' ')"
 	fi

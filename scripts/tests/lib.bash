@@ -247,15 +247,27 @@ wait_until() {	# SECS COND
 	eval "$2" 2>/dev/null
 }
 
+# alive PID: the process has not exited. Not `kill -0`, which also
+# succeeds on a zombie: a background job that has exited stays one until
+# bash reaps it, and bash running only builtins (nap, kill) may not reap
+# it at all: flood.sh's container counted as running for 90 s after it
+# had exited, on a starved guest, and was reaped at the next fork.
+alive() {	# PID
+	local stat
+	{ read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
 # Wait up to $2 seconds for background job $1 to end; its status is
 # returned (124 if it is still running: it is then killed).
 wait_pid() {
 	local pid=$1 secs=$((${2:-5} * MULT)) i
 	for ((i = 0; i < secs * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
+		alive "$pid" || break
 		nap 0.1
 	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if alive "$pid"; then
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 		return 124

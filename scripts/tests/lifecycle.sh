@@ -202,7 +202,7 @@ xfer_both_ok() {
 }
 
 running() {	# NAME
-	kill -0 "$(cat "$TMPD/$1.pid")" 2>/dev/null
+	alive "$(cat "$TMPD/$1.pid")"
 }
 
 # ------------------------------------------------------------ down / up

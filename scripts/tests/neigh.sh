@@ -559,7 +559,7 @@ test_mac_change_connection_continues() {
 	veth_pair
 	start_stream "$size" 65536
 	nap 0.5
-	kill -0 "$C_PID" 2>/dev/null || { show_xfer client "$C_OUT" "$C_ERR"; fail "client ended before the change"; }
+	alive "$C_PID" || { show_xfer client "$C_OUT" "$C_ERR"; fail "client ended before the change"; }
 	start=$SECONDS
 	ok "$IP" -n "$NS_B" link set dev vethB address "$new"
 	wait_until 5 '[ "$(neigh_mac "$NS_A" 9)" = "$new" ]' ||
@@ -603,7 +603,7 @@ test_silent_mac_change_recovers() {
 	# so that should b solicit meanwhile, that goes unanswered too,
 	# and only a's side can recover.
 	rec_wait 9 PROBE 10 ||
-		fail "a's entry for 9 never went to PROBE while b's frames were dropped; seen: $(rec_history 9); the stream $(kill -0 "$C_PID" 2>/dev/null && echo "still ran" || echo "had ended")"
+		fail "a's entry for 9 never went to PROBE while b's frames were dropped; seen: $(rec_history 9); the stream $(alive "$C_PID" && echo "still ran" || echo "had ended")"
 	held=$(($(now_ms) - t0))
 	held=$((1200 - held))
 	((held <= 0)) || sleep "$((held / 1000)).$(printf %03d $((held % 1000)))"
