@@ -39,6 +39,9 @@
  *   -p        SEQPACKET: plain records, no header, no order check
  *   -W FILE   after the connection is established, send nothing until
  *             FILE exists (a test's go: it cut the link meanwhile)
+ *   -H FILE   send half of -n, then nothing more until FILE exists: the
+ *             connection outlives whatever the test does meanwhile, on a
+ *             machine however slow (a paced transfer alone may end first)
  *   -r BPS    pace sending to BPS bytes per second
  *   -B NODE   bind to NODE instead of TWIN_NODE_ANY
  *   -a MS     listen: wait this long after listen() before accept()
@@ -222,6 +225,7 @@ static struct {
 	int64_t expect;		/* -1: not checked */
 	bool plain;
 	const char *wait_file;
+	const char *hold_file;
 	uint64_t rate;		/* bytes per second, 0: unpaced */
 	uint32_t bind_node;
 	bool verbose;
@@ -382,6 +386,10 @@ static void *sender(void *arg)
 		sleep_s(0.01);
 	start = now();
 	while (left > 0) {
+		/* -H: the first half sent, hold (bounded by -t too). */
+		while (opt.hold_file && left <= opt.nbytes - opt.nbytes / 2 &&
+		       access(opt.hold_file, F_OK))
+			sleep_s(0.01);
 		size_t len = (size_t)(rng_next(&sizes) %
 			(opt.type == SOCK_SEQPACKET ? REC_MAX : CHUNK_MAX)) + 1;
 		size_t off = 0;
@@ -608,7 +616,8 @@ static int usage(void)
 		"  -u MS TWIN_USER_TIMEOUT       -e BYTES expect this many\n"
 		"  -p plain records (no header)  -W FILE send once FILE exists\n"
 		"  -r BPS pace sending           -B NODE bind to this node\n"
-		"  -v TWIN_INFO at the end       -a MS wait before accept()\n");
+		"  -v TWIN_INFO at the end       -a MS wait before accept()\n"
+		"  -H FILE send half, the rest once FILE exists\n");
 	return EXIT_USAGE;
 }
 
@@ -683,7 +692,7 @@ int main(int argc, char **argv)
 	bool listen_mode;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "n:s:bt:u:e:pW:r:B:va:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:bt:u:e:pW:H:r:B:va:h")) != -1) {
 		switch (c) {
 		case 'n':
 			if (!parse_u64(optarg, UINT64_MAX / 2, &opt.nbytes))
@@ -716,6 +725,9 @@ int main(int argc, char **argv)
 			break;
 		case 'W':
 			opt.wait_file = optarg;
+			break;
+		case 'H':
+			opt.hold_file = optarg;
 			break;
 		case 'r':
 			if (!parse_u64(optarg, UINT32_MAX, &opt.rate))

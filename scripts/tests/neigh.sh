@@ -520,14 +520,26 @@ show_xfer() {	# NAME OUT ERR
 }
 
 # Start a paced one-way STREAM transfer of $1 bytes a -> b at $2 B/s;
-# server in $S_*, client in $C_*.
+# server in $S_*, client in $C_*. With $3 "hold", the client sends half
+# and the rest only after release_stream: the stream outlives the test's
+# change however slow the machine.
 start_stream() {
+	local hold=()
 	xfer_bg "$NS_B" listen stream 6000 -e "$1" -t 60
 	S_PID=$XPID S_OUT=$XOUT S_ERR=$XERR
 	wait_for "$S_ERR" "listening on port 6000" 5 || fail "server did not start: $(cat "$S_ERR")"
-	xfer_bg "$NS_A" connect stream 9 6000 -n "$1" -r "$2" -s 7 -v -t 60
+	if [ "${3:-}" = hold ]; then
+		HOLD=$(mktemp -u)
+		defer "rm -f $HOLD"
+		hold=(-H "$HOLD")
+	fi
+	xfer_bg "$NS_A" connect stream 9 6000 -n "$1" -r "$2" -s 7 -v -t 60 "${hold[@]}"
 	C_PID=$XPID C_OUT=$XOUT C_ERR=$XERR
 	wait_for "$C_ERR" established 10 || { show_xfer client "$C_OUT" "$C_ERR"; fail "no connection"; }
+}
+
+release_stream() {
+	touch "$HOLD"
 }
 
 # Both ends done within $1 s, all $2 bytes delivered intact.
@@ -557,13 +569,14 @@ finish_stream() {
 test_mac_change_connection_continues() {
 	local new=02:42:ac:11:00:9a size=$((128 * 1024)) start
 	veth_pair
-	start_stream "$size" 65536
+	start_stream "$size" 65536 hold
 	nap 0.5
 	alive "$C_PID" || { show_xfer client "$C_OUT" "$C_ERR"; fail "client ended before the change"; }
 	start=$SECONDS
 	ok "$IP" -n "$NS_B" link set dev vethB address "$new"
 	wait_until 5 '[ "$(neigh_mac "$NS_A" 9)" = "$new" ]' ||
 		{ show_neigh "$NS_A"; fail "a's entry for 9 not updated to $new"; }
+	release_stream
 	finish_stream 20 "$size"
 	diag "done $((SECONDS - start)) s after the change"
 	[ "$(neigh_mac "$NS_A" 9)" = "$new" ] || fail "a's entry for 9 ends with $(neigh_mac "$NS_A" 9)"
