@@ -369,6 +369,13 @@ static void pace(double start, uint64_t done)
 	sleep_s(due - now());
 }
 
+/* A test's go (-W, -H): bounded by -t, as everything (SIGALRM). */
+static void await_file(const char *path)
+{
+	while (access(path, F_OK))
+		sleep_s(0.01);
+}
+
 static void *sender(void *arg)
 {
 	static uint8_t buf[CHUNK_MAX];
@@ -376,23 +383,25 @@ static void *sender(void *arg)
 	struct rng data, sizes;
 	uint64_t left = opt.nbytes;
 	uint32_t idx = 0;
+	bool holding = opt.hold_file;
 	double start;
 
 	rng_init(&data, opt.seed);
 	rng_init(&sizes, opt.seed ^ 0x5eedf00dULL);
 	sha256_init(&s->sha);
-	/* Bounded by -t, as everything (SIGALRM). */
-	while (opt.wait_file && access(opt.wait_file, F_OK))
-		sleep_s(0.01);
+	if (opt.wait_file)
+		await_file(opt.wait_file);
 	start = now();
 	while (left > 0) {
-		/* -H: the first half sent, hold (bounded by -t too). */
-		while (opt.hold_file && left <= opt.nbytes - opt.nbytes / 2 &&
-		       access(opt.hold_file, F_OK))
-			sleep_s(0.01);
-		size_t len = (size_t)(rng_next(&sizes) %
+		size_t len, off = 0;
+
+		/* -H: half sent, the rest once its file exists. */
+		if (holding && left <= opt.nbytes - opt.nbytes / 2) {
+			await_file(opt.hold_file);
+			holding = false;
+		}
+		len = (size_t)(rng_next(&sizes) %
 			(opt.type == SOCK_SEQPACKET ? REC_MAX : CHUNK_MAX)) + 1;
-		size_t off = 0;
 
 		if (len > left)
 			len = left;
