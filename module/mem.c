@@ -134,12 +134,7 @@ bool twin_mem_too_many_orphans(int more)
  */
 bool twin_mem_exhausted(const struct sock *sk)
 {
-	long pages = atomic_long_read(&twin_memory_allocated);
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		pages += READ_ONCE(per_cpu(twin_memory_per_cpu_fw_alloc, cpu));
-	return pages > sk_prot_mem_limits(sk, 2);
+	return twin_mem_pages() > sk_prot_mem_limits(sk, 2);
 }
 
 long twin_mem_orphans(void)
@@ -147,9 +142,21 @@ long twin_mem_orphans(void)
 	return percpu_counter_sum_positive(&twin_orphan_count);
 }
 
+/*
+ * The pages twin connections hold: the machine-wide count plus what each
+ * CPU holds in reserve. The count alone lags by up to the reserves, either
+ * way: pages charged on one CPU and freed on another leave it below zero
+ * (-37 seen after a flood). The sum is exact but for charges racing with
+ * it, and never shown below zero, as proto_memory_allocated() clamps.
+ */
 long twin_mem_pages(void)
 {
-	return atomic_long_read(&twin_memory_allocated);
+	long pages = atomic_long_read(&twin_memory_allocated);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		pages += READ_ONCE(per_cpu(twin_memory_per_cpu_fw_alloc, cpu));
+	return max(0L, pages);
 }
 
 s64 twin_mem_sockets(void)
