@@ -110,13 +110,15 @@
 #endif
 
 /*
- * 6.3 gave protocols other than IPv6 a GSO limit of their own
- * (gso_ipv4_max_size, netif_get_gso_max_size()); before, one limit held.
+ * 6.3 gave protocols other than IPv6 GSO and GRO limits of their own
+ * (gso_ipv4_max_size, gro_ipv4_max_size); before, one limit each held.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 #define twin_dev_gso_max_size(dev) READ_ONCE((dev)->gso_ipv4_max_size)
+#define twin_dev_gro_max_size(dev) READ_ONCE((dev)->gro_ipv4_max_size)
 #else
 #define twin_dev_gso_max_size(dev) READ_ONCE((dev)->gso_max_size)
+#define twin_dev_gro_max_size(dev) READ_ONCE((dev)->gro_max_size)
 #endif
 
 #endif /* _TWIN_COMPAT_H */

@@ -17,6 +17,7 @@
 #include <linux/netdevice.h>
 
 #include "compat.h"
+#include "gro.h"
 #include "gso.h"
 #include "msg.h"
 
@@ -114,6 +115,8 @@ static struct packet_offload twin_offload __read_mostly = {
 	.priority = 20,
 	.callbacks = {
 		.gso_segment = twin_gso_segment,
+		.gro_receive = twin_gro_receive,
+		.gro_complete = twin_gro_complete,
 	},
 };
 
@@ -128,5 +131,6 @@ void twin_gso_init(void)
  */
 void twin_gso_exit(void)
 {
+	twin_gro_stop();
 	dev_remove_offload(&twin_offload);
 }

@@ -50,10 +50,20 @@ void twin_build_hdr(struct sk_buff *skb, u8 type, u16 flags,
 
 /*
  * The CRC32C of the frame of @len bytes at @offset in @skb, the csum field
- * counting as zero. The header must be in the linear part; the payload may
- * be in fragments.
+ * counting as zero. The bytes before that field must be in the linear
+ * part; the rest may be in fragments.
  */
 u32 twin_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len)
+{
+	return twin_csum_split(skb->data + offset, skb, offset, len);
+}
+
+/*
+ * The same, with the frame's first bytes (up to the csum field) read at
+ * @hdr: where GRO found them (skb_gro_header()), which may be a page.
+ */
+u32 twin_csum_split(const void *hdr, struct sk_buff *skb, unsigned int offset,
+		    unsigned int len)
 {
 	static const u8 zero[sizeof_field(struct twinhdr, csum)];
 	unsigned int from = offset + TWIN_CSUM_OFF + sizeof(zero);
@@ -63,7 +73,7 @@ u32 twin_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len)
 	const u8 *p;
 	u32 crc;
 
-	crc = crc32c(~0U, skb->data + offset, TWIN_CSUM_OFF);
+	crc = crc32c(~0U, hdr, TWIN_CSUM_OFF);
 	crc = crc32c(crc, zero, sizeof(zero));
 	skb_prepare_seq_read(skb, from, from + rest, &st);
 	while ((n = skb_seq_read(done, &p, &st))) {

@@ -41,6 +41,8 @@ static inline unsigned int twin_skb_frames(const struct sk_buff *skb)
 }
 
 u32 twin_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len);
+u32 twin_csum_split(const void *hdr, struct sk_buff *skb, unsigned int offset,
+		    unsigned int len);
 void twin_push_opt_mss(struct sk_buff *skb, u16 mss);
 void twin_build_hdr(struct sk_buff *skb, u8 type, u16 flags,
 		    const struct twin_addr4 *a, unsigned int optlen);

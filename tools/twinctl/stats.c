@@ -33,6 +33,7 @@ static const char *const stat_names[TWIN_STAT_MAX + 1] = {
 	[TWIN_STAT_SYNCOOKIES_FAILED]	= "syncookies_failed",
 	[TWIN_STAT_DROP_MEMORY]		= "drop_memory",
 	[TWIN_STAT_ORPHANS_ABORTED]	= "orphans_aborted",
+	[TWIN_STAT_RX_GRO]		= "rx_gro",
 };
 
 /* In enum order, whatever order the kernel put them in. */
@@ -115,6 +116,7 @@ const struct object stats_object = {
 "syncookies_sent                        SYN|ACKs with a SYN cookie (queue full)\n"
 "syncookies_recv syncookies_failed      ACKs with a good cookie, a bad one\n"
 "drop_memory                            twin memory exhausted (net.twin.mem)\n"
-"orphans_aborted                        closed connections given up early\n",
+"orphans_aborted                        closed connections given up early\n"
+"rx_gro                                 frames merged into super-frames on arrival\n",
 	.cmds = stats_cmds,
 };

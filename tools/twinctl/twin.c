@@ -8,7 +8,7 @@
 
 /* A new attribute needs a policy entry and a name below. */
 _Static_assert(TWIN_A_MAX == TWIN_A_SOCK_IFINDEX, "uapi grew: update twin.c");
-_Static_assert(TWIN_STAT_MAX == TWIN_STAT_ORPHANS_ABORTED, "uapi grew: update twin.c");
+_Static_assert(TWIN_STAT_MAX == TWIN_STAT_RX_GRO, "uapi grew: update twin.c");
 
 static const char *const attr_names[TWIN_A_MAX + 1] = {
 	[TWIN_A_IFINDEX]	= "IFINDEX",
@@ -96,6 +96,7 @@ static const struct nl_policy stat_policy[TWIN_STAT_MAX + 1] = {
 	[TWIN_STAT_SYNCOOKIES_FAILED] = STAT_U64,
 	[TWIN_STAT_DROP_MEMORY] = STAT_U64,
 	[TWIN_STAT_ORPHANS_ABORTED] = STAT_U64,
+	[TWIN_STAT_RX_GRO] = STAT_U64,
 };
 
 int twin_doit(uint8_t cmd, const struct twin_req *req, mnl_cb_t cb, void *arg)

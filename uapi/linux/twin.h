@@ -278,6 +278,7 @@ enum twin_stat {
 	TWIN_STAT_SYNCOOKIES_FAILED,	/* ACKs with a bad one: a reset */
 	TWIN_STAT_DROP_MEMORY,		/* twin memory exhausted (net.twin.mem) */
 	TWIN_STAT_ORPHANS_ABORTED,	/* closed connections given up early */
+	TWIN_STAT_RX_GRO,		/* frames merged on arrival (GRO) */
 	__TWIN_STAT_MAX,
 };
 
