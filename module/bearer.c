@@ -230,7 +230,7 @@ int twin_bearer_send(struct twin_bearer *b, struct sk_buff *skb,
 	/* A super-frame's frames get theirs when it is cut (gso.c). */
 	if (!TWIN_OUT_CB(skb)->keep_csum) {
 		if (skb_is_gso(skb) || twin_bearer_csum_offload(b->dev))
-			twin_hdr_csum_partial(skb);
+			twin_hdr_csum_partial(skb, 0);
 		else
 			twin_hdr_set_csum(skb);
 	}

@@ -169,10 +169,7 @@ int twin_gro_complete(struct sk_buff *skb, int nhoff)
 	struct twin_net *tn;
 
 	hdr->len = htons(skb->len - nhoff - TWIN_HLEN);
-	hdr->csum = 0;
-	skb->ip_summed = CHECKSUM_PARTIAL;
-	skb->csum_start = skb_headroom(skb) + nhoff;
-	skb->csum_offset = offsetof(struct twinhdr, csum);
+	twin_hdr_csum_partial(skb, nhoff);
 	si->gso_type = SKB_GSO_SCTP;
 	si->gso_segs = NAPI_GRO_CB(skb)->count;
 	/* gso_size stays the first frame's payload (dev_gro_receive()). */

@@ -58,7 +58,7 @@ static struct sk_buff *gso_frame(struct kunit *test, u8 type, u16 flags,
 	}
 	twin_build_hdr(skb, type, flags, &gso_addr, 0);
 	twin_hdr(skb)->seq = htonl(GSO_SEQ);
-	twin_hdr_csum_partial(skb);
+	twin_hdr_csum_partial(skb, 0);
 	eth = skb_push(skb, ETH_HLEN);
 	eth_zero_addr(eth->h_dest);
 	eth_zero_addr(eth->h_source);

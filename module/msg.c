@@ -94,20 +94,21 @@ void twin_hdr_set_csum(struct sk_buff *skb)
 }
 
 /*
- * Leave the checksum of the frame at skb->data to the device it leaves
- * by, as a TCP segment leaves its checksum to veth: the twin device never
- * computes it, so a frame that only crosses memory is never checksummed.
- * The receiver does not check it (twin_validate()); whoever takes such a
- * frame out of memory calls twin_csum_complete() first. The csum field
- * stays zero until then, which is what a capture shows.
+ * Leave the checksum of the frame at @off from skb->data to the device
+ * it leaves by, as a TCP segment leaves its checksum to veth (GRO marks
+ * frames it checked so too: gro.c): the twin device never computes it,
+ * so a frame that only crosses memory is never checksummed. The receiver
+ * does not check it (twin_validate()); whoever takes such a frame out of
+ * memory calls twin_csum_complete() first. The csum field stays zero
+ * until then, which is what a capture shows.
  */
-void twin_hdr_csum_partial(struct sk_buff *skb)
+void twin_hdr_csum_partial(struct sk_buff *skb, int off)
 {
-	struct twinhdr *hdr = (struct twinhdr *)skb->data;
+	struct twinhdr *hdr = (struct twinhdr *)(skb->data + off);
 
 	hdr->csum = 0;
 	skb->ip_summed = CHECKSUM_PARTIAL;
-	skb->csum_start = skb_headroom(skb);
+	skb->csum_start = skb_headroom(skb) + off;
 	skb->csum_offset = TWIN_CSUM_OFF;
 }
 

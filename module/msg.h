@@ -47,7 +47,7 @@ void twin_push_opt_mss(struct sk_buff *skb, u16 mss);
 void twin_build_hdr(struct sk_buff *skb, u8 type, u16 flags,
 		    const struct twin_addr4 *a, unsigned int optlen);
 void twin_hdr_set_csum(struct sk_buff *skb);
-void twin_hdr_csum_partial(struct sk_buff *skb);
+void twin_hdr_csum_partial(struct sk_buff *skb, int off);
 bool twin_csum_undone(const struct sk_buff *skb, int off);
 int twin_csum_complete(struct sk_buff *skb, int off);
 int twin_parse_opts(const struct twinhdr *hdr, struct twin_opts *opts);

@@ -380,7 +380,7 @@ static void twin_test_csum_partial(struct kunit *test)
 	struct sk_buff *lin, *skb = twin_test_frag_frame(test, 300, &lin);
 	__le32 want = hdr_of(skb)->csum;
 
-	twin_hdr_csum_partial(skb);
+	twin_hdr_csum_partial(skb, 0);
 	KUNIT_EXPECT_EQ(test, hdr_of(skb)->csum, 0);
 	KUNIT_EXPECT_TRUE(test, skb->ip_summed == CHECKSUM_PARTIAL);
 	KUNIT_EXPECT_EQ(test, twin_validate(skb), 0);
