@@ -42,6 +42,7 @@ void twin_conn_init(struct sock *sk)
 	c->keepidle = TWIN_KEEPIDLE_DEFAULT;
 	c->keepintvl = TWIN_KEEPINTVL_DEFAULT;
 	c->keepcnt = TWIN_KEEPCNT_DEFAULT;
+	twin_conn_buf_init(sk);
 	c->sndbuf = sk->sk_sndbuf;
 	sk->sk_backlog_rcv = twin_conn_backlog_rcv;
 	/*
@@ -178,6 +179,7 @@ void twin_conn_established(struct sock *sk)
 	c->retrans_start = 0;
 	c->backoff = 0;
 	c->last_rcv = jiffies;
+	twin_conn_buf_established(sk);
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		twin_conn_keepalive_arm(sk);
 	if (c->parent) {
@@ -526,6 +528,14 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa,
 	c->max_snd_wnd = 0;
 	c->rto = twin_conn_rto_initial(sk);
 	c->backoff = 0;
+	/* Nothing of an earlier connection of this socket's carries over. */
+	c->srtt_us = 0;
+	c->rttvar_us = 0;
+	c->in_recovery = 0;
+	c->dupacks = 0;
+	c->frto = 0;
+	c->rcv_rtt_us = 0;
+	c->rcv_rtt_start_us = 0;
 	/* The user timeout counts from connect(), discovery included. */
 	c->retrans_start = start;
 	twin_conn_set_state(sk, TCP_SYN_SENT);

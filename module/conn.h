@@ -9,7 +9,8 @@
  *
  * Split like WireGuard's send/receive/timers: conn.c (socket calls and
  * state changes), conn_send.c (sendmsg, transmit, retransmit),
- * conn_recv.c (frame processing, recvmsg), conn_timer.c (timers).
+ * conn_recv.c (frame processing, recvmsg), conn_timer.c (timers), and
+ * conn_buf.c (buffer auto-tuning).
  */
 #ifndef _TWIN_CONN_H
 #define _TWIN_CONN_H
@@ -109,6 +110,9 @@ struct twin_conn {
 	u8 keepalive_probes;
 	u8 probes_out;		/* zero-window probes since data was acked */
 	u8 orphan_counted;	/* closed by its user, counted in mem.c */
+	u8 frto;		/* F-RTO's step after a timeout, 0: none */
+	u32 frto_recover;	/* snd_max when the timer expired */
+	u32 undo_cwnd, undo_ssthresh;	/* before it, for a spurious one */
 	u32 sndbuf;		/* SO_SNDBUF before memory pressure cut it */
 	struct sk_buff *send_head;	/* first unsent skb of sk_write_queue */
 	u32 srtt_us, rttvar_us;
@@ -128,6 +132,13 @@ struct twin_conn {
 	u32 rcv_records;	/* SEQPACKET: complete records queued */
 	u32 rcv_bytes;		/* payload bytes in sk_receive_queue */
 	u32 rcv_ratio;		/* payload/truesize of full frames, x256 */
+	/* Receive buffer auto-tuning (conn_buf.c). */
+	u32 rcv_rtt_us;		/* the receiver's round trip, 0: unknown */
+	u32 rcv_rtt_seq;	/* its running measurement ends here */
+	u64 rcv_rtt_start_us;	/* and began then, 0: none running */
+	u32 rcvq_space;		/* most bytes read in one round trip */
+	u32 rcvq_copied;	/* bytes read since rcvq_time_us */
+	u64 rcvq_time_us;	/* start of this round trip's count */
 	/*
 	 * Frames that arrived ahead of a hole, by seq, no frame inside another:
 	 * an rbtree, as TCP's out_of_order_queue, so that frames sent in an
@@ -229,6 +240,13 @@ int twin_conn_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		      int flags);
 bool twin_conn_readable(const struct sock *sk);
 void twin_conn_rcv_space(struct sock *sk);
+
+/* conn_buf.c */
+void twin_conn_buf_init(struct sock *sk);
+void twin_conn_buf_established(struct sock *sk);
+void twin_conn_rcv_rtt_measure(struct twin_conn *c);
+void twin_conn_rcvbuf_tune(struct sock *sk, u32 copied);
+void twin_conn_sndbuf_expand(struct sock *sk);
 
 /* conn_timer.c */
 void twin_conn_timers_init(struct sock *sk);

@@ -225,6 +225,101 @@ static void twin_conn_dupack(struct sock *sk)
 }
 
 /*
+ * F-RTO, step 2b: the rest of the flight is not sent again for now; two
+ * frames of new data go instead, if there are any and window @wnd from
+ * @ack (the ack's own) takes the first. False: none can go.
+ */
+static bool twin_conn_frto_new_data(struct sock *sk, u32 ack, u32 wnd)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb = c->send_head;
+
+	if (!skb)
+		return false;
+	/* The go-back left send_head inside the flight: walk from there. */
+	skb_queue_walk_from(&sk->sk_write_queue, skb) {
+		if (twin_before(TWIN_CONN_CB(skb)->seq, c->frto_recover))
+			continue;
+		if (twin_before(ack + wnd, c->frto_recover +
+				min_t(u32, skb->len, c->mss)))
+			return false;
+		c->snd_nxt = c->frto_recover;
+		c->send_head = skb;
+		c->cwnd = c->frto_recover - ack + 2 * c->mss;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * F-RTO's new data did not go after all (twin_conn_push() found no room
+ * in the window or memory): the recovery goes on as after any timeout,
+ * as RFC 5682 2b says when no new data can be sent.
+ */
+static void twin_conn_frto_check_sent(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	if (c->frto != 2 || c->snd_nxt != c->frto_recover)
+		return;
+	c->frto = 0;
+	c->cwnd = 2 * c->mss;
+	c->snd_nxt = c->snd_una;
+	c->send_head = skb_peek(&sk->sk_write_queue);
+	twin_conn_push(sk);
+}
+
+/*
+ * F-RTO (RFC 5682, the variant without SACK): was the timeout spurious?
+ * The first ack after it that covers the frame sent again but not the
+ * whole flight makes new data go instead of the rest of the flight (step
+ * 2b). If the next ack covers more, frames that were never sent again
+ * arrived: they were late, not lost, and the window is given back as it
+ * was before the timeout (3b; all of it, as Linux's undo, not RFC 4015's
+ * more careful response), where a sender without timestamps would have
+ * halved it for nothing. A duplicate instead says a frame was lost
+ * (twin_conn_frto_lost()). An ack of the whole flight at once may as well
+ * be a hole filled as late frames: the recovery goes on as after any
+ * timeout (2a), as after a first ack that is a duplicate. True: @ack set
+ * the window.
+ */
+static bool twin_conn_frto_ack(struct sock *sk, u32 ack, u32 wnd)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	switch (c->frto) {
+	case 1:
+		if (twin_before(ack, c->frto_recover) &&
+		    twin_conn_frto_new_data(sk, ack, wnd)) {
+			c->frto = 2;
+			return true;
+		}
+		c->frto = 0;
+		return false;
+	case 2:
+		c->frto = 0;
+		c->cwnd = max(c->cwnd, c->undo_cwnd);
+		c->ssthresh = max(c->ssthresh, c->undo_ssthresh);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * F-RTO, step 3a: a duplicate ack after new data went: a frame was lost.
+ * The rest of the flight goes again, from a window of three frames.
+ */
+static void twin_conn_frto_lost(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	c->frto = 0;
+	c->cwnd = 3 * c->mss;
+	c->snd_nxt = c->snd_una;
+	c->send_head = skb_peek(&sk->sk_write_queue);
+}
+
+/*
  * New data acknowledged: the peer's neighbour entry is right. At most a
  * few times a second, as the confirmation takes the neighbour lock.
  */
@@ -283,7 +378,9 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 		c->retrans_start = 0;
 		c->dupacks = 0;
 		twin_conn_confirm_neigh(sk);
-		if (c->in_recovery) {
+		if (twin_conn_frto_ack(sk, cb->ack, cb->wnd)) {
+			/* F-RTO set the window. */
+		} else if (c->in_recovery) {
 			if (!twin_before(cb->ack, c->recover)) {
 				c->in_recovery = 0;
 				c->cwnd = c->ssthresh;
@@ -293,6 +390,7 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 			}
 		} else {
 			twin_conn_cwnd_grow(c, acked, in_flight);
+			twin_conn_sndbuf_expand(sk);
 		}
 		twin_conn_set_snd_wnd(c, cb->wnd);
 		if (c->snd_nxt == c->snd_una && !c->send_head)
@@ -302,8 +400,15 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 		twin_conn_fin_acked(sk);
 		return sk->sk_state != TCP_CLOSE;
 	}
-	if (pure && cb->wnd == c->snd_wnd && c->snd_nxt != c->snd_una)
-		twin_conn_dupack(sk);
+	if (pure && cb->wnd == c->snd_wnd && c->snd_nxt != c->snd_una) {
+		if (c->frto == 2) {
+			twin_conn_frto_lost(sk);
+		} else {
+			/* F-RTO's first ack a duplicate: step 2a. */
+			c->frto = 0;
+			twin_conn_dupack(sk);
+		}
+	}
 	twin_conn_set_snd_wnd(c, cb->wnd);
 	return true;
 }
@@ -555,6 +660,7 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 	filled = !RB_EMPTY_ROOT(&c->ooo_root);
 	twin_conn_deliver(sk, skb);
 	twin_conn_ooo_drain(sk);
+	twin_conn_rcv_rtt_measure(c);
 
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
@@ -754,6 +860,7 @@ static void twin_conn_synced_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	/* The ack may have opened the windows. */
 	twin_conn_push(sk);
+	twin_conn_frto_check_sent(sk);
 
 	if (cb->seq == cb->end_seq) {
 		/* No payload: a probe sits below rcv_nxt and wants an ACK. */
@@ -1047,9 +1154,13 @@ static int twin_conn_recv_stream(struct sock *sk, struct msghdr *msg,
 		}
 		if (err == -ENODATA)
 			break;
+		if (err && !copied)
+			return err;
 		if (err)
-			return copied ? copied : err;
+			break;
 	}
+	if (!peek)
+		twin_conn_rcvbuf_tune(sk, copied);
 	twin_conn_rcv_space(sk);
 	return copied;
 }
@@ -1094,6 +1205,7 @@ static int twin_conn_recv_record(struct sock *sk, struct msghdr *msg,
 				break;
 		}
 		c->rcv_records--;
+		twin_conn_rcvbuf_tune(sk, total);
 	}
 	msg->msg_flags |= MSG_EOR;
 	if (total > copied)

@@ -144,6 +144,21 @@ static void twin_conn_rto_expired(struct sock *sk)
 	c->timeouts++;
 	/* The peer may have moved (a new MAC): have its entry re-confirmed. */
 	twin_neigh_suspect(twin_net(sock_net(sk)), twin_sk(sk)->peer_node);
+	/*
+	 * F-RTO (RFC 5682): the acks to come tell whether the frames were
+	 * lost or only late (twin_conn_frto_ack()); the window before the
+	 * first timeout of a series is what a late one gives back. Data
+	 * states only: a handshake's timeout has no flight to judge by; and
+	 * not in fast recovery, whose window is inflated (as Linux enters
+	 * F-RTO only from the open state or a timeout).
+	 */
+	if (!c->frto) {
+		c->undo_cwnd = c->cwnd;
+		c->undo_ssthresh = c->ssthresh;
+	}
+	c->frto = !c->in_recovery && (sk->sk_state == TCP_ESTABLISHED ||
+				      sk->sk_state == TCP_CLOSE_WAIT);
+	c->frto_recover = c->snd_max;
 	c->ssthresh = max(in_flight / 2, 2 * c->mss);
 	c->cwnd = c->mss;
 	c->in_recovery = 0;

@@ -5,6 +5,9 @@
  * buffers, measured against net.twin.mem (low, pressure, high, in pages,
  * as tcp_mem), the connection sockets allocated, and the orphans, closed
  * connections still delivering their data, against net.twin.max_orphans.
+ * A connection's own buffers follow net.twin.rmem and net.twin.wmem (as
+ * tcp_rmem and tcp_wmem, in bytes): the floor kept under pressure, the
+ * size a connection starts with, and the most auto-tuning gives it.
  *
  * The core charges the pages: sk_rmem_schedule() and sk_wmem_schedule()
  * move them from twin_memory_allocated (and the socket's memory cgroup)
@@ -29,9 +32,14 @@ static struct percpu_counter twin_orphan_count;
 static unsigned long twin_memory_pressure;
 static long twin_sysctl_mem[3];
 static int twin_max_orphans;
-/* Under pressure a socket keeps at least a page each way (tcp_rmem[0]). */
-static int twin_sysctl_rmem[3] = { PAGE_SIZE };
-static int twin_sysctl_wmem[3] = { PAGE_SIZE };
+/*
+ * Under pressure a socket keeps at least a page each way (tcp_rmem[0]).
+ * Connections start with what every socket started with before these
+ * existed (net.core.rmem_default and wmem_default's defaults), and grow
+ * to TCP's maxima.
+ */
+static int twin_sysctl_rmem[3] = { PAGE_SIZE, 212992, 6 << 20 };
+static int twin_sysctl_wmem[3] = { PAGE_SIZE, 212992, 4 << 20 };
 
 static void twin_enter_memory_pressure(struct sock *sk)
 {
@@ -164,8 +172,26 @@ s64 twin_mem_sockets(void)
 	return percpu_counter_sum_positive(&twin_sockets_allocated);
 }
 
-static int twin_orphans_min = 1;
-static int twin_orphans_max = INT_MAX;
+/*
+ * No buffer larger than SO_RCVBUF and SO_SNDBUF can make (the core caps
+ * the value asked for at INT_MAX / 2): a buffer's size doubled, or the
+ * two added, still fits an int.
+ */
+static int twin_buf_max = INT_MAX / 2;
+
+/*
+ * net.twin.rmem and wmem's @i-th value. The core never takes less than
+ * SOCK_MIN_RCVBUF and SOCK_MIN_SNDBUF for a buffer, nor does twin.
+ */
+int twin_mem_rmem(int i)
+{
+	return max_t(int, READ_ONCE(twin_sysctl_rmem[i]), SOCK_MIN_RCVBUF);
+}
+
+int twin_mem_wmem(int i)
+{
+	return max_t(int, READ_ONCE(twin_sysctl_wmem[i]), SOCK_MIN_SNDBUF);
+}
 
 static struct ctl_table twin_mem_table[] = {
 	{
@@ -182,8 +208,27 @@ static struct ctl_table twin_mem_table[] = {
 		.maxlen = sizeof(int),
 		.mode = 0644,
 		.proc_handler = proc_dointvec_minmax,
-		.extra1 = &twin_orphans_min,
-		.extra2 = &twin_orphans_max,
+		.extra1 = SYSCTL_ONE,
+		.extra2 = SYSCTL_INT_MAX,
+	},
+	{
+		/* Bytes: floor under pressure, initial, auto-tuning's most. */
+		.procname = "rmem",
+		.data = &twin_sysctl_rmem,
+		.maxlen = sizeof(twin_sysctl_rmem),
+		.mode = 0644,
+		.proc_handler = proc_dointvec_minmax,
+		.extra1 = SYSCTL_ONE,
+		.extra2 = &twin_buf_max,
+	},
+	{
+		.procname = "wmem",
+		.data = &twin_sysctl_wmem,
+		.maxlen = sizeof(twin_sysctl_wmem),
+		.mode = 0644,
+		.proc_handler = proc_dointvec_minmax,
+		.extra1 = SYSCTL_ONE,
+		.extra2 = &twin_buf_max,
 	},
 	{ }	/* 6.1 ends the table here; newer kernels take its size */
 };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The machine's twin socket memory and orphans: net.twin.mem and
- * net.twin.max_orphans (mem.c).
+ * The machine's twin socket memory and orphans: net.twin.mem,
+ * net.twin.rmem, net.twin.wmem and net.twin.max_orphans (mem.c).
  */
 #ifndef _TWIN_MEM_H
 #define _TWIN_MEM_H
@@ -24,5 +24,7 @@ bool twin_mem_exhausted(const struct sock *sk);
 long twin_mem_orphans(void);
 long twin_mem_pages(void);
 s64 twin_mem_sockets(void);
+int twin_mem_rmem(int i);
+int twin_mem_wmem(int i);
 
 #endif /* _TWIN_MEM_H */

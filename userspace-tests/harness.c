@@ -1206,8 +1206,8 @@ static void on_alarm(int sig)
 }
 
 /*
- * The machine-wide sysctls the tests change (net.twin.mem and
- * net.twin.max_orphans, which exist in the initial namespace only, the
+ * The machine-wide sysctls the tests change (net.twin.mem, rmem, wmem and
+ * max_orphans, which exist in the initial namespace only, the
  * initial namespace's neigh_max and neigh_solicit_rate, which cap every
  * namespace's, and net.core.mem_pcpu_rsv where the kernel has it), where
  * this runner is: a test that changes them may be killed before it puts
@@ -1215,6 +1215,7 @@ static void on_alarm(int sig)
  */
 static const char *const global_sysctls[] = {
 	"/proc/sys/net/twin/mem", "/proc/sys/net/twin/max_orphans",
+	"/proc/sys/net/twin/rmem", "/proc/sys/net/twin/wmem",
 	"/proc/sys/net/twin/neigh_max", "/proc/sys/net/twin/neigh_solicit_rate",
 	"/proc/sys/net/core/mem_pcpu_rsv",
 };

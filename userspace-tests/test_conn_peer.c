@@ -231,6 +231,101 @@ STREAM_T(fast_retransmit_and_aimd, 60)
 	ASSERT_EQ(info_of(p.srv).timeouts, 1);
 }
 
+/*
+ * Ten frames out, the timer expired and resent the first (RTO floor 3 s,
+ * so that the next expiry, 6 s later, stays out of the test's way); then
+ * the peer acknowledges the first four frames, late. F-RTO (RFC 5682)
+ * sends two frames of new data instead of the rest of the flight, and no
+ * more (TWIN_INFO: what is not sent yet): the acks that follow tell
+ * whether the flight was lost or only late. Returns TWIN_INFO from
+ * before the data was sent; *mss and *d0 are the connection's MSS and
+ * first data sequence number.
+ */
+static struct twin_info frto_start(struct peer *p, int type, uint32_t *mss,
+				    uint32_t *d0)
+{
+	static char buf[20 * 1500];
+	struct twin_info before, ti;
+	struct got g;
+
+	peer_up(p, type, 4);
+	ns_enter(p->a);
+	twin_sysctl_set("rto_min_ms", 3000);
+	ns_enter(NULL);
+	peer_connect(p, 1000);
+	before = info_of(p->srv);
+	*mss = before.mss;
+	*d0 = p->a_iss + 1;
+	ASSERT_EQ(before.cwnd, 10 * *mss);
+	ASSERT_LE(20 * *mss, sizeof(buf));
+	fill_pattern(buf, 20 * *mss, 17);
+	ASSERT_EQ(send(p->srv, buf, 20 * *mss, 0), (ssize_t)(20 * *mss));
+	expect_frames(p, *d0, *mss, 10);
+
+	ti = wait_timeouts(p->srv, 1, 10000);
+	ASSERT_EQ(ti.timeouts, 1);
+	ASSERT_TRUE(next_data(p, WAIT_MS, &g));
+	ASSERT_EQ(g.seq, *d0);
+
+	peer_send(p, TWIN_F_ACK, *d0 + 4 * *mss, NULL, 0);
+	expect_frames(p, *d0 + 10 * *mss, *mss, 2);
+	ti = info_of(p->srv);
+	ASSERT_EQ(ti.notsent, 8 * *mss);
+	ASSERT_EQ(ti.unacked, 8 * *mss);
+	return before;
+}
+
+/*
+ * F-RTO, a spurious timeout: after the two frames of new data, an ack
+ * covers frames that were never sent again (the rest of the first
+ * flight), so they were late, not lost: the window is what it was before
+ * the timeout (10 frames, no ssthresh), not one frame and half the
+ * flight, and the data goes on from where the new frames ended. Before
+ * F-RTO the sender resent the whole flight from one frame up.
+ */
+STREAM_T(spurious_timeout_undone, 60)
+{
+	struct twin_info before, ti;
+	uint32_t mss, d0;
+	struct peer p;
+
+	before = frto_start(&p, type, &mss, &d0);
+	peer_send(&p, TWIN_F_ACK, d0 + 10 * mss, NULL, 0);
+	/* A window of 10 frames with 2 out: all 8 left go at once. */
+	expect_frames(&p, d0 + 12 * mss, mss, 8);
+	ti = info_of(p.srv);
+	diag("after a late ack: cwnd %u ssthresh %u (mss %u), retransmits %u, "
+	     "timeouts %u", ti.cwnd, ti.ssthresh, mss, ti.retransmits,
+	     ti.timeouts);
+	ASSERT_EQ(ti.cwnd, 10 * mss);
+	ASSERT_EQ(ti.ssthresh, before.ssthresh);
+	ASSERT_EQ(ti.retransmits, 1);
+	ASSERT_EQ(ti.timeouts, 1);
+}
+
+/*
+ * F-RTO, a real loss: after the two frames of new data, a duplicate ack:
+ * the frame after the first four was lost. The rest of the flight goes
+ * again, in order from it, with a window of three frames and ssthresh at
+ * half the flight the timer found.
+ */
+STREAM_T(timeout_then_duplicate_resends_flight, 60)
+{
+	struct twin_info ti;
+	uint32_t mss, d0;
+	struct peer p;
+
+	frto_start(&p, type, &mss, &d0);
+	peer_send(&p, TWIN_F_ACK, d0 + 4 * mss, NULL, 0);
+	expect_frames(&p, d0 + 4 * mss, mss, 3);
+	ti = info_of(p.srv);
+	diag("after a duplicate ack: cwnd %u ssthresh %u (mss %u)", ti.cwnd,
+	     ti.ssthresh, mss);
+	ASSERT_EQ(ti.cwnd, 3 * mss);
+	ASSERT_EQ(ti.ssthresh, 5 * mss);
+	ASSERT_EQ(ti.timeouts, 1);
+}
+
 /* The state /proc/net/twin shows for A's end, or "" when it is gone. */
 static const char *a_state(struct peer *p)
 {

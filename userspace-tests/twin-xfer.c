@@ -46,6 +46,9 @@
  *   -B NODE   bind to NODE instead of TWIN_NODE_ANY
  *   -a MS     listen: wait this long after listen() before accept()
  *   -v        TWIN_INFO counters on stderr at the end
+ *   -A        with -v: first wait until the peer acknowledged everything
+ *             sent (or the connection ended; -t bounds the wait), so the
+ *             counters cover the whole transfer
  */
 #include <errno.h>
 #include <pthread.h>
@@ -55,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -229,6 +233,7 @@ static struct {
 	uint64_t rate;		/* bytes per second, 0: unpaced */
 	uint32_t bind_node;
 	bool verbose;
+	bool wait_acked;
 	unsigned int accept_delay_ms;
 } opt = {
 	.seed = 1, .timeout_s = 60, .user_timeout = -1, .expect = -1,
@@ -577,6 +582,22 @@ static int do_connect(struct side *s, uint32_t node, uint32_t port)
 	return 0;
 }
 
+/* -A: until nothing sent is unacknowledged, or the connection is closed. */
+static void wait_acked(int fd)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	struct twin_info ti;
+	socklen_t len;
+
+	for (;;) {
+		len = sizeof(ti);
+		if (getsockopt(fd, SOL_TWIN, TWIN_INFO, &ti, &len) < 0 ||
+		    (!ti.unacked && !ti.notsent) || ti.state == TCP_CLOSE)
+			return;
+		nanosleep(&tick, NULL);
+	}
+}
+
 /*
  * TWIN_INFO on stderr. Also called from the SIGALRM handler: snprintf is
  * not async-signal-safe in theory, but the process exits right after.
@@ -626,6 +647,7 @@ static int usage(void)
 		"  -p plain records (no header)  -W FILE send once FILE exists\n"
 		"  -r BPS pace sending           -B NODE bind to this node\n"
 		"  -v TWIN_INFO at the end       -a MS wait before accept()\n"
+		"  -A with -v: once all sent is acknowledged\n"
 		"  -H FILE send half, the rest once FILE exists\n");
 	return EXIT_USAGE;
 }
@@ -701,7 +723,7 @@ int main(int argc, char **argv)
 	bool listen_mode;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "n:s:bt:u:e:pW:H:r:B:va:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:bt:u:e:pW:H:r:B:vAa:h")) != -1) {
 		switch (c) {
 		case 'n':
 			if (!parse_u64(optarg, UINT64_MAX / 2, &opt.nbytes))
@@ -749,6 +771,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			opt.verbose = true;
+			break;
+		case 'A':
+			opt.wait_acked = true;
 			break;
 		case 'a':
 			if (!parse_u64(optarg, 3600000, &v))
@@ -802,6 +827,8 @@ int main(int argc, char **argv)
 		if (!tx.status)
 			receiver(&rx);
 	}
+	if (opt.verbose && opt.wait_acked)
+		wait_acked(tx.fd);
 	if (opt.verbose)
 		print_info(tx.fd);
 	rc = finish(&tx, &rx);
