@@ -43,9 +43,11 @@ tracing_dir() {
 	return 1
 }
 
+# Quiet when there is no such probe: a failed redirection reports itself
+# before a 2>/dev/null after it takes effect.
 probe_off() {	# TRACING
-	echo 0 > "$1/events/kprobes/$PROBE/enable" 2>/dev/null
-	echo "-:$PROBE" >> "$1/kprobe_events" 2>/dev/null
+	{ echo 0 > "$1/events/kprobes/$PROBE/enable"; } 2>/dev/null
+	{ echo "-:$PROBE" >> "$1/kprobe_events"; } 2>/dev/null
 }
 
 # Hits of the probe so far, from kprobe_profile ("NAME HITS MISSES").
