@@ -222,6 +222,7 @@ int twin_conn_send_syn(struct sock *sk);
 void twin_conn_send_cookie(struct sock *sk, const struct sk_buff *syn);
 int twin_conn_trim_acked(struct sock *sk, struct sk_buff *skb, u32 ack);
 void twin_conn_push(struct sock *sk);
+void twin_conn_go_back(struct sock *sk);
 void twin_conn_send_ack(struct sock *sk);
 void twin_conn_send_ack_limited(struct sock *sk);
 void twin_conn_send_challenge_ack(struct sock *sk);
@@ -247,6 +248,7 @@ void twin_conn_buf_established(struct sock *sk);
 void twin_conn_rcv_rtt_measure(struct twin_conn *c);
 void twin_conn_rcvbuf_tune(struct sock *sk, u32 copied);
 void twin_conn_sndbuf_expand(struct sock *sk);
+void twin_conn_sndbuf_restore(struct sock *sk);
 
 /* conn_timer.c */
 void twin_conn_timers_init(struct sock *sk);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Buffer auto-tuning, as TCP's: a connection starts with net.twin.rmem[1]
+ * Buffer sizes. Auto-tuning, as TCP's: a connection starts with net.twin.rmem[1]
  * and wmem[1] bytes, and unless the user set SO_RCVBUF or SO_SNDBUF, the
  * receive buffer grows with the rate the reader takes data at
  * (tcp_rcv_space_adjust()) and the send buffer with the congestion window
@@ -8,7 +8,8 @@
  * buffer caps one connection at a window per round trip whatever the
  * path could carry; a buffer as large as the maximum from the start
  * would pin that much for every idle connection. Protocol memory
- * (net.twin.mem, the memory cgroup) still bounds what is charged.
+ * (net.twin.mem, the memory cgroup) still bounds what is charged, and
+ * under its pressure a send buffer shrinks, then grows back.
  */
 #include <net/sock.h>
 
@@ -112,12 +113,36 @@ void twin_conn_rcvbuf_tune(struct sock *sk, u32 copied)
 }
 
 /*
+ * A send buffer grows only when the user did not set it and protocol
+ * memory is below its low mark (tcp_should_expand_sndbuf()).
+ */
+static bool twin_conn_sndbuf_may_grow(const struct sock *sk)
+{
+	return !(sk->sk_userlocks & SOCK_SNDBUF_LOCK) &&
+	       !sk_under_memory_pressure(sk) &&
+	       sk_memory_allocated(sk) < sk_prot_mem_limits(sk, 0);
+}
+
+/*
+ * Twin memory past its limits cuts a stream socket's SO_SNDBUF (the
+ * core's sk_stream_moderate_sndbuf()); once it is back below its low mark
+ * the buffer is whole again, as TCP's grows back (tcp_new_space()). One
+ * the user set is left as it is.
+ */
+void twin_conn_sndbuf_restore(struct sock *sk)
+{
+	u32 full = twin_conn(sk)->sndbuf;
+
+	if (sk->sk_sndbuf < full && twin_conn_sndbuf_may_grow(sk))
+		WRITE_ONCE(sk->sk_sndbuf, full);
+}
+
+/*
  * Room in the send buffer for twice the congestion window (what is in
  * flight, and as much again queued to follow it), each MSS counted with
  * the most a frame of its own costs beyond its payload, as
- * tcp_sndbuf_expand(); never past wmem[2], and not while protocol memory
- * is short (tcp_should_expand_sndbuf()). The size is also the one memory
- * pressure's cut is undone to (twin_conn_sndbuf_restore()).
+ * tcp_sndbuf_expand(); never past wmem[2]. The size is also the one
+ * memory pressure's cut is undone to (twin_conn_sndbuf_restore()).
  */
 void twin_conn_sndbuf_expand(struct sock *sk)
 {
@@ -125,9 +150,7 @@ void twin_conn_sndbuf_expand(struct sock *sk)
 	u32 frames, sndbuf;
 	u64 want;
 
-	if ((sk->sk_userlocks & SOCK_SNDBUF_LOCK) || !c->mss ||
-	    sk_under_memory_pressure(sk) ||
-	    sk_memory_allocated(sk) >= sk_prot_mem_limits(sk, 0))
+	if (!c->mss || !twin_conn_sndbuf_may_grow(sk))
 		return;
 	frames = max_t(u32, DIV_ROUND_UP(c->cwnd, c->mss), TWIN_INIT_CWND);
 	want = 2ULL * frames * SKB_TRUESIZE(c->mss + MAX_HEADER);

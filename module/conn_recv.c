@@ -144,23 +144,6 @@ static u32 twin_conn_clean_acked(struct sock *sk, u32 ack)
 	return bytes;
 }
 
-/*
- * Twin memory past its limits cuts a stream socket's SO_SNDBUF (the
- * core's sk_stream_moderate_sndbuf()); once it is back below its low mark
- * the buffer is whole again, as TCP's grows back (tcp_new_space()). One
- * the user set is left as it is.
- */
-static void twin_conn_sndbuf_restore(struct sock *sk)
-{
-	u32 full = twin_conn(sk)->sndbuf;
-
-	if (sk->sk_sndbuf >= full || (sk->sk_userlocks & SOCK_SNDBUF_LOCK) ||
-	    sk_under_memory_pressure(sk) ||
-	    sk_memory_allocated(sk) >= sk_prot_mem_limits(sk, 0))
-		return;
-	WRITE_ONCE(sk->sk_sndbuf, full);
-}
-
 /* Our FIN is acknowledged when everything we queued is. */
 static void twin_conn_fin_acked(struct sock *sk)
 {
@@ -252,6 +235,19 @@ static bool twin_conn_frto_new_data(struct sock *sk, u32 ack, u32 wnd)
 }
 
 /*
+ * F-RTO ends with the flight sent again, from a window of @frames frames:
+ * a frame was lost (step 3a: 3), or the new data could not go (2).
+ */
+static void twin_conn_frto_go_back(struct sock *sk, u32 frames)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	c->frto = 0;
+	c->cwnd = frames * c->mss;
+	twin_conn_go_back(sk);
+}
+
+/*
  * F-RTO's new data did not go after all (twin_conn_push() found no room
  * in the window or memory): the recovery goes on as after any timeout,
  * as RFC 5682 2b says when no new data can be sent.
@@ -262,10 +258,7 @@ static void twin_conn_frto_check_sent(struct sock *sk)
 
 	if (c->frto != 2 || c->snd_nxt != c->frto_recover)
 		return;
-	c->frto = 0;
-	c->cwnd = 2 * c->mss;
-	c->snd_nxt = c->snd_una;
-	c->send_head = skb_peek(&sk->sk_write_queue);
+	twin_conn_frto_go_back(sk, 2);
 	twin_conn_push(sk);
 }
 
@@ -278,7 +271,7 @@ static void twin_conn_frto_check_sent(struct sock *sk)
  * was before the timeout (3b; all of it, as Linux's undo, not RFC 4015's
  * more careful response), where a sender without timestamps would have
  * halved it for nothing. A duplicate instead says a frame was lost
- * (twin_conn_frto_lost()). An ack of the whole flight at once may as well
+ * (step 3a, in twin_conn_ack()). An ack of the whole flight at once may as well
  * be a hole filled as late frames: the recovery goes on as after any
  * timeout (2a), as after a first ack that is a duplicate. True: @ack set
  * the window.
@@ -303,20 +296,6 @@ static bool twin_conn_frto_ack(struct sock *sk, u32 ack, u32 wnd)
 		return true;
 	}
 	return false;
-}
-
-/*
- * F-RTO, step 3a: a duplicate ack after new data went: a frame was lost.
- * The rest of the flight goes again, from a window of three frames.
- */
-static void twin_conn_frto_lost(struct sock *sk)
-{
-	struct twin_conn *c = twin_conn(sk);
-
-	c->frto = 0;
-	c->cwnd = 3 * c->mss;
-	c->snd_nxt = c->snd_una;
-	c->send_head = skb_peek(&sk->sk_write_queue);
 }
 
 /*
@@ -402,7 +381,8 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 	}
 	if (pure && cb->wnd == c->snd_wnd && c->snd_nxt != c->snd_una) {
 		if (c->frto == 2) {
-			twin_conn_frto_lost(sk);
+			/* After F-RTO's new data: a frame was lost (3a). */
+			twin_conn_frto_go_back(sk, 3);
 		} else {
 			/* F-RTO's first ack a duplicate: step 2a. */
 			c->frto = 0;

@@ -621,6 +621,18 @@ void twin_conn_push(struct sock *sk)
 }
 
 /*
+ * Go back: everything unacknowledged is sent again, in order, from the
+ * next twin_conn_push() on (a timeout, or F-RTO finding a frame lost).
+ */
+void twin_conn_go_back(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	c->snd_nxt = c->snd_una;
+	c->send_head = skb_peek(&sk->sk_write_queue);
+}
+
+/*
  * Retransmit the oldest unacknowledged MSS (fast retransmit, NewReno):
  * what the duplicate acknowledgments say is missing, not the rest of a
  * super-frame the peer may hold.

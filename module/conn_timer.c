@@ -167,9 +167,7 @@ static void twin_conn_rto_expired(struct sock *sk)
 		c->backoff++;
 	c->rto = min_t(unsigned long, c->rto * 2, TWIN_RTO_MAX);
 
-	/* Go back: everything unacknowledged is sent again, in order. */
-	c->snd_nxt = c->snd_una;
-	c->send_head = skb_peek(&sk->sk_write_queue);
+	twin_conn_go_back(sk);
 	twin_conn_push(sk);
 }
 
