@@ -850,6 +850,105 @@ TEST_TIMEOUT(full_cache_frees_idle_reachable_entries, 60)
 	close(fd);
 }
 
+/* How long ago @node's entry was last confirmed (twinctl -s neigh show). */
+static long confirmed_ms(uint32_t node)
+{
+	char out[16384], want[32], *c;
+
+	ASSERT_EQ(run_cmd_ns(NULL, out, sizeof(out), "twinctl -s neigh show"), 0);
+	snprintf(want, sizeof(want), "node %u ", node);
+	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
+		if (!strncmp(l, want, strlen(want)) &&
+		    (c = strstr(l, " confirmed_ms ")))
+			return strtol(c + strlen(" confirmed_ms "), NULL, 10);
+	return -1;
+}
+
+/*
+ * A connection that only receives keeps its peer's entry. It sends ACKs
+ * alone, by the route it keeps (no lookup), and none of its own data is
+ * acknowledged (no confirmation): a few times a second its route tells
+ * the entry that it is in use, so that a full cache does not free it as
+ * idle. neigh_max 16: node 9, a real peer in the forger's namespace,
+ * and 15 forged nodes that datagrams keep in use. For 7 s, longer than
+ * the 5 s after which an idle REACHABLE entry may go, a send to a 17th
+ * node finds no room, and the entry for 9 is still the one confirmed
+ * before. (With routes kept and nothing to say so, the entry for 9 was
+ * freed 5 s in and found again.)
+ */
+TEST_TIMEOUT(receiving_connection_keeps_its_entry, 60)
+{
+	int lis, cli, srv, fd, i, n, rounds = 0;
+	struct forger f;
+	double t, end;
+	char buf[64];
+	long age;
+
+	forger_up(&f);
+	RUN_NS(f.ns, "twinctl addr add 9 dev veth-p");
+	twin_sysctl_set("neigh_max", 16);
+	twin_sysctl_set("neigh_reachable_ms", 60000);
+	/* Discovery outlasts the forger's answer. */
+	twin_sysctl_set("neigh_retrans_ms", 10000);
+	lis = twin_socket(SOCK_STREAM);
+	ASSERT_OK(twin_bind(lis, TWIN_NODE_ANY, PORT));
+	ASSERT_OK(listen(lis, 1));
+	cli = ns_socket(f.ns, SOCK_STREAM);
+	ASSERT_OK(twin_connect(cli, 7, PORT));
+	ASSERT_OK(srv = accept(lis, NULL, NULL));
+	ASSERT_TRUE(entry_is(9, "REACHABLE"));
+
+	fd = twin_bound(TWIN_NODE_ANY, 0);
+	for (i = 0; i < 15; i++) {
+		ASSERT_EQ(twin_sendto(fd, "x", 1, MSG_DONTWAIT, 0x10000 + i,
+				      PORT), 1);
+		forger_solicited(&f, 0x10000 + i);
+		forge(&f, TWIN_T_ADVERT, 0x10000 + i, f.mac_a);
+	}
+	end = now_s() + 5.0 * mult();
+	while (entries_in("REACHABLE") < 16 && now_s() < end)
+		sleep_ms(20);
+	ASSERT_EQ(entries_in("REACHABLE"), 16);
+
+	/*
+	 * Filling the cache may have taken 5 s on a slow machine: the
+	 * server's data, looked up afresh (the cache changed), makes the
+	 * entry for 9 new again, and its acknowledgment confirms it.
+	 */
+	ASSERT_EQ(send(srv, "go", 2, 0), 2);
+	ASSERT_EQ(twin_recv_wait(cli, buf, sizeof(buf), 0, NULL, 5000 * mult()),
+		  2);
+	t = now_s();
+	end = t + 7.0;
+	while (now_s() < end) {
+		for (i = 0; i < 15; i++)
+			ASSERT_EQ(twin_sendto(fd, "x", 1, MSG_DONTWAIT,
+					      0x10000 + i, PORT), 1);
+		n = snprintf(buf, sizeof(buf), "round %d", rounds++);
+		ASSERT_EQ(send(cli, buf, n, 0), n);
+		ASSERT_EQ(twin_recv_wait(srv, buf, sizeof(buf), 0, NULL,
+					 5000 * mult()), n);
+		if (twin_sendto(fd, "x", 1, MSG_DONTWAIT, 0x20000, PORT) == 1)
+			harness_fail(__FILE__, __LINE__, "a send to a 17th node "
+				     "found room %.1f s in; entry for 9: %s",
+				     now_s() - t,
+				     entry_is(9, "REACHABLE") ? "REACHABLE" :
+				     "not REACHABLE");
+		ASSERT_EQ(errno, ENOBUFS);
+		sleep_ms(50);
+	}
+	age = confirmed_ms(9);
+	diag("%d rounds; the entry for 9 confirmed %ld ms ago, the rounds "
+	     "began %.0f ms ago", rounds, age, (now_s() - t) * 1000);
+	ASSERT_TRUE(entry_is(9, "REACHABLE"));
+	/* Found again 5 s in, it would be 2 s old at most. */
+	ASSERT_GE(age, 6000);
+	close(cli);
+	close(srv);
+	close(lis);
+	close(fd);
+}
+
 /*
  * The cache is charged to the memory cgroup of whoever made the
  * namespace, whoever makes its entries (a sender of another cgroup here,
