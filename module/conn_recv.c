@@ -7,6 +7,7 @@
  * recvmsg() for both types.
  */
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <net/sock.h>
 
 #include "bearer.h"
@@ -671,15 +672,26 @@ static struct sock *twin_conn_frame_conn(struct net *net,
  * A frame for @sk, whose spinlock is held: processed now, or after its
  * user releases it. False if that backlog is full: the caller frees
  * @skb; otherwise it is consumed.
+ *
+ * The backlog holds what TCP's does (tcp_add_backlog()): twice the
+ * receive buffer, half the send buffer and 64 KiB. Its length is reset
+ * only once __release_sock() has processed all of it, so the frames it
+ * moves to the receive queue count twice until then, and both may reach
+ * the receive buffer in normal use. The send buffer is no measure of it:
+ * a reader's grows with its receive buffer (conn_buf.c), its send buffer
+ * does not.
  */
 static bool twin_conn_deliver_frame(struct sock *sk, struct sk_buff *skb)
 {
+	u64 limit;
+
 	if (!sock_owned_by_user(sk)) {
 		twin_conn_do_rcv(sk, skb);
 		return true;
 	}
-	return !sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-			       READ_ONCE(sk->sk_sndbuf));
+	limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
+		((u32)READ_ONCE(sk->sk_sndbuf) >> 1) + SZ_64K;
+	return !sk_add_backlog(sk, skb, min_t(u64, limit, UINT_MAX));
 }
 
 /* A frame that reached listener @sk is @child's (held): its reference goes. */

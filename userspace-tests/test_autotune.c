@@ -239,3 +239,28 @@ BOTH_T(user_set_buffers_stay, 120)
 	ASSERT_EQ(transfer(&c, type, 200000), 200000);
 	ASSERT_EQ(twin_get_int(c.cli, SOL_SOCKET, SO_SNDBUF), cli_snd);
 }
+
+/*
+ * A reader's buffer grows while its send buffer, that of a socket that
+ * sends nothing, stays small; frames that arrive while the reader holds
+ * its socket (in recv()) wait in the socket's backlog, and that takes
+ * whatever the window let in: the transfer drops nothing (drop_rcvbuf
+ * in the reader's namespace stays where it was).
+ */
+BOTH_T(grown_reader_backlog_drops_nothing, 120)
+{
+	const char *a, *b;
+	uint64_t drops;
+	struct conn c;
+	int most;
+
+	set_bufs(RMEM_START, 4 << 20, WMEM_START, 4 << 20);
+	two_ns(&a, &b);
+	c = remote_pair(type, a, b, PORT, 0);
+	drops = twin_stat(b, TWIN_STAT_DROP_RCVBUF);
+	most = transfer(&c, type, 4 << 20);
+	diag("receive buffer %d at most, the reader's send buffer %d; %llu "
+	     "frames dropped", most, twin_get_int(c.srv, SOL_SOCKET, SO_SNDBUF),
+	     (unsigned long long)(twin_stat(b, TWIN_STAT_DROP_RCVBUF) - drops));
+	ASSERT_EQ(twin_stat(b, TWIN_STAT_DROP_RCVBUF), drops);
+}
