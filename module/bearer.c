@@ -92,8 +92,6 @@ int twin_bearer_add(struct net *net, struct net_device *dev, u32 node,
 	b->pt.func = twin_rcv;
 	b->pt.af_packet_priv = b;
 	list_add_tail_rcu(&b->list, &tn->bearers);
-	/* A node that was a neighbour's may be local now. */
-	twin_route_changed(tn);
 	dev_add_pack(&b->pt);
 	/* Whoever knew the node at another MAC learns this one now. */
 	b->no_carrier = !netif_carrier_ok(dev);
@@ -114,8 +112,6 @@ void twin_bearer_del(struct twin_bearer *b)
 {
 	ASSERT_RTNL();
 	list_del_rcu(&b->list);
-	/* Before call_rcu(): see twin_route_bearer(). */
-	twin_route_changed(b->tn);
 	twin_conn_node_gone(b->tn, b->node);
 	/* dev_remove_pack() waits until no receive path still uses @b. */
 	dev_remove_pack(&b->pt);
@@ -257,11 +253,6 @@ static int twin_netdev_event(struct notifier_block *nb, unsigned long event,
 	if (!b)
 		return NOTIFY_DONE;
 
-	/*
-	 * Its MTU, features (the super-frames it takes), state or address:
-	 * whatever changed, routes through it are looked up again.
-	 */
-	twin_route_changed(tn);
 	switch (event) {
 	case NETDEV_DOWN:
 		/* What we knew of the segment may be stale when it is back. */

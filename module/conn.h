@@ -22,7 +22,6 @@
 
 #include "compat.h"
 #include "netns.h"
-#include "route.h"
 
 struct twin_bearer;
 
@@ -121,10 +120,6 @@ struct twin_conn {
 	unsigned long retrans_start;	/* jiffies: first unanswered resend */
 	unsigned long last_rcv;		/* jiffies: last frame from the peer */
 	unsigned long neigh_confirmed;	/* jiffies: last twin_neigh_confirm() */
-	/* The last route that found its bearer (twin_conn_route()). */
-	struct twin_route rt;
-	u32 rt_src;		/* the node it was looked up from */
-	unsigned long rt_stamp;	/* jiffies: when */
 
 	/* Receiving. */
 	u32 irs;		/* the peer's initial sequence number */

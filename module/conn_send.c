@@ -21,9 +21,7 @@
 #include "bearer.h"
 #include "compat.h"
 #include "conn.h"
-#include "gso.h"
 #include "msg.h"
-#include "neigh.h"
 #include "route.h"
 #include "sock.h"
 
@@ -59,61 +57,14 @@ bool twin_conn_sndbuf_free(const struct sock *sk)
 	return sk_wmem_alloc_get(sk) < READ_ONCE(sk->sk_sndbuf);
 }
 
-/*
- * What a cached route hears of no change: that the neighbour entry is in
- * use, which keeps a full cache from reclaiming it (twin_neigh_touch()),
- * and the device's gso_max_size, which `ip link set` changes without an
- * event. A few times a second, as the touch takes the neighbour lock.
- */
-static void twin_conn_route_tend(struct sock *sk)
-{
-	struct twin_net *tn = twin_net(sock_net(sk));
-	struct twin_conn *c = twin_conn(sk);
-	struct twin_bearer *b;
-
-	c->rt_stamp = jiffies;
-	if (c->rt.kind != TWIN_ROUTE_UNICAST)
-		return;
-	twin_neigh_touch(tn, c->rt.dst_node);
-	rcu_read_lock();
-	b = twin_route_bearer(tn, &c->rt);
-	if (b)
-		c->rt.gso_max = twin_gso_max_frame(b->dev);
-	rcu_read_unlock();
-}
-
-/*
- * Where the connection's frames go now, with no wait for discovery. A
- * route that found its bearer (and the peer's MAC) is used again, with
- * no lookup and no neighbour lock, for the same ends and device while
- * nothing it depends on changed (twin_route_changed()).
- */
+/* Where the connection's frames go now, with no wait for discovery. */
 static int twin_conn_route(struct sock *sk, struct twin_route *rt)
 {
-	struct twin_net *tn = twin_net(sock_net(sk));
-	int oif = READ_ONCE(sk->sk_bound_dev_if);
 	const struct twin_sock *t = twin_sk(sk);
-	struct twin_conn *c = twin_conn(sk);
 	long timeo = 0;
-	int err;
 
-	if (c->rt.bearer && c->rt.gen == twin_route_gen(tn) &&
-	    c->rt.dst_node == t->peer_node && c->rt_src == t->node &&
-	    c->rt.oif == oif) {
-		if (time_after_eq(jiffies, c->rt_stamp + HZ / 4))
-			twin_conn_route_tend(sk);
-		*rt = c->rt;
-		return 0;
-	}
-	err = twin_route_lookup(sock_net(sk), t->node, t->peer_node, oif,
-				&timeo, rt);
-	c->rt.bearer = NULL;
-	if (!err && rt->bearer) {
-		c->rt = *rt;
-		c->rt_src = t->node;
-		c->rt_stamp = jiffies;
-	}
-	return err;
+	return twin_route_lookup(sock_net(sk), t->node, t->peer_node,
+				 READ_ONCE(sk->sk_bound_dev_if), &timeo, rt);
 }
 
 /*
@@ -313,14 +264,7 @@ static void twin_conn_mss_check(struct sock *sk)
 	u32 gen;
 
 	gen = atomic_read(&twin_net(sock_net(sk))->mtu_gen);
-	if (likely(gen == c->mtu_gen))
-		return;
-	/*
-	 * Looked up afresh: nothing orders the two generations, and the
-	 * kept route could predate the new MTU.
-	 */
-	c->rt.bearer = NULL;
-	if (twin_conn_route(sk, &rt))
+	if (likely(gen == c->mtu_gen) || twin_conn_route(sk, &rt))
 		return;
 	c->mtu_gen = gen;
 	c->mss = twin_conn_mss_of(c->peer_mss, rt.mtu);

@@ -11,8 +11,7 @@
  * nobody uses; no reference is ever held outside the lock, so the timer
  * may free its own entry. Every change of state, MAC or device, and every
  * entry's end, is an event of the "neigh" netlink group (twinctl monitor),
- * sent under the lock so that events keep the order of the changes, and
- * makes routes looked up before stale (twin_route_changed()).
+ * sent under the lock so that events keep the order of the changes.
  */
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
@@ -84,8 +83,6 @@ static void twin_neigh_notify(const struct twin_neigh *n, u8 cmd)
 {
 	struct twin_neigh_info info;
 
-	/* What changed may be the next hop of a route looked up before. */
-	twin_route_changed(n->tn);
 	twin_neigh_fill_info(n, &info);
 	twin_nl_neigh_notify(n->tn, &info, cmd);
 }
@@ -577,14 +574,14 @@ static u8 twin_neigh_state(struct twin_net *tn, u32 node, int *ifindex)
 
 /*
  * Find the bearer that reaches @node, starting discovery if needed and
- * waiting for it up to *timeo. Returns 0 with @hop set, -EINPROGRESS if
+ * waiting for it up to *timeo. Returns 0 with *ifindex set, -EINPROGRESS if
  * discovery is still running when the wait ends, -EHOSTUNREACH when it
  * failed, -ENETUNREACH when the last device with an address went away
  * during the wait (twin_bearer_del() wakes the waiters: nothing could
  * answer any more), or an error from the wait.
  */
 int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
-		       struct twin_neigh_hop *hop)
+		       int *ifindex)
 {
 	struct twin_neigh *n;
 	int err = 0;
@@ -598,9 +595,7 @@ int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
 		return err;
 	}
 	if (twin_neigh_use(n)) {
-		hop->ifindex = n->ifindex;
-		ether_addr_copy(hop->mac, n->mac);
-		hop->reachable = n->state == TWIN_NEIGH_REACHABLE;
+		*ifindex = n->ifindex;
 		spin_unlock_bh(&tn->neigh_lock);
 		return 0;
 	}
@@ -618,9 +613,7 @@ int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
 	*timeo = rem;
 	if (list_empty_careful(&tn->bearers))
 		return -ENETUNREACH;
-	/* Found after a wait: sent through, and cached from the next lookup. */
-	hop->reachable = false;
-	state = twin_neigh_state(tn, node, &hop->ifindex);
+	state = twin_neigh_state(tn, node, ifindex);
 	if (state == TWIN_NEIGH_FAILED)
 		return -EHOSTUNREACH;
 	return state == TWIN_NEIGH_INCOMPLETE ? -EINPROGRESS : 0;
@@ -773,21 +766,6 @@ void twin_neigh_confirm(struct twin_net *tn, u32 node)
 				  jiffies + twin_neigh_reachable(tn));
 		}
 	}
-	spin_unlock_bh(&tn->neigh_lock);
-}
-
-/*
- * A connection still sends to @node by a route it keeps (conn_send.c),
- * with no lookup that would say so (twin_neigh_use()).
- */
-void twin_neigh_touch(struct twin_net *tn, u32 node)
-{
-	struct twin_neigh *n;
-
-	spin_lock_bh(&tn->neigh_lock);
-	n = twin_neigh_lookup(tn, node);
-	if (n)
-		n->used = jiffies;
 	spin_unlock_bh(&tn->neigh_lock);
 }
 

@@ -20,20 +20,12 @@ struct twin_bearer;
 /* A full cache frees REACHABLE entries idle this long (ARP's 5 s). */
 #define TWIN_NEIGH_GC_AGE		(5 * HZ)
 
-/* Where twin_neigh_resolve() found a node. */
-struct twin_neigh_hop {
-	int ifindex;
-	u8 mac[ETH_ALEN];
-	bool reachable;		/* confirmed lately: worth caching (route.h) */
-};
-
 int twin_neigh_resolve(struct twin_net *tn, u32 node, long *timeo,
-		       struct twin_neigh_hop *hop);
+		       int *ifindex);
 int twin_neigh_output(struct twin_net *tn, struct sk_buff *skb, u32 node);
 void twin_neigh_rcv(struct twin_bearer *b, struct sk_buff *skb);
 void twin_neigh_flush(struct twin_net *tn, int ifindex);
 void twin_neigh_confirm(struct twin_net *tn, u32 node);
-void twin_neigh_touch(struct twin_net *tn, u32 node);
 void twin_neigh_suspect(struct twin_net *tn, u32 node);
 void twin_neigh_announce(struct twin_bearer *b);
 int twin_neigh_init_net(struct twin_net *tn);

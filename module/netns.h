@@ -86,13 +86,6 @@ struct twin_net {
 	 * connections then work their MSS out again (twin_conn_mss_check()).
 	 */
 	atomic_t mtu_gen;
-	/*
-	 * Bumped by every change a route depends on (twin_route_changed()):
-	 * a looked-up route (route.h) and a connection's cached one are
-	 * good while it stands. 64 bits: a cached bearer is trusted on an
-	 * equal value, and 2^32 neighbour events can be forged in hours.
-	 */
-	atomic64_t route_gen;
 	/* Raw sockets, RCU; written under sk_lock. */
 	struct hlist_head raw_socks;
 	/* sysctl net.twin.*, milliseconds. */

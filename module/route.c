@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Output routing. twin has no routing table: a destination is a local node,
- * a neighbour found by discovery, or everyone (broadcast). The caller may
- * sleep between looking up and sending: the bearer a route found is used
- * only if nothing changed since (twin_route_bearer()), else the output
- * step looks it up again under RCU.
+ * a neighbour found by discovery, or everyone (broadcast). The lookup only
+ * returns values (no pointers) so the caller may sleep between looking up
+ * and sending; the output step looks the bearer up again under RCU.
  */
 #include <linux/etherdevice.h>
 
@@ -55,13 +54,9 @@ int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node, int oif,
 		      long *timeo, struct twin_route *rt)
 {
 	struct twin_net *tn = twin_net(net);
-	struct twin_neigh_hop hop;
 	struct twin_bearer *b;
-	int err;
+	int ifindex, err;
 
-	/* First: a change from here on makes the result stale at once. */
-	rt->gen = twin_route_gen(tn);
-	rt->bearer = NULL;
 	rt->src_node = src_node;
 	rt->dst_node = dst_node;
 	rt->local_node = src_node;
@@ -98,7 +93,6 @@ int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node, int oif,
 			return -ENETUNREACH;
 		}
 		rt->kind = TWIN_ROUTE_LOCAL;
-		rt->bearer = b;
 		rt->mtu = b->dev->mtu;
 		if (src_node == TWIN_NODE_ANY) {
 			rt->src_node = dst_node;
@@ -109,7 +103,7 @@ int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node, int oif,
 	}
 	rcu_read_unlock();
 
-	err = twin_neigh_resolve(tn, dst_node, timeo, &hop);
+	err = twin_neigh_resolve(tn, dst_node, timeo, &ifindex);
 	if (err == -EINPROGRESS) {
 		/*
 		 * Checked against the smallest MTU, as the bearer is unknown
@@ -129,24 +123,16 @@ int twin_route_lookup(struct net *net, u32 src_node, u32 dst_node, int oif,
 	}
 	if (err)
 		return err;
-	if (!twin_route_oif_ok(rt, hop.ifindex))
+	if (!twin_route_oif_ok(rt, ifindex))
 		return -ENETUNREACH;
 
 	rcu_read_lock();
-	b = twin_bearer_by_ifindex(tn, hop.ifindex);
+	b = twin_bearer_by_ifindex(tn, ifindex);
 	if (!b) {
 		rcu_read_unlock();
 		return -EHOSTUNREACH;
 	}
 	rt->kind = TWIN_ROUTE_UNICAST;
-	/*
-	 * A STALE or PROBE entry is looked up for every frame, which moves
-	 * it on (twin_neigh_use()); a REACHABLE one need not be.
-	 */
-	if (hop.reachable) {
-		rt->bearer = b;
-		ether_addr_copy(rt->mac, hop.mac);
-	}
 	rt->mtu = b->dev->mtu;
 	/* Only here: a local or broadcast frame is never cut (gso.c). */
 	rt->gso_max = twin_gso_max_frame(b->dev);
@@ -184,21 +170,6 @@ static int twin_route_broadcast(struct twin_net *tn, struct sk_buff *skb,
 	return sent ? 0 : -ENETDOWN;
 }
 
-/*
- * The bearer @rt found, if nothing a route depends on changed since: it
- * is then still listed, and, as its removal bumps route_gen before its
- * grace period, not freed before the caller's RCU section ends. Caller
- * holds RCU.
- */
-struct twin_bearer *twin_route_bearer(struct twin_net *tn,
-				      const struct twin_route *rt)
-{
-	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "a route's bearer used without RCU");
-	if (rt->bearer && atomic64_read(&tn->route_gen) == rt->gen)
-		return rt->bearer;
-	return NULL;
-}
-
 /* Send a frame whose twin header is at skb->data. Consumes @skb. */
 int twin_route_output(struct net *net, struct sk_buff *skb,
 		      const struct twin_route *rt)
@@ -209,23 +180,12 @@ int twin_route_output(struct net *net, struct sk_buff *skb,
 
 	TWIN_OUT_CB(skb)->oif = rt->oif;
 	TWIN_OUT_CB(skb)->keep_csum = rt->keep_csum;
-	if (rt->kind == TWIN_ROUTE_UNICAST && rt->bearer) {
-		rcu_read_lock();
-		b = twin_route_bearer(tn, rt);
-		if (b) {
-			err = twin_bearer_send(b, skb, rt->mac);
-			rcu_read_unlock();
-			return err;
-		}
-		rcu_read_unlock();
-	}
 	switch (rt->kind) {
 	case TWIN_ROUTE_BROADCAST:
 		return twin_route_broadcast(tn, skb, rt->oif);
 	case TWIN_ROUTE_LOCAL:
 		rcu_read_lock();
-		b = twin_route_bearer(tn, rt) ?:
-		    twin_bearer_by_node(tn, rt->dst_node);
+		b = twin_bearer_by_node(tn, rt->dst_node);
 		if (b) {
 			err = twin_bearer_send(b, skb, NULL);
 		} else {

@@ -18,9 +18,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <net/if.h>
-#include <linux/membarrier.h>
 #include <linux/sockios.h>
-#include <sys/syscall.h>
 
 #include "conn_util.h"
 
@@ -1131,56 +1129,6 @@ BOTH_T(many_connections, 60)
 		ASSERT_OK(close(cli[i]));
 		expect_eof(srv[i]);
 	}
-}
-
-/*
- * The peer is another node of this namespace (node 9 on tw1), and its
- * address goes away under the connection: the server's end resets (its
- * node is gone), and the client's next frames look for node 9 anew and
- * find nobody: ETIMEDOUT after TWIN_USER_TIMEOUT. The client's route held
- * tw1's bearer, freed with the address: a route kept past its removal
- * would send through freed memory (KASAN on the debug lane).
- */
-BOTH_T(local_peer_address_removed, 30)
-{
-	uint32_t node = NODE_B;
-	struct genl_attr del[1] = { { TWIN_A_NODE, sizeof(node), &node } };
-	char ext[256] = "";
-	int lis, cli, srv, fd, fam, err;
-	double t;
-
-	fast_dev(NULL, "tw0", NODE);
-	fast_dev(NULL, "tw1", NODE_B);
-	lis = listener(type, NODE_B, PORT, 4);
-	cli = client(type);
-	/* From node 7: unbound, it would take the peer's node as its own. */
-	ASSERT_OK(twin_bind(cli, NODE, 0));
-	ASSERT_OK(twin_connect(cli, NODE_B, PORT));
-	srv = accept_one(lis);
-	twin_set_int(cli, SOL_TWIN, TWIN_USER_TIMEOUT, 500);
-	ASSERT_EQ(send(cli, "ping", 4, 0), 4);
-	recv_exact(srv, "ping", 4);
-
-	ASSERT_GE(fd = genl_open(), 0);
-	ASSERT_GT(fam = genl_family(fd, TWIN_GENL_NAME), 0);
-	err = genl_call(fd, fam, TWIN_CMD_ADDR_DEL, 0, del, 1, NULL, NULL,
-			ext, sizeof(ext));
-	if (err)
-		harness_fail(__FILE__, __LINE__, "ADDR_DEL %u: %s %s", node,
-			     strerror(-err), ext);
-	close(fd);
-	ASSERT_ERRNO(recv(srv, ext, sizeof(ext), 0), ENETDOWN);
-	/*
-	 * A grace period (membarrier's global command waits for one), and
-	 * time for the callback that frees the bearer.
-	 */
-	ASSERT_OK(syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0));
-	sleep_ms(500);
-	t = now_s();
-	ASSERT_EQ(send(cli, "lost", 4, 0), 4);
-	ASSERT_TRUE(wait_ev(cli, POLLERR, WAIT_MS) & POLLERR);
-	diag("the client's error after %.3f s", now_s() - t);
-	ASSERT_EQ(so_error(cli), ETIMEDOUT);
 }
 
 /* ------------------------------------------------------------ poll */

@@ -41,8 +41,7 @@
  *             FILE exists (a test's go: it cut the link meanwhile)
  *   -H FILE   send half of -n, then nothing more until FILE exists: the
  *             connection outlives whatever the test does meanwhile, on a
- *             machine however slow (a paced transfer alone may end first);
- *             "twin-xfer: holding" on stderr says the half was sent
+ *             machine however slow (a paced transfer alone may end first)
  *   -r BPS    pace sending to BPS bytes per second
  *   -B NODE   bind to NODE instead of TWIN_NODE_ANY
  *   -a MS     listen: wait this long after listen() before accept()
@@ -403,7 +402,6 @@ static void *sender(void *arg)
 
 		/* -H: half sent, the rest once its file exists. */
 		if (holding && left <= opt.nbytes - opt.nbytes / 2) {
-			fprintf(stderr, PROG ": holding\n");
 			await_file(opt.hold_file);
 			holding = false;
 		}
