@@ -668,12 +668,14 @@ static void take_info(const struct config *c, int fd)
 		return;
 	}
 	snprintf(info_json, sizeof(info_json),
-		 ",\"info\":{\"state\":%u,\"mss\":%u,\"rtt_us\":%u,\"rto_ms\":%u,"
+		 ",\"info\":{\"state\":%u,\"sack\":%u,\"mss\":%u,\"rtt_us\":%u,"
+		 "\"rto_ms\":%u,"
 		 "\"cwnd\":%u,\"ssthresh\":%u,\"snd_wnd\":%u,\"rcv_wnd\":%u,"
 		 "\"unacked\":%u,\"notsent\":%u,\"retransmits\":%u,"
 		 "\"fast_retransmits\":%u,\"timeouts\":%u,\"bytes_sent\":%llu,"
 		 "\"bytes_acked\":%llu,\"frames_out\":%llu,\"frames_in\":%llu}",
-		 i.state, i.mss, i.rtt_us, i.rto_ms, i.cwnd, i.ssthresh, i.snd_wnd,
+		 i.state, !!(i.options & TWIN_INFO_OPT_SACK), i.mss, i.rtt_us,
+		 i.rto_ms, i.cwnd, i.ssthresh, i.snd_wnd,
 		 i.rcv_wnd, i.unacked, i.notsent, i.retransmits, i.fast_retransmits,
 		 i.timeouts, (unsigned long long)i.bytes_sent,
 		 (unsigned long long)i.bytes_acked, (unsigned long long)i.frames_out,

@@ -316,6 +316,8 @@ static struct sock *twin_conn_child_new(struct sock *sk,
 	c->peer_mss = peer_mss;
 	c->mss = twin_conn_mss_of(c->peer_mss, rt.mtu);
 	c->cwnd = TWIN_INIT_CWND * c->mss;
+	/* A SYN cookie's child has no SYN (and sent no SACK_PERM). */
+	c->sack_ok = cb->sack_perm && READ_ONCE(twin_net(sock_net(sk))->sack);
 	c->irs = irs;
 	c->rcv_nxt = irs + 1;
 	c->rcv_edge = c->rcv_nxt;
@@ -534,6 +536,11 @@ static int twin_conn_start(struct sock *sk, const struct sockaddr_twin *sa,
 	c->in_recovery = 0;
 	c->dupacks = 0;
 	c->frto = 0;
+	/* The peer's SYN|ACK must offer it too (twin_conn_syn_sent_rcv()). */
+	c->sack_ok = READ_ONCE(twin_net(sock_net(sk))->sack);
+	c->sacked_out = 0;
+	c->sack_lost = 0;
+	c->nsack = 0;
 	c->rcv_rtt_us = 0;
 	c->rcv_rtt_start_us = 0;
 	/* The user timeout counts from connect(), discovery included. */
@@ -1018,6 +1025,9 @@ static void twin_conn_get_info(struct sock *sk, struct twin_info *info)
 	memset(info, 0, sizeof(*info));
 	info->state = sk->sk_state;
 	info->backoff = c->backoff;
+	/* A client's offer is not an agreement until the SYN|ACK says so. */
+	if (c->sack_ok && sk->sk_state != TCP_SYN_SENT)
+		info->options |= TWIN_INFO_OPT_SACK;
 	info->mss = c->mss;
 	info->rtt_us = c->srtt_us;
 	info->rttvar_us = c->rttvar_us;

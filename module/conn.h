@@ -21,6 +21,7 @@
 #include <net/tcp_states.h>
 
 #include "compat.h"
+#include "msg.h"
 #include "netns.h"
 
 struct twin_bearer;
@@ -39,7 +40,10 @@ struct twin_conn_cb {
 	u32 seq;		/* first sequence number */
 	u32 end_seq;		/* seq + payload + SYN + FIN + EOR */
 	u16 flags;		/* TWIN_F_* */
-	u8 retransmitted;	/* sent more than once: no RTT sample (Karn) */
+	u8 retransmitted:1;	/* sent more than once: no RTT sample (Karn) */
+	u8 sacked:1;		/* queued frames: the peer holds it (SACK) */
+	u8 rec_sent:1;		/* queued frames: sent again in this recovery */
+	u8 sack_perm:1;		/* received SYNs: SACK_PERM was there */
 	u16 mss;		/* received SYNs: the peer's MSS option, 0: none */
 	u32 ack, wnd;		/* received frames: acknowledgment, window */
 	u32 rd_off;		/* received frames: bytes already read */
@@ -61,12 +65,19 @@ static inline u32 twin_conn_mss_of(u32 peer_mss, unsigned int mtu)
 }
 
 /*
+ * The smallest MSS a peer's SYN can ask for, as TCP's TCP_MIN_SND_MSS:
+ * frames of a few bytes each would let a peer make the sender cut its
+ * queue into as many buffers as bytes (a SACK block, a small window).
+ */
+#define TWIN_MSS_MIN	48
+
+/*
  * What the MSS option @opt of the peer's SYN says it takes, as TCP reads
- * it; a SYN without one gets RFC 9293's default.
+ * it, at least TWIN_MSS_MIN; a SYN without one gets RFC 9293's default.
  */
 static inline u32 twin_peer_mss(u16 opt)
 {
-	return opt ?: TWIN_MSS_DEFAULT;
+	return opt ? max_t(u32, opt, TWIN_MSS_MIN) : TWIN_MSS_DEFAULT;
 }
 
 /* Sequence arithmetic modulo 2^32, as TCP's before()/after(). */
@@ -104,6 +115,15 @@ struct twin_conn {
 	u32 mtu_gen;		/* twin_net.mtu_gen when mss was worked out */
 	u32 cwnd, ssthresh;	/* bytes */
 	u32 recover;		/* snd_nxt when fast recovery began */
+	/*
+	 * Selective acknowledgment (RFC 2018), when both SYNs offered it:
+	 * queued frames the peer holds are marked (sacked), and recovery
+	 * sends the holes below the highest of them (twin_conn_sack_send()).
+	 */
+	u32 sacked_out;		/* bytes marked sacked */
+	u32 high_sacked;	/* end of the highest, while sacked_out */
+	u32 sack_lost;		/* in recovery: lost bytes not yet sent again */
+	u8 sack_ok;
 	u8 in_recovery;
 	u8 dupacks;
 	u8 backoff;
@@ -145,6 +165,12 @@ struct twin_conn {
 	 * order chosen to be slow cost a logarithm each, not a list's walk.
 	 */
 	struct rb_root ooo_root;
+	/*
+	 * What the reorder queue holds, as the blocks a SACK option says
+	 * (tcp_sack_new_ofo_skb()): the one last added to first.
+	 */
+	struct twin_sack_block sack[TWIN_SACK_BLOCKS];
+	u8 nsack;
 
 	/* Options. */
 	u32 user_timeout;	/* ms, 0: TWIN_USER_TIMEOUT_DEFAULT */
@@ -229,7 +255,9 @@ void twin_conn_send_challenge_ack(struct sock *sk);
 void twin_conn_send_probe(struct sock *sk);
 void twin_conn_send_fin(struct sock *sk);
 void twin_conn_send_rst(struct sock *sk);
-void twin_conn_retransmit_head(struct sock *sk);
+bool twin_conn_retransmit_head(struct sock *sk);
+void twin_conn_sack_recover(struct sock *sk);
+void twin_conn_sack_mark(struct sock *sk, const struct sk_buff *ack);
 void twin_conn_reply_rst(struct net *net, const struct sk_buff *skb);
 u32 twin_conn_rcv_wnd(const struct sock *sk);
 bool twin_conn_sndbuf_free(const struct sock *sk);

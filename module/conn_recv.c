@@ -131,6 +131,8 @@ static u32 twin_conn_clean_acked(struct sock *sk, u32 ack)
 		}
 		if (skb == c->send_head)
 			c->send_head = NULL;
+		if (cb->sacked)
+			c->sacked_out -= min(c->sacked_out, cb->end_seq - cb->seq);
 		bytes += skb->len;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		kfree_skb(skb);
@@ -186,26 +188,59 @@ static void twin_conn_cwnd_grow(struct twin_conn *c, u32 acked,
 	c->cwnd = min_t(u32, c->cwnd, S32_MAX);
 }
 
-static void twin_conn_dupack(struct sock *sk)
+/*
+ * Fast retransmit: the window halves and the first hole goes again (with
+ * SACK every hole, as the pipe allows). With SACK the window is not
+ * inflated: the pipe leaves out what the peer holds (twin_conn_room()).
+ */
+static void twin_conn_recovery_start(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
 	u32 in_flight = c->snd_nxt - c->snd_una;
+	struct sk_buff *skb;
 
-	if (++c->dupacks < TWIN_DUPACK_THRESH)
-		return;
-	if (c->in_recovery) {
-		/* Each duplicate means a frame left the network. */
-		c->cwnd += c->mss;
-		return;
-	}
-	if (c->dupacks != TWIN_DUPACK_THRESH)
-		return;
 	c->ssthresh = max(in_flight / 2, 2 * c->mss);
-	c->cwnd = c->ssthresh + TWIN_DUPACK_THRESH * c->mss;
+	c->cwnd = c->ssthresh;
 	c->in_recovery = 1;
 	c->recover = c->snd_nxt;
 	c->fast_retransmits++;
-	twin_conn_retransmit_head(sk);
+	if (!c->sack_ok) {
+		c->cwnd += TWIN_DUPACK_THRESH * c->mss;
+		twin_conn_retransmit_head(sk);
+		return;
+	}
+	skb_queue_walk(&sk->sk_write_queue, skb)
+		TWIN_CONN_CB(skb)->rec_sent = 0;
+	twin_conn_sack_recover(sk);
+}
+
+/*
+ * Enough is sacked above snd_una that a frame there is lost (RFC 6675's
+ * IsLost() for the first hole: more than DupThresh - 1 frames' worth).
+ * Duplicate ACKs alone undercount where the peer merges a burst of
+ * frames into one (GRO) and acknowledges it once.
+ */
+static bool twin_conn_sack_says_lost(const struct twin_conn *c)
+{
+	return c->sacked_out > (TWIN_DUPACK_THRESH - 1) * c->mss;
+}
+
+static void twin_conn_dupack(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+
+	if (c->dupacks < U8_MAX)
+		c->dupacks++;
+	if (c->in_recovery) {
+		if (c->sack_ok)
+			twin_conn_sack_recover(sk);
+		else if (c->dupacks >= TWIN_DUPACK_THRESH)
+			/* Each duplicate means a frame left the network. */
+			c->cwnd += c->mss;
+		return;
+	}
+	if (c->dupacks == TWIN_DUPACK_THRESH || twin_conn_sack_says_lost(c))
+		twin_conn_recovery_start(sk);
 }
 
 /*
@@ -357,6 +392,7 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 		c->probes_out = 0;
 		c->retrans_start = 0;
 		c->dupacks = 0;
+		twin_conn_sack_mark(sk, skb);
 		twin_conn_confirm_neigh(sk);
 		if (twin_conn_frto_ack(sk, cb->ack, cb->wnd)) {
 			/* F-RTO set the window. */
@@ -364,10 +400,15 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 			if (!twin_before(cb->ack, c->recover)) {
 				c->in_recovery = 0;
 				c->cwnd = c->ssthresh;
+				c->sack_lost = 0;
+			} else if (c->sack_ok) {
+				twin_conn_sack_recover(sk);
 			} else {
 				/* NewReno: a partial ack means the next hole. */
 				twin_conn_retransmit_head(sk);
 			}
+		} else if (!c->frto && twin_conn_sack_says_lost(c)) {
+			twin_conn_recovery_start(sk);
 		} else {
 			twin_conn_cwnd_grow(c, acked, in_flight);
 			twin_conn_sndbuf_expand(sk);
@@ -380,6 +421,7 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 		twin_conn_fin_acked(sk);
 		return sk->sk_state != TCP_CLOSE;
 	}
+	twin_conn_sack_mark(sk, skb);
 	if (pure && cb->wnd == c->snd_wnd && c->snd_nxt != c->snd_una) {
 		if (c->frto == 2) {
 			/* After F-RTO's new data: a frame was lost (3a). */
@@ -389,6 +431,12 @@ static bool twin_conn_ack(struct sock *sk, const struct sk_buff *skb)
 			c->frto = 0;
 			twin_conn_dupack(sk);
 		}
+	} else if (c->sack_ok && c->snd_nxt != c->snd_una && !c->frto) {
+		/* Not a duplicate (the window moved), but it may sack more. */
+		if (c->in_recovery)
+			twin_conn_sack_recover(sk);
+		else if (twin_conn_sack_says_lost(c))
+			twin_conn_recovery_start(sk);
 	}
 	twin_conn_set_snd_wnd(c, cb->wnd);
 	return true;
@@ -483,6 +531,56 @@ void twin_conn_ooo_purge(struct sock *sk)
 		rb_erase(&skb->rbnode, &c->ooo_root);
 		kfree_skb(skb);
 	}
+	/* Reneged: the sender's timer sends it all again (go-back). */
+	c->nsack = 0;
+}
+
+/*
+ * [@start, @end) went into the reorder queue: it joins the blocks it
+ * touches, and the block it is in goes first (RFC 2018: the block of the
+ * frame that made the ACK); a block that no longer fits falls off, as
+ * TCP's (the sender learns of it again when the holes below it fill).
+ * Blocks never touch each other, so one pass merges all it joins.
+ */
+static void twin_conn_sack_add(struct twin_conn *c, u32 start, u32 end)
+{
+	struct twin_sack_block keep[TWIN_SACK_BLOCKS];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < c->nsack; i++) {
+		const struct twin_sack_block *b = &c->sack[i];
+
+		if (twin_after(start, b->end) || twin_after(b->start, end)) {
+			keep[n++] = *b;
+			continue;
+		}
+		if (twin_before(b->start, start))
+			start = b->start;
+		if (twin_after(b->end, end))
+			end = b->end;
+	}
+	n = min_t(unsigned int, n, TWIN_SACK_BLOCKS - 1);
+	c->sack[0].start = start;
+	c->sack[0].end = end;
+	memcpy(&c->sack[1], keep, n * sizeof(*keep));
+	c->nsack = n + 1;
+}
+
+/* rcv_nxt moved: what it passed is acknowledged, not selectively. */
+static void twin_conn_sack_advance(struct twin_conn *c)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < c->nsack; i++) {
+		struct twin_sack_block b = c->sack[i];
+
+		if (!twin_after(b.end, c->rcv_nxt))
+			continue;
+		if (twin_before(b.start, c->rcv_nxt))
+			b.start = c->rcv_nxt;
+		c->sack[n++] = b;
+	}
+	c->nsack = n;
 }
 
 /*
@@ -565,6 +663,7 @@ static void twin_conn_ooo_insert(struct sock *sk, struct sk_buff *skb)
 	rb_insert_color(&skb->rbnode, &c->ooo_root);
 
 drop_covered:
+	twin_conn_sack_add(c, seq, end_seq);
 	while ((next = skb_rb_next(skb)) &&
 	       !twin_after(TWIN_CONN_CB(next)->end_seq, end_seq)) {
 		rb_erase(&next->rbnode, &c->ooo_root);
@@ -641,6 +740,8 @@ static void twin_conn_data(struct sock *sk, struct sk_buff *skb)
 	filled = !RB_EMPTY_ROOT(&c->ooo_root);
 	twin_conn_deliver(sk, skb);
 	twin_conn_ooo_drain(sk);
+	if (c->nsack)
+		twin_conn_sack_advance(c);
 	twin_conn_rcv_rtt_measure(c);
 
 	if (!sock_flag(sk, SOCK_DEAD))
@@ -775,6 +876,8 @@ static void twin_conn_syn_sent_rcv(struct sock *sk, struct sk_buff *skb)
 	c->peer_mss = twin_peer_mss(cb->mss);
 	c->mss = min(c->mss, c->peer_mss);
 	c->cwnd = TWIN_INIT_CWND * c->mss;
+	/* Both SYNs must offer it. */
+	c->sack_ok = c->sack_ok && cb->sack_perm;
 	twin_conn_clean_acked(sk, cb->ack);
 	c->snd_una = cb->ack;
 	twin_conn_set_snd_wnd(c, cb->wnd);
@@ -928,9 +1031,14 @@ static void twin_conn_parse(struct sk_buff *skb)
 	struct twin_opts opts;
 
 	memset(cb, 0, sizeof(*cb));
-	/* Options matter on SYNs only; twin_validate() checked them. */
-	if ((flags & TWIN_F_SYN) && !twin_parse_opts(hdr, &opts))
+	/*
+	 * Options of SYNs; twin_validate() checked them. An ACK's SACK
+	 * blocks are read where they are used (twin_conn_sack_mark()).
+	 */
+	if ((flags & TWIN_F_SYN) && !twin_parse_opts(hdr, &opts)) {
 		cb->mss = opts.mss;
+		cb->sack_perm = opts.sack_perm;
+	}
 	cb->flags = flags;
 	cb->seq = ntohl(hdr->seq);
 	cb->ack = ntohl(hdr->ack);

@@ -16,6 +16,7 @@
 #include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <net/sock.h>
 
 #include "bearer.h"
@@ -26,6 +27,8 @@
 #include "sock.h"
 
 #define TWIN_CONN_HEADROOM	(LL_MAX_HEADER + TWIN_HLEN + TWIN_OPTS_MAX)
+/* An ACK may carry SACK blocks. */
+#define TWIN_CONN_CTL_HEADROOM	(LL_MAX_HEADER + TWIN_HLEN + TWIN_OPTS_ACK_MAX)
 
 static u8 twin_conn_frame_type(const struct sock *sk)
 {
@@ -87,10 +90,21 @@ static int twin_conn_output_rt(struct sock *sk, struct sk_buff *skb, u32 seq,
 
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= TWIN_F_ACK;
-	/* A SYN says how large a frame this end takes: its device's MTU. */
+	/*
+	 * A SYN says how large a frame this end takes (its device's MTU)
+	 * and whether it reads SACK blocks; an ACK with nothing else in it
+	 * says what the reorder queue holds. Frames with data go without:
+	 * their MSS leaves no room for options.
+	 */
 	if (flags & TWIN_F_SYN) {
+		if (c->sack_ok)
+			optlen += twin_push_opt_sack_perm(skb);
 		twin_push_opt_mss(skb, twin_mss_of_mtu(rt->mtu));
-		optlen = TWIN_OPT_MSS_LEN;
+		optlen += TWIN_OPT_MSS_LEN;
+	} else if (c->sack_ok && c->nsack && !skb->len &&
+		   !(flags & ~TWIN_F_ACK) &&
+		   skb_headroom(skb) >= TWIN_CONN_CTL_HEADROOM) {
+		optlen = twin_push_opt_sack(skb, c->sack, c->nsack);
 	}
 	twin_build_hdr(skb, twin_conn_frame_type(sk), flags, &a, optlen);
 	hdr = twin_hdr(skb);
@@ -145,10 +159,10 @@ static int twin_conn_send_ctl(struct sock *sk, u32 seq, u16 flags)
 {
 	struct sk_buff *skb;
 
-	skb = alloc_skb(TWIN_CONN_HEADROOM, GFP_ATOMIC);
+	skb = alloc_skb(TWIN_CONN_CTL_HEADROOM, GFP_ATOMIC);
 	if (!skb)
 		return -ENOBUFS;
-	skb_reserve(skb, TWIN_CONN_HEADROOM);
+	skb_reserve(skb, TWIN_CONN_CTL_HEADROOM);
 	return twin_conn_output(sk, skb, seq, flags);
 }
 
@@ -476,6 +490,11 @@ int twin_conn_trim_acked(struct sock *sk, struct sk_buff *skb, u32 ack)
 	twin_conn_uncharge(sk, skb, len - head);
 	skb->truesize -= len - head;
 	WARN_ON_ONCE(refcount_sub_and_test(len - head, &sk->sk_wmem_alloc));
+	if (cb->sacked) {
+		struct twin_conn *c = twin_conn(sk);
+
+		c->sacked_out -= min(c->sacked_out, ack - cb->seq);
+	}
 	cb->seq = ack;
 	sk->sk_write_space(sk);
 	return 0;
@@ -548,15 +567,34 @@ static int twin_conn_xmit(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * The most payload the next frame may carry with @in_flight bytes out
- * and window @wnd: a super-frame no larger than the window left, in
- * whole MSS (as TCP's tcp_mss_split_point()); never less than one MSS.
+ * What may be sent now: the congestion window less the pipe (bytes in
+ * flight that the peer neither holds by SACK nor lost, RFC 6675), and
+ * the peer's window less everything past snd_una, which its buffer
+ * holds whether sacked or not.
  */
-static u32 twin_conn_send_max(const struct twin_conn *c, u32 in_flight,
-			      u32 wnd)
+static u32 twin_conn_cwnd_room(const struct twin_conn *c)
 {
-	u32 room = wnd > in_flight ? wnd - in_flight : 0;
+	u32 in_flight = c->snd_nxt - c->snd_una;
+	u32 pipe = in_flight - min(in_flight, c->sacked_out + c->sack_lost);
 
+	return c->cwnd > pipe ? c->cwnd - pipe : 0;
+}
+
+static u32 twin_conn_room(const struct twin_conn *c)
+{
+	u32 in_flight = c->snd_nxt - c->snd_una;
+
+	return min(twin_conn_cwnd_room(c),
+		   c->snd_wnd > in_flight ? c->snd_wnd - in_flight : 0);
+}
+
+/*
+ * The most payload the next frame may carry with @room left in the
+ * windows: a super-frame no larger than that, in whole MSS (as TCP's
+ * tcp_mss_split_point()); never less than one MSS.
+ */
+static u32 twin_conn_send_max(const struct twin_conn *c, u32 room)
+{
 	room = min(room, twin_conn_frame_goal(c));
 	return max(c->mss, room - room % c->mss);
 }
@@ -572,7 +610,7 @@ void twin_conn_push(struct sock *sk)
 	struct twin_route rt, *rtp = &rt;
 	struct twin_conn_cb *cb;
 	struct sk_buff *skb;
-	u32 in_flight, wnd, max;
+	u32 in_flight, room, max;
 
 	twin_conn_mss_check(sk);
 	/*
@@ -589,13 +627,12 @@ void twin_conn_push(struct sock *sk)
 	while ((skb = c->send_head)) {
 		cb = TWIN_CONN_CB(skb);
 		in_flight = c->snd_nxt - c->snd_una;
-		wnd = min(c->cwnd, c->snd_wnd);
-		max = twin_conn_send_max(c, in_flight, wnd);
+		room = twin_conn_room(c);
+		max = twin_conn_send_max(c, room);
 		if (!(cb->flags & TWIN_F_SYN)) {
 			if (!in_flight && !c->snd_wnd)
 				break;
-			if (in_flight &&
-			    in_flight + min(cb->end_seq - cb->seq, max) > wnd)
+			if (in_flight && min(cb->end_seq - cb->seq, max) > room)
 				break;
 		}
 		if (twin_conn_shape(sk, skb, max))
@@ -627,9 +664,115 @@ void twin_conn_push(struct sock *sk)
 void twin_conn_go_back(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff *skb;
 
 	c->snd_nxt = c->snd_una;
 	c->send_head = skb_peek(&sk->sk_write_queue);
+	/*
+	 * What the peer said it holds goes too, as after a timeout it may
+	 * have dropped it (its reorder queue is the first thing memory
+	 * pressure frees): everything is sent again.
+	 */
+	c->sack_lost = 0;
+	c->sacked_out = 0;
+	if (!c->sack_ok)
+		return;
+	skb_queue_walk(&sk->sk_write_queue, skb)
+		TWIN_CONN_CB(skb)->sacked = 0;
+}
+
+/* A frame below the highest one the peer holds, and not held: lost. */
+static bool twin_conn_sack_hole(const struct twin_conn *c,
+				const struct twin_conn_cb *cb)
+{
+	return !cb->sacked && c->sacked_out &&
+	       twin_before(cb->seq, c->high_sacked);
+}
+
+/*
+ * Fast recovery with SACK (RFC 6675, simplified for a segment that does
+ * not reorder: every hole below the highest sacked frame is lost, not
+ * only those with three sacked frames above). Each hole is sent again
+ * once in the recovery, as far as the pipe leaves room in the congestion
+ * window; new data follows from twin_conn_push(). A hole whose resend is
+ * lost as well waits for the timer, as in RFC 6675.
+ */
+static void twin_conn_sack_send(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct twin_route rt, *rtp = &rt;
+	struct twin_conn_cb *cb;
+	struct sk_buff *skb;
+	u32 lost = 0, room, max;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		cb = TWIN_CONN_CB(skb);
+		if (skb == c->send_head)
+			break;
+		if (twin_conn_sack_hole(c, cb) && !cb->rec_sent)
+			lost += cb->end_seq -
+				(twin_before(cb->seq, c->snd_una) ?
+				 c->snd_una : cb->seq);
+	}
+	c->sack_lost = lost;
+	if (!lost)
+		return;
+	twin_conn_mss_check(sk);
+	if (twin_conn_route(sk, &rt))
+		rtp = NULL;
+	for (skb = skb_peek(&sk->sk_write_queue); skb && skb != c->send_head;
+	     skb = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+		   NULL : skb_queue_next(&sk->sk_write_queue, skb)) {
+		cb = TWIN_CONN_CB(skb);
+		if (!twin_conn_sack_hole(c, cb) || cb->rec_sent)
+			continue;
+		/* Inside the peer's window already: the pipe alone limits. */
+		room = twin_conn_cwnd_room(c);
+		if (room < min_t(u32, cb->end_seq - cb->seq, c->mss))
+			break;
+		max = twin_conn_send_max(c, room);
+		if (twin_conn_shape(sk, skb, max))
+			break;
+		if (twin_conn_xmit(sk, skb, rtp))
+			break;
+		cb->rec_sent = 1;
+		cb->retransmitted = 1;
+		cb->sent_us = ktime_to_us(ktime_get());
+		c->retransmits++;
+		c->sack_lost -= min(c->sack_lost, cb->end_seq - cb->seq);
+	}
+}
+
+/*
+ * One step of a recovery with SACK: the holes the blocks show, as the
+ * pipe allows (twin_conn_sack_send()); then the first frame, unless the
+ * peer holds it or it went already in this recovery: three duplicates
+ * that sacked nothing (the blocks lost, or fallen off the peer's list),
+ * or a partial ACK, say it is lost whatever the blocks say, as they do
+ * in NewReno.
+ */
+void twin_conn_sack_recover(struct sock *sk)
+{
+	struct twin_conn *c = twin_conn(sk);
+	struct twin_conn_cb *cb;
+	struct sk_buff *skb;
+	bool hole;
+
+	twin_conn_sack_send(sk);
+	skb = skb_peek(&sk->sk_write_queue);
+	if (!skb || skb == c->send_head)
+		return;
+	cb = TWIN_CONN_CB(skb);
+	if (cb->sacked || cb->rec_sent)
+		return;
+	hole = twin_conn_sack_hole(c, cb);
+	if (!twin_conn_retransmit_head(sk))
+		return;
+	/* It may have been cut to one MSS: the head is what went. */
+	cb = TWIN_CONN_CB(skb_peek(&sk->sk_write_queue));
+	cb->rec_sent = 1;
+	if (hole)
+		c->sack_lost -= min(c->sack_lost, cb->end_seq - cb->seq);
 }
 
 /*
@@ -637,22 +780,93 @@ void twin_conn_go_back(struct sock *sk)
  * what the duplicate acknowledgments say is missing, not the rest of a
  * super-frame the peer may hold.
  */
-void twin_conn_retransmit_head(struct sock *sk)
+bool twin_conn_retransmit_head(struct sock *sk)
 {
 	struct twin_conn *c = twin_conn(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 	struct twin_route rt;
 
 	if (!skb || skb == c->send_head)
-		return;
+		return false;
 	twin_conn_mss_check(sk);
 	if (twin_conn_shape(sk, skb, c->mss))
+		return false;
+	if (twin_conn_xmit(sk, skb, twin_conn_route(sk, &rt) ? NULL : &rt))
+		return false;
+	TWIN_CONN_CB(skb)->retransmitted = 1;
+	TWIN_CONN_CB(skb)->sent_us = ktime_to_us(ktime_get());
+	c->retransmits++;
+	return true;
+}
+
+/*
+ * Mark the queued frames that the SACK blocks of ACK @ack say the peer
+ * holds, cutting a frame where a block begins or ends inside it: at a
+ * whole MSS from its start, where the frame was cut on its way, so that
+ * a peer cannot make us cut the queue into ever smaller frames (an MSS is
+ * at least TWIN_MSS_MIN); and not at all when the queue and what is on
+ * its way already take twice the send buffer and 128 KiB more, as
+ * tcp_fragment() refuses. Blocks outside what was sent since
+ * snd_una are ignored, as tcp_is_sackblock_valid() does: they are old,
+ * or forged.
+ */
+static bool twin_sack_no_cut(const struct sock *sk)
+{
+	/* sk_wmem_alloc: a cut past net.twin.mem is uncharged, not free. */
+	return sk_wmem_alloc_get(sk) >> 1 > READ_ONCE(sk->sk_sndbuf) + SZ_128K;
+}
+
+void twin_conn_sack_mark(struct sock *sk, const struct sk_buff *ack)
+{
+	const struct twinhdr *hdr = twin_hdr(ack);
+	struct twin_conn *c = twin_conn(sk);
+	struct sk_buff_head *q = &sk->sk_write_queue;
+	struct twin_opts opts;
+	unsigned int i, cut;
+
+	if (!c->sack_ok || twin_hdr_len(hdr) == TWIN_HLEN ||
+	    twin_parse_opts(hdr, &opts))
 		return;
-	if (!twin_conn_xmit(sk, skb,
-			    twin_conn_route(sk, &rt) ? NULL : &rt)) {
-		TWIN_CONN_CB(skb)->retransmitted = 1;
-		TWIN_CONN_CB(skb)->sent_us = ktime_to_us(ktime_get());
-		c->retransmits++;
+	for (i = 0; i < opts.nsack; i++) {
+		u32 start = opts.sack[i].start, end = opts.sack[i].end;
+		struct sk_buff *skb;
+
+		if (!twin_after(end, start) || !twin_after(end, c->snd_una) ||
+		    twin_after(end, c->snd_nxt))
+			continue;
+		for (skb = skb_peek(q); skb && skb != c->send_head;
+		     skb = skb_queue_is_last(q, skb) ? NULL :
+			   skb_queue_next(q, skb)) {
+			struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
+
+			if (!twin_after(cb->end_seq, start) || cb->sacked)
+				continue;
+			if (!twin_before(cb->seq, end))
+				break;
+			/* The front stays out; the rest is the next frame. */
+			if (twin_before(cb->seq, start)) {
+				cut = roundup(start - cb->seq, c->mss);
+				if (cut >= skb->len)
+					continue;	/* not one whole frame */
+				if (twin_sack_no_cut(sk) ||
+				    twin_conn_fit(sk, skb, cut))
+					break;
+				continue;
+			}
+			if (twin_after(cb->end_seq, end)) {
+				cut = rounddown(end - cb->seq, c->mss);
+				/* Also a FIN or end of record past the block. */
+				if (!cut || twin_sack_no_cut(sk) ||
+				    twin_conn_fit(sk, skb, cut) ||
+				    twin_after(cb->end_seq, end))
+					break;
+			}
+			cb->sacked = 1;
+			if (!c->sacked_out ||
+			    twin_after(cb->end_seq, c->high_sacked))
+				c->high_sacked = cb->end_seq;
+			c->sacked_out += cb->end_seq - cb->seq;
+		}
 	}
 }
 

@@ -25,6 +25,44 @@ void twin_push_opt_mss(struct sk_buff *skb, u16 mss)
 }
 
 /*
+ * Push a SACK_PERM option with two NOPs before it (one 4-byte word).
+ * Returns the bytes pushed.
+ */
+unsigned int twin_push_opt_sack_perm(struct sk_buff *skb)
+{
+	u8 *opt = skb_push(skb, 4);
+
+	opt[0] = TWIN_OPT_NOP;
+	opt[1] = TWIN_OPT_NOP;
+	opt[2] = TWIN_OPT_SACK_PERM;
+	opt[3] = TWIN_OPT_SACK_PERM_LEN;
+	return 4;
+}
+
+/*
+ * Push a SACK option of @n blocks (1 to TWIN_SACK_BLOCKS) with two NOPs
+ * before it, so that it fills whole 4-byte words. Returns the bytes
+ * pushed.
+ */
+unsigned int twin_push_opt_sack(struct sk_buff *skb,
+				const struct twin_sack_block *blocks,
+				unsigned int n)
+{
+	unsigned int len = 2 + TWIN_OPT_SACK_LEN(n), i;
+	u8 *opt = skb_push(skb, len);
+
+	opt[0] = TWIN_OPT_NOP;
+	opt[1] = TWIN_OPT_NOP;
+	opt[2] = TWIN_OPT_SACK;
+	opt[3] = TWIN_OPT_SACK_LEN(n);
+	for (i = 0; i < n; i++) {
+		put_unaligned_be32(blocks[i].start, opt + 4 + 8 * i);
+		put_unaligned_be32(blocks[i].end, opt + 8 + 8 * i);
+	}
+	return len;
+}
+
+/*
  * Push and fill the header in front of the @optlen bytes of options (a
  * multiple of 4) and the payload already in @skb.
  */
@@ -146,6 +184,23 @@ int twin_csum_complete(struct sk_buff *skb, int off)
 }
 
 /*
+ * The blocks of SACK option @p (@len bytes, a whole number of blocks):
+ * the first TWIN_SACK_BLOCKS, as a later sender may send more. Whether
+ * they make sense is the connection's to judge (twin_conn_sack()).
+ */
+static void twin_parse_sack(const u8 *p, u8 len, struct twin_opts *opts)
+{
+	unsigned int n = min_t(unsigned int, (len - 2) / 8, TWIN_SACK_BLOCKS);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		opts->sack[i].start = get_unaligned_be32(p + 2 + 8 * i);
+		opts->sack[i].end = get_unaligned_be32(p + 6 + 8 * i);
+	}
+	opts->nsack = n;
+}
+
+/*
  * Walk the options of a header whose doff is already checked. Returns 0
  * or TWIN_STAT_DROP_OPTION for an option that overruns the header, has a
  * length its kind does not allow, or is unknown and mandatory.
@@ -178,6 +233,16 @@ int twin_parse_opts(const struct twinhdr *hdr, struct twin_opts *opts)
 			/* A sender cut into empty frames would never end. */
 			if (!opts->mss)
 				return TWIN_STAT_DROP_OPTION;
+			break;
+		case TWIN_OPT_SACK_PERM:
+			if (len != TWIN_OPT_SACK_PERM_LEN)
+				return TWIN_STAT_DROP_OPTION;
+			opts->sack_perm = 1;
+			break;
+		case TWIN_OPT_SACK:
+			if (len < TWIN_OPT_SACK_LEN(1) || (len - 2) % 8)
+				return TWIN_STAT_DROP_OPTION;
+			twin_parse_sack(p, len, opts);
 			break;
 		default:
 			if (kind & TWIN_OPT_MANDATORY)

@@ -12,16 +12,31 @@ struct twin_addr4 {
 	u32 dst_node, dst_port;
 };
 
+/* Selective acknowledgment blocks a frame carries, at most (as TCP's 4). */
+#define TWIN_SACK_BLOCKS	4
+
+/* Bytes [start, end) of the sequence space, held by the receiver. */
+struct twin_sack_block {
+	u32 start, end;
+};
+
 /* What the options of a frame said; zero for an option not present. */
 struct twin_opts {
 	u16 mss;
+	u8 sack_perm;
+	u8 nsack;	/* blocks in @sack: the first TWIN_SACK_BLOCKS sent */
+	struct twin_sack_block sack[TWIN_SACK_BLOCKS];
 };
 
 /* Room an skb needs in front of the twin header. */
 #define TWIN_LL_RESERVE(dev)	LL_RESERVED_SPACE(dev)
 
-/* The options twin itself sends (an MSS on SYNs), rounded to 4 bytes. */
-#define TWIN_OPTS_MAX		4
+/*
+ * The options twin itself sends on a frame it queues (MSS and SACK_PERM
+ * on SYNs), and on an ACK (its SACK blocks), in 4-byte words.
+ */
+#define TWIN_OPTS_MAX		8
+#define TWIN_OPTS_ACK_MAX	(2 + TWIN_OPT_SACK_LEN(TWIN_SACK_BLOCKS))
 
 static inline struct twinhdr *twin_hdr(const struct sk_buff *skb)
 {
@@ -44,6 +59,10 @@ u32 twin_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len);
 u32 twin_csum_split(const void *hdr, struct sk_buff *skb, unsigned int offset,
 		    unsigned int len);
 void twin_push_opt_mss(struct sk_buff *skb, u16 mss);
+unsigned int twin_push_opt_sack_perm(struct sk_buff *skb);
+unsigned int twin_push_opt_sack(struct sk_buff *skb,
+				const struct twin_sack_block *blocks,
+				unsigned int n);
 void twin_build_hdr(struct sk_buff *skb, u8 type, u16 flags,
 		    const struct twin_addr4 *a, unsigned int optlen);
 void twin_hdr_set_csum(struct sk_buff *skb);

@@ -98,6 +98,7 @@ struct twin_net {
 	unsigned int neigh_solicit_rate;	/* a second, not ms */
 	unsigned int syncookies;	/* 0, 1 or 2, as tcp_syncookies */
 	unsigned int orphan_retries;	/* as tcp_orphan_retries */
+	unsigned int sack;		/* 0 or 1, as tcp_sack */
 	struct ctl_table_header *sysctl;
 	struct ctl_table *sysctl_table;
 

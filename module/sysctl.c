@@ -122,6 +122,18 @@ static const struct ctl_table twin_sysctl_template[] = {
 		.extra1 = SYSCTL_ONE,
 		.extra2 = &twin_sysctl_max_solicit_rate,
 	},
+	{
+		/*
+		 * As tcp_sack: whether new connections offer selective
+		 * acknowledgment in their SYN and accept it in the peer's.
+		 */
+		.procname = "sack",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = proc_douintvec_minmax,
+		.extra1 = SYSCTL_ZERO,
+		.extra2 = SYSCTL_ONE,
+	},
 	{ }	/* 6.1 ends the table here; newer kernels take its size */
 };
 
@@ -141,6 +153,7 @@ int twin_sysctl_init_net(struct net *net)
 	tn->syncookies = TWIN_SYNCOOKIES;
 	tn->orphan_retries = TWIN_ORPHAN_RETRIES;
 	tn->neigh_solicit_rate = TWIN_NEIGH_SOLICIT_RATE;
+	tn->sack = 1;
 	table = kmemdup(twin_sysctl_template, sizeof(twin_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
@@ -166,6 +179,7 @@ int twin_sysctl_init_net(struct net *net)
 	table[6].data = &tn->syncookies;
 	table[7].data = &tn->orphan_retries;
 	table[8].data = &tn->neigh_solicit_rate;
+	table[9].data = &tn->sack;
 	tn->sysctl = twin_register_net_sysctl(net, "net/twin", table,
 					      TWIN_SYSCTL_ENTRIES);
 	if (!tn->sysctl) {

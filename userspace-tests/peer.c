@@ -48,16 +48,61 @@ void peer_up(struct peer *p, int type, int backlog)
 	twin_set_timeo(p->lis, SO_RCVTIMEO, WAIT_MS * mult());
 }
 
+/*
+ * The options of a frame of type ftype: the MSS and SACK_PERM on SYNs as
+ * the peer offers them, and its SACK blocks on an ACK without payload,
+ * each with the padding twin itself uses. Returns their length.
+ */
+static size_t peer_opts(const struct peer *p, int ftype, uint16_t flags,
+			size_t plen, unsigned char *o)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	if (ftype != p->ftype)
+		return 0;
+	if (flags & TWIN_F_SYN) {
+		if (p->mss) {
+			o[n++] = TWIN_OPT_MSS;
+			o[n++] = TWIN_OPT_MSS_LEN;
+			o[n++] = p->mss >> 8;
+			o[n++] = p->mss & 0xff;
+		}
+		if (p->sack) {
+			o[n++] = TWIN_OPT_NOP;
+			o[n++] = TWIN_OPT_NOP;
+			o[n++] = TWIN_OPT_SACK_PERM;
+			o[n++] = TWIN_OPT_SACK_PERM_LEN;
+		}
+		return n;
+	}
+	if (!p->nsack || plen || flags != TWIN_F_ACK)
+		return 0;
+	o[n++] = TWIN_OPT_NOP;
+	o[n++] = TWIN_OPT_NOP;
+	o[n++] = TWIN_OPT_SACK;
+	o[n++] = TWIN_OPT_SACK_LEN(p->nsack);
+	for (i = 0; i < p->nsack; i++) {
+		uint32_t be[2] = { htonl(p->sack_blk[i][0]),
+				   htonl(p->sack_blk[i][1]) };
+
+		memcpy(o + n, be, sizeof(be));
+		n += sizeof(be);
+	}
+	return n;
+}
+
 void peer_xmit(struct peer *p, int ftype, uint16_t flags, uint32_t seq,
 		      uint32_t ack, const void *payload, size_t plen)
 {
 	static struct wire w;
 	bool conn = ftype == p->ftype;
-	size_t optlen = conn && (flags & TWIN_F_SYN) && p->mss ? 4 : 0;
-	size_t len = ETH_HLEN_ + TWIN_HLEN + optlen + plen;
+	size_t optlen, len;
 
-	ASSERT_LE(optlen + plen, sizeof(w.payload));
 	memset(&w, 0, sizeof(w));
+	optlen = peer_opts(p, ftype, flags, plen, w.payload);
+	len = ETH_HLEN_ + TWIN_HLEN + optlen + plen;
+	ASSERT_LE(optlen + plen, sizeof(w.payload));
 	memcpy(w.eth.h_dest, p->mac_a, ETH_ALEN);
 	memcpy(w.eth.h_source, p->mac_b, ETH_ALEN);
 	w.eth.h_proto = htons(TWIN_ETH_P);
@@ -73,12 +118,6 @@ void peer_xmit(struct peer *p, int ftype, uint16_t flags, uint32_t seq,
 	w.hdr.seq = htonl(seq);
 	w.hdr.ack = htonl(ack);
 	w.hdr.window = htonl(conn ? p->wnd : 0);
-	if (optlen) {
-		w.payload[0] = TWIN_OPT_MSS;
-		w.payload[1] = TWIN_OPT_MSS_LEN;
-		w.payload[2] = p->mss >> 8;
-		w.payload[3] = p->mss & 0xff;
-	}
 	if (plen)
 		memcpy(w.payload + optlen, payload, plen);
 	twin_frame_csum(&w.hdr, w.payload + optlen, plen);
@@ -91,6 +130,53 @@ void peer_send(struct peer *p, uint16_t flags, uint32_t ack,
 		      const void *payload, size_t plen)
 {
 	peer_xmit(p, p->ftype, flags, p->snd_nxt, ack, payload, plen);
+}
+
+/*
+ * The options of a frame from A, exactly as twin sends them (docs/wire.md):
+ * a SYN has its MSS, then SACK_PERM after two NOPs if it offers SACK; an
+ * ACK without payload may have SACK blocks after two NOPs; no other frame
+ * has any.
+ */
+static void got_opts(struct got *g, const unsigned char *o, size_t optlen)
+{
+	unsigned int i;
+	uint32_t be;
+
+	g->mss = 0;
+	g->sack_perm = false;
+	g->nsack = 0;
+	if (g->flags & TWIN_F_SYN) {
+		ASSERT_TRUE(optlen == 4 || optlen == 8);
+		ASSERT_EQ(o[0], TWIN_OPT_MSS);
+		ASSERT_EQ(o[1], TWIN_OPT_MSS_LEN);
+		g->mss = o[2] << 8 | o[3];
+		if (optlen == 8) {
+			ASSERT_EQ(o[4], TWIN_OPT_NOP);
+			ASSERT_EQ(o[5], TWIN_OPT_NOP);
+			ASSERT_EQ(o[6], TWIN_OPT_SACK_PERM);
+			ASSERT_EQ(o[7], TWIN_OPT_SACK_PERM_LEN);
+			g->sack_perm = true;
+		}
+		return;
+	}
+	if (!optlen)
+		return;
+	ASSERT_EQ(g->len, 0);
+	ASSERT_EQ(g->flags & ~TWIN_F_ACK, 0);
+	ASSERT_EQ(o[0], TWIN_OPT_NOP);
+	ASSERT_EQ(o[1], TWIN_OPT_NOP);
+	ASSERT_EQ(o[2], TWIN_OPT_SACK);
+	ASSERT_EQ(o[3] + 2, optlen);
+	ASSERT_EQ((optlen - 4) % 8, 0);
+	g->nsack = (optlen - 4) / 8;
+	ASSERT_TRUE(g->nsack >= 1 && g->nsack <= PEER_SACK_MAX);
+	for (i = 0; i < g->nsack; i++) {
+		memcpy(&be, o + 4 + 8 * i, 4);
+		g->sack_blk[i][0] = ntohl(be);
+		memcpy(&be, o + 8 + 8 * i, 4);
+		g->sack_blk[i][1] = ntohl(be);
+	}
 }
 
 /*
@@ -152,16 +238,7 @@ bool peer_next(struct peer *p, int ms, struct got *g)
 							 w.payload + optlen,
 							 g->len));
 		memcpy(g->data, w.payload + optlen, g->len);
-		/* twin sends one option, the MSS, on SYNs only. */
-		g->mss = 0;
-		if (g->flags & TWIN_F_SYN) {
-			ASSERT_EQ(optlen, 4);
-			ASSERT_EQ(w.payload[0], TWIN_OPT_MSS);
-			ASSERT_EQ(w.payload[1], TWIN_OPT_MSS_LEN);
-			g->mss = w.payload[2] << 8 | w.payload[3];
-		} else {
-			ASSERT_EQ(optlen, 0);
-		}
+		got_opts(g, w.payload, optlen);
 		if ((g->flags & TWIN_F_RST) && !p->rst_ok)
 			harness_fail(__FILE__, __LINE__, "A reset the "
 				     "connection (seq %u ack %u)", g->seq,
@@ -215,6 +292,7 @@ void peer_connect(struct peer *p, uint32_t iss)
 	ASSERT_EQ(g.len, 0);
 	ASSERT_EQ(g.mss, 1500 - TWIN_HLEN);	/* A's own, whatever ours */
 	p->a_iss = g.seq;
+	p->a_sack = g.sack_perm;
 	p->snd_nxt = iss + 1;
 	if (p->ack_delay_ms)
 		sleep_ms(p->ack_delay_ms);
@@ -236,3 +314,31 @@ void peer_connect_late(struct peer *p, uint32_t iss, int ms)
 	p->ack_delay_ms = 0;
 }
 
+
+/* Wait up to ms (x mult) for TWIN_INFO of fd to count n timeouts. */
+struct twin_info peer_wait_timeouts(int fd, unsigned int n, int ms)
+{
+	double end = now_s() + ms * mult() / 1000.0;
+	struct twin_info ti = info_of(fd);
+
+	while (ti.timeouts < n && now_s() < end) {
+		sleep_ms(20);
+		ti = info_of(fd);
+	}
+	return ti;
+}
+
+/* Collect n data frames from A, in order from seq; no retransmission. */
+void peer_expect_frames(struct peer *p, uint32_t seq, uint32_t mss, int n)
+{
+	struct got g;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!next_data(p, WAIT_MS, &g))
+			harness_fail(__FILE__, __LINE__, "frame %d of %d never "
+				     "came", i + 1, n);
+		ASSERT_EQ(g.seq, seq + i * mss);
+		ASSERT_EQ(g.len, mss);
+	}
+}

@@ -25,6 +25,7 @@
 #define LPORT		7000	/* A's listener and A's end */
 #define PPORT		40000	/* the peer's end */
 #define PEER_WND	(1U << 20)
+#define PEER_SACK_MAX	4	/* blocks, as twin sends at most */
 
 struct peer {
 	const char *a, *b;
@@ -36,16 +37,24 @@ struct peer {
 	uint32_t node, port;	/* the peer's: NODE_PEER and PPORT at first */
 	uint32_t snd_nxt;	/* the peer's next sequence number */
 	uint32_t a_iss;		/* A's initial sequence number */
+	bool a_sack;		/* A's SYN|ACK offered SACK */
 	uint32_t wnd;		/* the window the peer advertises */
 	uint16_t mss;		/* the MSS option of its SYN, 0: none */
 	int ack_delay_ms;	/* before the handshake's last ACK */
 	bool rst_ok;		/* peer_next() returns A's resets, not fails */
+	bool sack;		/* its SYN offers SACK (TWIN_OPT_SACK_PERM) */
+	/* SACK blocks its next ACKs without payload carry, [start, end). */
+	unsigned int nsack;
+	uint32_t sack_blk[PEER_SACK_MAX][2];
 };
 
 /* A frame from A to the peer. */
 struct got {
 	uint16_t flags, len;
 	uint16_t mss;		/* its MSS option, 0: none */
+	bool sack_perm;		/* SYNs: it offered SACK */
+	unsigned int nsack;	/* its SACK blocks, [start, end) */
+	uint32_t sack_blk[PEER_SACK_MAX][2];
 	uint32_t seq, ack, wnd;
 	unsigned char data[2048];
 };
@@ -76,5 +85,9 @@ bool next_data(struct peer *p, int ms, struct got *g);
 void peer_connect(struct peer *p, uint32_t iss);
 /* peer_connect(), the handshake's last ACK sent ms late. */
 void peer_connect_late(struct peer *p, uint32_t iss, int ms);
+/* Collect n data frames from A, in order from seq; no retransmission. */
+void peer_expect_frames(struct peer *p, uint32_t seq, uint32_t mss, int n);
+/* Wait up to ms (x mult) for TWIN_INFO of fd to count n timeouts. */
+struct twin_info peer_wait_timeouts(int fd, unsigned int n, int ms);
 
 #endif /* TWIN_PEER_H */

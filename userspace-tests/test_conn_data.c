@@ -1612,7 +1612,8 @@ TEST(twin_info_short_optlen_prefix)
 	ASSERT_EQ(len, 4);
 	ASSERT_EQ(buf[0], TW_ESTABLISHED);	/* state */
 	ASSERT_EQ(buf[1], full.backoff);
-	ASSERT_EQ(buf[2] | buf[3] << 8, 0);	/* pad */
+	ASSERT_EQ(buf[2], full.options);
+	ASSERT_EQ(buf[3], 0);	/* pad */
 	for (i = 4; i < sizeof(buf); i++)
 		ASSERT_EQ(buf[i], 0xa5);
 

@@ -119,34 +119,6 @@ static void expect_outq(int fd, int outq, int notsent)
 	ASSERT_EQ(v, notsent);
 }
 
-/* Wait up to ms (x mult) for A's TWIN_INFO to count n timeouts. */
-static struct twin_info wait_timeouts(int fd, unsigned int n, int ms)
-{
-	double end = now_s() + ms * mult() / 1000.0;
-	struct twin_info ti = info_of(fd);
-
-	while (ti.timeouts < n && now_s() < end) {
-		sleep_ms(20);
-		ti = info_of(fd);
-	}
-	return ti;
-}
-
-/* Collect n data frames from A, in order from seq; no retransmission. */
-static void expect_frames(struct peer *p, uint32_t seq, uint32_t mss, int n)
-{
-	struct got g;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (!next_data(p, WAIT_MS, &g))
-			harness_fail(__FILE__, __LINE__, "frame %d of %d never "
-				     "came", i + 1, n);
-		ASSERT_EQ(g.seq, seq + i * mss);
-		ASSERT_EQ(g.len, mss);
-	}
-}
-
 /*
  * RFC 5681 with NewReno, as semantics.md says: a fresh connection sends
  * its initial window of 10 frames; three duplicate acknowledgments resend
@@ -183,7 +155,7 @@ STREAM_T(fast_retransmit_and_aimd, 60)
 	ASSERT_EQ(send(p.srv, buf, 20 * mss, 0), (ssize_t)(20 * mss));
 
 	/* The initial window, and nothing more. */
-	expect_frames(&p, d0, mss, 10);
+	peer_expect_frames(&p, d0, mss, 10);
 	ti = info_of(p.srv);
 	ASSERT_EQ(ti.unacked, 10 * mss);
 	ASSERT_EQ(ti.notsent, 10 * mss);
@@ -205,7 +177,7 @@ STREAM_T(fast_retransmit_and_aimd, 60)
 
 	/* The whole flight acknowledged: out of recovery at ssthresh. */
 	peer_send(&p, TWIN_F_ACK, d0 + 10 * mss, NULL, 0);
-	expect_frames(&p, d0 + 10 * mss, mss, 5);
+	peer_expect_frames(&p, d0 + 10 * mss, mss, 5);
 	ti = info_of(p.srv);
 	ASSERT_EQ(ti.cwnd, 5 * mss);
 	ASSERT_EQ(ti.unacked, 5 * mss);
@@ -213,13 +185,13 @@ STREAM_T(fast_retransmit_and_aimd, 60)
 
 	/* One window acknowledged in congestion avoidance: one frame more. */
 	peer_send(&p, TWIN_F_ACK, d0 + 15 * mss, NULL, 0);
-	expect_frames(&p, d0 + 15 * mss, mss, 5);
+	peer_expect_frames(&p, d0 + 15 * mss, mss, 5);
 	ti = info_of(p.srv);
 	ASSERT_EQ(ti.cwnd, 6 * mss);
 	ASSERT_EQ(ti.timeouts, 0);
 
 	/* Silence: the timer resends one frame. */
-	ti = wait_timeouts(p.srv, 1, 10000);
+	ti = peer_wait_timeouts(p.srv, 1, 10000);
 	diag("after a timeout: cwnd %u ssthresh %u rto %u ms", ti.cwnd,
 	     ti.ssthresh, ti.rto_ms);
 	ASSERT_EQ(ti.timeouts, 1);
@@ -260,15 +232,15 @@ static struct twin_info frto_start(struct peer *p, int type, uint32_t *mss,
 	ASSERT_LE(20 * *mss, sizeof(buf));
 	fill_pattern(buf, 20 * *mss, 17);
 	ASSERT_EQ(send(p->srv, buf, 20 * *mss, 0), (ssize_t)(20 * *mss));
-	expect_frames(p, *d0, *mss, 10);
+	peer_expect_frames(p, *d0, *mss, 10);
 
-	ti = wait_timeouts(p->srv, 1, 10000);
+	ti = peer_wait_timeouts(p->srv, 1, 10000);
 	ASSERT_EQ(ti.timeouts, 1);
 	ASSERT_TRUE(next_data(p, WAIT_MS, &g));
 	ASSERT_EQ(g.seq, *d0);
 
 	peer_send(p, TWIN_F_ACK, *d0 + 4 * *mss, NULL, 0);
-	expect_frames(p, *d0 + 10 * *mss, *mss, 2);
+	peer_expect_frames(p, *d0 + 10 * *mss, *mss, 2);
 	ti = info_of(p->srv);
 	ASSERT_EQ(ti.notsent, 8 * *mss);
 	ASSERT_EQ(ti.unacked, 8 * *mss);
@@ -292,7 +264,7 @@ STREAM_T(spurious_timeout_undone, 60)
 	before = frto_start(&p, type, &mss, &d0);
 	peer_send(&p, TWIN_F_ACK, d0 + 10 * mss, NULL, 0);
 	/* A window of 10 frames with 2 out: all 8 left go at once. */
-	expect_frames(&p, d0 + 12 * mss, mss, 8);
+	peer_expect_frames(&p, d0 + 12 * mss, mss, 8);
 	ti = info_of(p.srv);
 	diag("after a late ack: cwnd %u ssthresh %u (mss %u), retransmits %u, "
 	     "timeouts %u", ti.cwnd, ti.ssthresh, mss, ti.retransmits,
@@ -317,7 +289,7 @@ STREAM_T(timeout_then_duplicate_resends_flight, 60)
 
 	frto_start(&p, type, &mss, &d0);
 	peer_send(&p, TWIN_F_ACK, d0 + 4 * mss, NULL, 0);
-	expect_frames(&p, d0 + 4 * mss, mss, 3);
+	peer_expect_frames(&p, d0 + 4 * mss, mss, 3);
 	ti = info_of(p.srv);
 	diag("after a duplicate ack: cwnd %u ssthresh %u (mss %u)", ti.cwnd,
 	     ti.ssthresh, mss);
@@ -490,6 +462,26 @@ BOTH_T(mss_lowered_by_the_peers_syn, 30)
 	expect_unacked(p.srv, 0);
 }
 
+/*
+ * A SYN whose MSS option says 1 byte: A sends 48 (TCP's floor), so that
+ * a peer cannot make it cut its data into one buffer per byte.
+ */
+STREAM_T(mss_floor_48, 30)
+{
+	static char buf[100];
+	uint32_t d0;
+	struct peer p;
+
+	peer_up(&p, type, 4);
+	p.mss = 1;
+	peer_connect(&p, 1000);
+	ASSERT_EQ(info_of(p.srv).mss, 48);
+	fill_pattern(buf, sizeof(buf), 19);
+	ASSERT_EQ(send(p.srv, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	d0 = p.a_iss + 1;
+	peer_expect_frames(&p, d0, 48, 2);
+}
+
 /* A SYN without an MSS option: the peer is taken to want 536 bytes. */
 STREAM_T(mss_default_without_option, 30)
 {
@@ -532,20 +524,20 @@ STREAM_T(window_bounds_flight, 40)
 	fill_pattern(buf, 10 * mss, 14);
 	ASSERT_EQ(send(p.srv, buf, 10 * mss, 0), (ssize_t)(10 * mss));
 
-	expect_frames(&p, d0, mss, 3);
+	peer_expect_frames(&p, d0, mss, 3);
 	ASSERT_FALSE(next_data(&p, 300, &g));
 	ASSERT_EQ(info_of(p.srv).unacked, 3 * mss);
 	expect_outq(p.srv, 10 * mss, 7 * mss);
 
 	peer_send(&p, TWIN_F_ACK, d0 + mss, NULL, 0);
-	expect_frames(&p, d0 + 3 * mss, mss, 1);
+	peer_expect_frames(&p, d0 + 3 * mss, mss, 1);
 	ASSERT_FALSE(next_data(&p, 300, &g));
 	ASSERT_EQ(info_of(p.srv).unacked, 3 * mss);
 
 	/* All acknowledged, a window of 500 bytes: one frame, whole. */
 	p.wnd = 500;
 	peer_send(&p, TWIN_F_ACK, d0 + 4 * mss, NULL, 0);
-	expect_frames(&p, d0 + 4 * mss, mss, 1);
+	peer_expect_frames(&p, d0 + 4 * mss, mss, 1);
 	ASSERT_FALSE(next_data(&p, 300, &g));
 	ASSERT_EQ(info_of(p.srv).unacked, mss);
 

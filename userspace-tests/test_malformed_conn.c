@@ -636,6 +636,8 @@ static void header_and_options(struct rig *r)
 		{ 0x7f, 1, 0, 0 },		/* length below 2 */
 		{ TWIN_OPT_MSS, 4, 0, 0 },	/* MSS 0 */
 		{ TWIN_OPT_MSS, 2, 0, 0 },	/* MSS without a value */
+		{ TWIN_OPT_SACK_PERM, 4, 0, 0 },	/* SACK_PERM with one */
+		{ TWIN_OPT_SACK, 4, 0, 0 },	/* SACK without a whole block */
 	};
 	struct wire w;
 	size_t i, len;

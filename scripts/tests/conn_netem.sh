@@ -7,7 +7,8 @@
 #   - over twin devices (a clean link): the baseline;
 #   - over a veth pair whose two ends both run
 #       netem delay 2ms loss 10% reorder 25% gap 5 duplicate 5% corrupt 1%
-#     (netem reorders only delayed packets, hence the 2 ms);
+#     (netem reorders only delayed packets, hence the 2 ms), with SACK
+#     (the default) and without (net.twin.sack 0);
 #   - with 20% of the frames corrupted: the CRC32C must catch them
 #     (drop_csum in twinctl -s stats > 0) and the data arrive intact;
 #   - across a 5 s link outage, with the default TWIN_USER_TIMEOUT (30 s);
@@ -161,9 +162,13 @@ drop_csum() {
 	REPLY=$total
 }
 
-netem_transfer() {	# TYPE PORT
+netem_transfer() {	# TYPE PORT [SACK]
 	local n
 	veth_pair
+	if [ -n "${3:-}" ]; then
+		sysctl_set "$NS_A" sack "$3"
+		sysctl_set "$NS_B" sack "$3"
+	fi
 	netem_on "$NS_A" veth0
 	netem_on "$NS_B" veth1
 	transfer "$1" "$2" 40 "$NETEM_SIZE"
@@ -188,6 +193,11 @@ test_netem_stream() {
 
 test_netem_seqpacket() {
 	netem_transfer seqpacket 6003
+}
+
+# The same without selective acknowledgment: NewReno's recovery alone.
+test_netem_stream_without_sack() {
+	netem_transfer stream 6011 0
 }
 
 both_running() {
@@ -369,7 +379,8 @@ test_link_down_times_out() {
 }
 
 run_tests test_twin_stream_baseline test_twin_seqpacket_baseline \
-	test_netem_stream test_netem_seqpacket test_corruption_caught_by_crc \
+	test_netem_stream test_netem_seqpacket test_netem_stream_without_sack \
+	test_corruption_caught_by_crc \
 	test_corruption_caught_on_twin_device \
 	test_stream_superframe_hole_resent test_seqpacket_superframe_hole_resent \
 	test_bridged_twin_device_completes_crc \

@@ -335,3 +335,17 @@ cleanup_all() {
 }
 trap cleanup_all EXIT
 trap 'exit 130' INT TERM
+
+SYSCTL_DIR=/proc/sys/net/twin
+
+# sysctl NS NAME VALUE: a twin sysctl in one namespace. The spec names
+# both: a missing file is the module's failure, not the environment's.
+sysctl_set() {
+	local out
+	in_ns "$1" test -e "$SYSCTL_DIR/$2" ||
+		fail "no $SYSCTL_DIR/$2 (net.twin.$2) in the namespace"
+	out=$(in_ns "$1" "$BASH" -c "echo $3 > $SYSCTL_DIR/$2" 2>&1) ||
+		fail "setting net.twin.$2 to $3: $out"
+	[ "$(in_ns "$1" cat "$SYSCTL_DIR/$2")" = "$3" ] ||
+		fail "net.twin.$2 reads $(in_ns "$1" cat "$SYSCTL_DIR/$2") after writing $3"
+}

@@ -23,8 +23,6 @@ TWIN_SOCK=$(find_helper twin-sock)
 require IP TWINCTL TWIN_DGRAM TWIN_SOCK TWIN_XFER TWIN_NOCAP
 require_module
 
-SYSCTL_DIR=/proc/sys/net/twin
-
 # ------------------------------------------------------------ topology
 
 # vethA (node 7, $NS_A) -- vethB (node 9, $NS_B).
@@ -50,18 +48,6 @@ add_c() {
 	ok "$TWINCTL" -n "$NS_A" addr add 8 dev vethC
 	ok "$TWINCTL" -n "$NS_C" addr add 11 dev vethC2
 	MAC_C=$(in_ns "$NS_C" cat /sys/class/net/vethC2/address)
-}
-
-# sysctl NS NAME VALUE: a twin sysctl in one namespace. The spec names
-# both: a missing file is the module's failure, not the environment's.
-sysctl_set() {
-	local out
-	in_ns "$1" test -e "$SYSCTL_DIR/$2" ||
-		fail "no $SYSCTL_DIR/$2 (net.twin.$2) in the namespace"
-	out=$(in_ns "$1" "$BASH" -c "echo $3 > $SYSCTL_DIR/$2" 2>&1) ||
-		fail "setting net.twin.$2 to $3: $out"
-	[ "$(in_ns "$1" cat "$SYSCTL_DIR/$2")" = "$3" ] ||
-		fail "net.twin.$2 reads $(in_ns "$1" cat "$SYSCTL_DIR/$2") after writing $3"
 }
 
 # ------------------------------------------------------------ the cache

@@ -81,10 +81,14 @@ struct sockaddr_twin {
  * TWIN_INFO, like TCP_INFO: a snapshot of one connection. A shorter
  * buffer gets a prefix; fields are only ever appended.
  */
+/* struct twin_info.options */
+#define TWIN_INFO_OPT_SACK	0x01	/* selective acknowledgment */
+
 struct twin_info {
 	__u8	state;		/* TCP_* value of sk_state */
 	__u8	backoff;	/* RTO doublings since the last new ack */
-	__u16	pad;
+	__u8	options;	/* TWIN_INFO_OPT_*: what the handshake agreed */
+	__u8	pad;
 	__u32	mss;		/* payload bytes per frame */
 	__u32	rtt_us;		/* smoothed round-trip time */
 	__u32	rttvar_us;
@@ -174,10 +178,15 @@ enum twin_opt {
 	TWIN_OPT_END		= 0,
 	TWIN_OPT_NOP		= 1,
 	TWIN_OPT_MSS		= 2,	/* __be16: largest payload this end takes */
+	TWIN_OPT_SACK_PERM	= 3,	/* no value: this end reads TWIN_OPT_SACK */
+	TWIN_OPT_SACK		= 4,	/* 1 or more blocks: __be32 left, right */
 };
 
 #define TWIN_OPT_MANDATORY	0x80
 #define TWIN_OPT_MSS_LEN	4
+#define TWIN_OPT_SACK_PERM_LEN	2
+/* A SACK option's length: kind and length, then 8 bytes a block. */
+#define TWIN_OPT_SACK_LEN(blocks)	(2 + 8 * (blocks))
 /* A SYN without TWIN_OPT_MSS: the peer takes frames of this payload. */
 #define TWIN_MSS_DEFAULT	536
 
