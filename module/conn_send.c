@@ -567,6 +567,17 @@ static int twin_conn_xmit(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
+ * The queued frame after @skb, or NULL. A walk that may cut frames
+ * (twin_conn_fit() puts the tail right after @skb) steps with this, and
+ * so visits the tail next; skb_queue_walk_safe() would skip it.
+ */
+static struct sk_buff *twin_conn_next(struct sock *sk, struct sk_buff *skb)
+{
+	return skb_queue_is_last(&sk->sk_write_queue, skb) ?
+	       NULL : skb_queue_next(&sk->sk_write_queue, skb);
+}
+
+/*
  * What may be sent now: the congestion window less the pipe (bytes in
  * flight that the peer neither holds by SACK nor lost, RFC 6675), and
  * the peer's window less everything past snd_una, which its buffer
@@ -649,8 +660,7 @@ void twin_conn_push(struct sock *sk)
 		c->snd_nxt = cb->end_seq;
 		if (twin_after(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;
-		c->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-			       NULL : skb_queue_next(&sk->sk_write_queue, skb);
+		c->send_head = twin_conn_next(sk, skb);
 	}
 	if ((c->snd_nxt != c->snd_una || c->send_head) &&
 	    !timer_pending(&c->rto_timer))
@@ -721,8 +731,7 @@ static void twin_conn_sack_send(struct sock *sk)
 	if (twin_conn_route(sk, &rt))
 		rtp = NULL;
 	for (skb = skb_peek(&sk->sk_write_queue); skb && skb != c->send_head;
-	     skb = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-		   NULL : skb_queue_next(&sk->sk_write_queue, skb)) {
+	     skb = twin_conn_next(sk, skb)) {
 		cb = TWIN_CONN_CB(skb);
 		if (!twin_conn_sack_hole(c, cb) || cb->rec_sent)
 			continue;
@@ -799,6 +808,13 @@ bool twin_conn_retransmit_head(struct sock *sk)
 	return true;
 }
 
+/* A cut for a SACK block would take the queue past its bound. */
+static bool twin_sack_no_cut(const struct sock *sk)
+{
+	/* sk_wmem_alloc: a cut past net.twin.mem is uncharged, not free. */
+	return sk_wmem_alloc_get(sk) >> 1 > READ_ONCE(sk->sk_sndbuf) + SZ_128K;
+}
+
 /*
  * Mark the queued frames that the SACK blocks of ACK @ack say the peer
  * holds, cutting a frame where a block begins or ends inside it: at a
@@ -810,17 +826,10 @@ bool twin_conn_retransmit_head(struct sock *sk)
  * snd_una are ignored, as tcp_is_sackblock_valid() does: they are old,
  * or forged.
  */
-static bool twin_sack_no_cut(const struct sock *sk)
-{
-	/* sk_wmem_alloc: a cut past net.twin.mem is uncharged, not free. */
-	return sk_wmem_alloc_get(sk) >> 1 > READ_ONCE(sk->sk_sndbuf) + SZ_128K;
-}
-
 void twin_conn_sack_mark(struct sock *sk, const struct sk_buff *ack)
 {
 	const struct twinhdr *hdr = twin_hdr(ack);
 	struct twin_conn *c = twin_conn(sk);
-	struct sk_buff_head *q = &sk->sk_write_queue;
 	struct twin_opts opts;
 	unsigned int i, cut;
 
@@ -834,9 +843,8 @@ void twin_conn_sack_mark(struct sock *sk, const struct sk_buff *ack)
 		if (!twin_after(end, start) || !twin_after(end, c->snd_una) ||
 		    twin_after(end, c->snd_nxt))
 			continue;
-		for (skb = skb_peek(q); skb && skb != c->send_head;
-		     skb = skb_queue_is_last(q, skb) ? NULL :
-			   skb_queue_next(q, skb)) {
+		for (skb = skb_peek(&sk->sk_write_queue);
+		     skb && skb != c->send_head; skb = twin_conn_next(sk, skb)) {
 			struct twin_conn_cb *cb = TWIN_CONN_CB(skb);
 
 			if (!twin_after(cb->end_seq, start) || cb->sacked)
