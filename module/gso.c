@@ -95,16 +95,20 @@ struct sk_buff *twin_gso_segment(struct sk_buff *skb,
 /*
  * The largest frame, twin header included, that a super-frame leaving by
  * @dev may be: what the device takes in one buffer (gso_max_size, less
- * its link header) and what twin's 16-bit length field counts; 0 when
- * the device's generic segmentation is off.
+ * its link header) and what twin's 16-bit length field counts. Whatever
+ * the device's generic segmentation (NETIF_F_GSO, which the kernel turns
+ * off where a device has no scatter-gather: virtio-net over a plain
+ * socket), as TCP, which sk_setup_caps() gives GSO on every device since
+ * Linux 6.0: a super-frame cut at the last moment crosses the stack and
+ * the qdisc once, and notifies a virtio NIC once, where its frames one
+ * by one did each; the cutting copies no more than the linearizing of
+ * each frame for such a device would. `ip link set DEV gso_max_size N`
+ * limits it, as TCP's.
  */
 unsigned int twin_gso_max_frame(const struct net_device *dev)
 {
 	unsigned int max = twin_dev_gso_max_size(dev);
 
-	/* Off (ethtool -K DEV gso off): one frame at a time, as TCP. */
-	if (!(READ_ONCE(dev->features) & NETIF_F_GSO))
-		return 0;
 	max = max > dev->hard_header_len + 1 ?
 	      max - dev->hard_header_len - 1 : 0;
 	return min_t(unsigned int, max, TWIN_HLEN + U16_MAX);
