@@ -127,9 +127,10 @@ struct failure {
 /* ------------------------------------------------------------ helpers */
 
 /*
- * twin only: TWIN_INFO of the client's connection at the end of a bulk or
- * rr test (or when it failed), as a JSON member, so that a slow figure
- * comes with the connection's own account (retransmits, windows, RTT).
+ * TWIN_INFO (twin) or TCP_INFO (TCP) of the client's connection at the end
+ * of a bulk or rr test (or when it failed), as a JSON member, so that a
+ * slow figure comes with the connection's own account (retransmits,
+ * windows, RTT).
  */
 static char info_json[640];
 
@@ -654,11 +655,42 @@ static void stop_server(pid_t pid)
 
 /* ------------------------------------------------------------ client */
 
+/*
+ * TCP's own account, in TWIN_INFO's terms where it has them (bytes, not
+ * segments), beside twin's: a twin figure below TCP's then shows whether
+ * TCP lost less, or lost as much and recovered better.
+ */
+static void take_tcp_info(int fd)
+{
+	struct tcp_info i;
+	socklen_t len = sizeof(i);
+
+	memset(&i, 0, sizeof(i));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &i, &len) < 0) {
+		snprintf(info_json, sizeof(info_json), ",\"info\":\"%s\"",
+			 strerrorname_np(errno) ? strerrorname_np(errno) : "error");
+		return;
+	}
+	snprintf(info_json, sizeof(info_json),
+		 ",\"info\":{\"state\":%u,\"sack\":%u,\"mss\":%u,\"rtt_us\":%u,"
+		 "\"rto_ms\":%u,\"cwnd\":%llu,\"ssthresh\":%llu,"
+		 "\"retransmits\":%u}",
+		 i.tcpi_state, !!(i.tcpi_options & TCPI_OPT_SACK), i.tcpi_snd_mss,
+		 i.tcpi_rtt, i.tcpi_rto / 1000,
+		 (unsigned long long)i.tcpi_snd_cwnd * i.tcpi_snd_mss,
+		 (unsigned long long)i.tcpi_snd_ssthresh * i.tcpi_snd_mss,
+		 i.tcpi_total_retrans);
+}
+
 static void take_info(const struct config *c, int fd)
 {
 	struct twin_info i;
 	socklen_t len = sizeof(i);
 
+	if (c->family == FAM_TCP && c->type == SOCK_STREAM) {
+		take_tcp_info(fd);
+		return;
+	}
 	if (c->family != FAM_TWIN || c->type == SOCK_DGRAM)
 		return;
 	memset(&i, 0, sizeof(i));
