@@ -102,6 +102,9 @@ static void twin_segment_leave(struct twin_vdev *v)
 	call_rcu(&seg->rcu, twin_segment_free_rcu);
 }
 
+/* A twin device's MTU at creation: the largest an Ethernet device has. */
+#define TWIN_VDEV_MTU	ETH_MAX_MTU
+
 /*
  * What a twin device honours: it moves buffers, so it takes frames in
  * fragments, leaves every checksum left to it undone (HW_CSUM) and
@@ -309,6 +312,14 @@ static void twin_vdev_setup(struct net_device *dev)
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = ETH_MAX_MTU;
+	/*
+	 * Frames never leave memory: as large as a frame may be (the
+	 * loopback device's 64 KiB), so that a connection's frame is its
+	 * super-frame and a datagram of up to 65,495 bytes goes whole. A
+	 * segment shared with Ethernet, through a bridge, needs the
+	 * Ethernet MTU set: `ip link set tw0 mtu 1500`.
+	 */
+	dev->mtu = TWIN_VDEV_MTU;
 	dev->features |= TWIN_VDEV_FEATURES;
 	dev->hw_features |= TWIN_VDEV_FEATURES;
 	/* Transmit takes no lock of its own: the segment is read under RCU. */

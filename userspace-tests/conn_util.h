@@ -106,9 +106,9 @@ static inline void set_nonblock(int fd)
 }
 
 /*
- * A twin device made in-process (genl LINK_NEW, SIOCSIFFLAGS, genl
- * ADDR_NEW), not by running ip and twinctl: each test needs one and exec
- * is slow on the debug kernel. The segment is the test's own, so its
+ * A twin device made in-process (genl LINK_NEW, SIOCSIFMTU to
+ * TWIN_TEST_MTU, SIOCSIFFLAGS, genl ADDR_NEW), not by running ip and
+ * twinctl: each test needs one and exec is slow on the debug kernel. The segment is the test's own, so its
  * devices meet no other test's, even while a namespace dies.
  */
 static inline void fast_dev(const char *ns, const char *dev, uint32_t node)
@@ -139,6 +139,8 @@ static inline void fast_dev(const char *ns, const char *dev, uint32_t node)
 	ASSERT_OK(s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_mtu = TWIN_TEST_MTU;
+	ASSERT_OK(ioctl(s, SIOCSIFMTU, &ifr));
 	ASSERT_OK(ioctl(s, SIOCGIFFLAGS, &ifr));
 	ifr.ifr_flags |= IFF_UP;
 	ASSERT_OK(ioctl(s, SIOCSIFFLAGS, &ifr));

@@ -1054,8 +1054,9 @@ static int twin_genl_id(int fd, const char *ns)
 /*
  * In ns (NULL: the current namespace), without forking ip or twinctl:
  * RTM_NEWLINK kind "twin" (ip link add DEV type twin) or TWIN_CMD_LINK_NEW
- * with the segment (twinctl link add DEV segment S), IFF_UP (ip link set
- * DEV up) and TWIN_CMD_ADDR_NEW (twinctl addr add NODE dev DEV).
+ * with the segment (twinctl link add DEV segment S), IFF_UP and the MTU
+ * (ip link set DEV mtu TWIN_TEST_MTU up) and TWIN_CMD_ADDR_NEW (twinctl
+ * addr add NODE dev DEV).
  */
 void twin_dev_add(const char *ns, const char *dev, uint32_t segment,
 		  uint32_t node)
@@ -1091,9 +1092,9 @@ void twin_dev_add(const char *ns, const char *dev, uint32_t segment,
 			dev_fail("TWIN_CMD_LINK_NEW (segment)", dev, ns, err,
 				 extack);
 	}
-	err = rtnl_link_up(rt, dev, extack, sizeof(extack));
+	err = rtnl_link_up(rt, dev, TWIN_TEST_MTU, extack, sizeof(extack));
 	if (err)
-		dev_fail("RTM_NEWLINK IFF_UP", dev, ns, err, extack);
+		dev_fail("RTM_NEWLINK IFF_UP, MTU", dev, ns, err, extack);
 	if (node) {
 		a[1] = (struct genl_attr){ TWIN_A_NODE, 4, &node };
 		err = genl_call(gn, twin_genl_id(gn, ns), TWIN_CMD_ADDR_NEW, 0,

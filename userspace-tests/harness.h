@@ -278,10 +278,19 @@ void ns_enter(const char *ns);
 /* A socket of the given type created in namespace ns. */
 int ns_socket(const char *ns, int type);
 /*
+ * The MTU of the twin devices tests make: Ethernet's, whose frame of one
+ * MSS (1460) and super-frames of many the tests count in, where a twin
+ * device's own default (65535) makes every frame a super-frame's size;
+ * devices.sh and test_sendrecv test the default itself.
+ */
+#define TWIN_TEST_MTU	1500
+
+/*
  * Add a twin device in ns (NULL: the current namespace) over netlink,
  * without forking ip or twinctl: segment 0 as `ip link add DEV type twin`
  * (RTM_NEWLINK), others as `twinctl link add DEV segment S`
- * (TWIN_CMD_LINK_NEW); set it up and, if node is not 0, give it the
+ * (TWIN_CMD_LINK_NEW); set it up with MTU TWIN_TEST_MTU and, if node is
+ * not 0, give it the
  * address as `twinctl addr add NODE dev DEV` (TWIN_CMD_ADDR_NEW). It is
  * deleted (RTM_DELLINK) when the test ends. Fails the test with the
  * kernel's extack message.

@@ -141,15 +141,19 @@ int rtnl_link_add(int fd, const char *name, const char *kind,
 	return req_call(fd, &r, extack, extack_len);
 }
 
-int rtnl_link_up(int fd, const char *name, char *extack, size_t extack_len)
+int rtnl_link_up(int fd, const char *name, unsigned int mtu, char *extack,
+		 size_t extack_len)
 {
 	struct ifinfomsg *ifi;
 	struct rtnl_req r;
+	uint32_t m = mtu;
 
 	ifi = req_init(&r, RTM_NEWLINK, 0);
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	req_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
+	if (mtu)
+		req_attr(&r, IFLA_MTU, &m, sizeof(m));
 	return req_call(fd, &r, extack, extack_len);
 }
 

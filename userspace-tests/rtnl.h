@@ -22,8 +22,12 @@ int rtnl_open(void);
 /* RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL: device name of kind (ip link add). */
 int rtnl_link_add(int fd, const char *name, const char *kind,
 		  char *extack, size_t extack_len);
-/* RTM_NEWLINK setting IFF_UP on device name (ip link set NAME up). */
-int rtnl_link_up(int fd, const char *name, char *extack, size_t extack_len);
+/*
+ * RTM_NEWLINK setting IFF_UP on device name, and its MTU unless mtu is 0
+ * (ip link set NAME [mtu MTU] up).
+ */
+int rtnl_link_up(int fd, const char *name, unsigned int mtu, char *extack,
+		 size_t extack_len);
 /* RTM_DELLINK of device name (ip link del NAME). */
 int rtnl_link_del(int fd, const char *name, char *extack, size_t extack_len);
 

@@ -228,7 +228,7 @@ TEST_TIMEOUT(device_churn_under_traffic, 90)
 	spawn(flood_b, 0);
 	for (i = 0; i < 3; i++) {
 		RUN_NS(ns_b, "ip link del tw0");
-		RUN_NS(ns_b, "ip link add tw0 type twin");
+		RUN_NS(ns_b, "ip link add tw0 mtu 1500 type twin");
 		RUN_NS(ns_b, "ip link set tw0 up");
 		RUN_NS(ns_b, "twinctl addr add 2 dev tw0");
 	}

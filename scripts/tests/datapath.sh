@@ -214,7 +214,33 @@ test_stream_superframes_cut() {
 	superframes stream 30 cut
 }
 
+# At a twin device's own MTU (65535; the tests' devices have 1500) a
+# connection's MSS is 65,495 bytes, and a transfer arrives byte-exact in
+# fewer frames than Ethernet's MSS would cut it into.
+test_stream_frames_of_64k_at_default_mtu() {
+	local sent got info mss frames
+	twin_pair stream
+	ok "$IP" -n "$A" link set tw0 mtu 65535
+	ok "$IP" -n "$B" link set tw0 mtu 65535
+	sent=$(in_ns "$A" "$TWIN_XFER" connect stream 9 5000 -n "$SIZE" -v 2>&1) ||
+		fail "twin-xfer connect failed: $sent"
+	wait_pid "$XPID" 30 || fail "the receiver did not end: $(cat "$XERR")"
+	got=$(cat "$XOUT")
+	[ "$(grep -o 'sent [0-9]* sha256 [0-9a-f]*' <<< "$sent" | awk '{ print $2, $4 }')" = \
+	  "$(awk '{ print $6, $8 }' <<< "$got")" ] || fail "a: $sent; b: $got"
+	info=$(grep -o 'info state .*' <<< "$sent" | head -n1)
+	mss=$(grep -o 'mss [0-9]*' <<< "$info" | awk '{ print $2 }')
+	frames=$(twin_stat "$A" tx_frames)
+	diag "mss $mss, $frames frames for $SIZE bytes"
+	[ "$mss" = 65495 ] || fail "mss '$mss' at MTU 65535: $info"
+	# A frame holds what one write queued (8 KiB on average, see
+	# superframes()): fewer frames than Ethernet's MSS would need.
+	[ "${frames:-0}" -gt 0 ] && [ "$frames" -lt $((SIZE / 1460)) ] ||
+		fail "$frames frames for $SIZE bytes at MSS $mss"
+}
+
 run_tests test_stream_frames_not_copied test_seqpacket_frames_not_copied \
 	test_stream_crc_left_undone test_seqpacket_crc_left_undone \
 	test_stream_crc_computed_tx_off test_stream_superframes_whole \
-	test_seqpacket_superframes_whole test_stream_superframes_cut
+	test_seqpacket_superframes_whole test_stream_superframes_cut \
+	test_stream_frames_of_64k_at_default_mtu

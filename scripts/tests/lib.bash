@@ -207,7 +207,9 @@ in_ns() {
 }
 
 # A namespace with tw0 (segment $3, default 0) and node address $2;
-# its name in $REPLY.
+# its name in $REPLY. MTU 1500, as the test programs' (TWIN_TEST_MTU in
+# harness.h): frame counts in the tests are of Ethernet's frames, where a
+# twin device's default (65535) makes each one 64 KiB.
 ns_twin() {
 	local ns seg=${3:-0}
 	ns_new "$1"
@@ -217,7 +219,7 @@ ns_twin() {
 	else
 		ok "$TWINCTL" -n "$ns" link add tw0 segment "$seg"
 	fi
-	ok "$IP" -n "$ns" link set tw0 up
+	ok "$IP" -n "$ns" link set tw0 mtu 1500 up
 	ok "$TWINCTL" -n "$ns" addr add "$2" dev tw0
 	REPLY=$ns
 }
