@@ -103,12 +103,20 @@ struct sk_buff *twin_gso_segment(struct sk_buff *skb,
  * the qdisc once, and notifies a virtio NIC once, where its frames one
  * by one did each; the cutting copies no more than the linearizing of
  * each frame for such a device would. `ip link set DEV gso_max_size N`
- * limits it, as TCP's.
+ * limits it, as TCP's. 0: frames of one MSS.
  */
 unsigned int twin_gso_max_frame(const struct net_device *dev)
 {
+	netdev_features_t features = READ_ONCE(dev->features);
 	unsigned int max = twin_dev_gso_max_size(dev);
 
+	/*
+	 * A device that takes super-frames whole but not in fragments
+	 * (veth or a twin device with scatter-gather off) would have each
+	 * linearized, 64 KiB in one atomic allocation: frame by frame there.
+	 */
+	if ((features & NETIF_F_GSO_SCTP) && !(features & NETIF_F_SG))
+		return 0;
 	max = max > dev->hard_header_len + 1 ?
 	      max - dev->hard_header_len - 1 : 0;
 	return min_t(unsigned int, max, TWIN_HLEN + U16_MAX);

@@ -192,7 +192,8 @@ static void twin_test_gso_refused(struct kunit *test)
  * The largest super-frame a device takes: 64 KiB less the Ethernet header
  * and one byte (a frame as long as the limit is cut by the kernel,
  * gso_features_check()); the same with generic segmentation off, where
- * TCP sends its large segments too.
+ * TCP sends its large segments too; none where the device would take
+ * them whole but without scatter-gather.
  */
 static void twin_test_gso_max_frame(struct kunit *test)
 {
@@ -203,6 +204,11 @@ static void twin_test_gso_max_frame(struct kunit *test)
 	dev->features |= NETIF_F_GSO;
 	KUNIT_EXPECT_EQ(test, twin_gso_max_frame(dev), 65536 - ETH_HLEN - 1);
 	dev->features &= ~NETIF_F_GSO;
+	KUNIT_EXPECT_EQ(test, twin_gso_max_frame(dev), 65536 - ETH_HLEN - 1);
+	/* Super-frames whole but not in fragments: each would be linearized. */
+	dev->features |= NETIF_F_GSO_SCTP;
+	KUNIT_EXPECT_EQ(test, twin_gso_max_frame(dev), 0);
+	dev->features |= NETIF_F_SG;
 	KUNIT_EXPECT_EQ(test, twin_gso_max_frame(dev), 65536 - ETH_HLEN - 1);
 	free_netdev(dev);
 }

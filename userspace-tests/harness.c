@@ -1061,6 +1061,12 @@ static int twin_genl_id(int fd, const char *ns)
 void twin_dev_add(const char *ns, const char *dev, uint32_t segment,
 		  uint32_t node)
 {
+	twin_dev_add_mtu(ns, dev, segment, node, TWIN_TEST_MTU);
+}
+
+void twin_dev_add_mtu(const char *ns, const char *dev, uint32_t segment,
+		      uint32_t node, unsigned int mtu)
+{
 	struct genl_attr a[2] = {
 		{ TWIN_A_IFNAME, (uint16_t)(strlen(dev) + 1), dev },
 	};
@@ -1092,7 +1098,7 @@ void twin_dev_add(const char *ns, const char *dev, uint32_t segment,
 			dev_fail("TWIN_CMD_LINK_NEW (segment)", dev, ns, err,
 				 extack);
 	}
-	err = rtnl_link_up(rt, dev, TWIN_TEST_MTU, extack, sizeof(extack));
+	err = rtnl_link_up(rt, dev, mtu, extack, sizeof(extack));
 	if (err)
 		dev_fail("RTM_NEWLINK IFF_UP, MTU", dev, ns, err, extack);
 	if (node) {

@@ -297,6 +297,9 @@ int ns_socket(const char *ns, int type);
  */
 void twin_dev_add(const char *ns, const char *dev, uint32_t segment,
 		  uint32_t node);
+/* The same with MTU mtu; 0 leaves the device's own (65535). */
+void twin_dev_add_mtu(const char *ns, const char *dev, uint32_t segment,
+		      uint32_t node, unsigned int mtu);
 /* A namespace with tw0 on segment with node address; returns its name. */
 const char *ns_with_twin(const char *tag, uint32_t segment, uint32_t node);
 /* Run fn(arg) in a child that joined ns; returns its pid. */

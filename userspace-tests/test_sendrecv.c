@@ -274,14 +274,12 @@ static void check_mtu_limit(int mtu)
 }
 
 /*
- * A twin device as `ip link add` makes it, with its own MTU (the test
- * helpers set 1500): 65535, so that a datagram of 65,495 bytes goes whole.
+ * A twin device with its own MTU (the test helpers set 1500): 65535, so
+ * that a datagram of 65,495 bytes goes whole.
  */
 TEST(emsgsize_default_mtu)
 {
-	RUN("ip link add tw0 type twin");
-	RUN("ip link set tw0 up");
-	RUN("twinctl addr add %d dev tw0", NODE);
+	twin_dev_add_mtu(NULL, "tw0", 0, NODE, 0);
 	rx = twin_bound(TWIN_NODE_ANY, PORT);
 	tx = twin_bound(TWIN_NODE_ANY, 6000);
 	diag("tw0 mtu %d", mtu_of("tw0"));

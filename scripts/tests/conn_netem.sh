@@ -296,7 +296,8 @@ test_bridged_twin_device_completes_crc() {
 	twin_pair
 	ns_new br; br=$REPLY
 	ok "$IP" -n "$NS_B" link del tw0
-	# Ethernet's MTU, as a twin device bridged to Ethernet needs.
+	# Ethernet's MTU, as every twin device on a segment bridged to
+	# Ethernet needs (a's has it from ns_twin).
 	ok "$IP" -n "$br" link add tw0 mtu 1500 type twin
 	"$IP" -n "$br" link add br0 type bridge 2> /dev/null ||
 		skip "no bridge devices here (CONFIG_BRIDGE)"

@@ -263,12 +263,13 @@ test_show_json() {
 	[ "$confirmed" -lt $((10000 * MULT)) ] || fail "confirmed $confirmed ms ago, just after discovery"
 	# Its growth between two samples is the time between them: at least
 	# the time from the end of the first call to the start of the second,
-	# at most from the start of the first to the end of the second. Give
-	# or take a quarter: the age counts jiffies, and the tick that
-	# advances them runs on one vCPU, which a loaded host may not run
-	# for a while when another vCPU reads them; #10's loaded run saw
-	# jiffies 328 ms behind the clock (growth 1320 ms in 1648 ms or
-	# more). A frozen age, or one in the wrong unit, is far outside.
+	# at most from the start of the first to the end of the second. Less
+	# down to a half, more by a quarter: the age counts jiffies, and the
+	# tick that advances them runs on one vCPU, which a loaded host may
+	# not run for a while when another reads them (the debug kernel's
+	# periodic tick even loses the ticks the host coalesces): #10's
+	# loaded run saw 1320 ms of growth in 1648 ms or more. A frozen
+	# age, or one in the wrong unit, is far outside.
 	local a0 a1 b0 b1 grew lo hi
 	a0=$(now_ms)
 	neigh_json "$NS_A" 9
@@ -282,7 +283,7 @@ test_show_json() {
 	c2=$(json_field "$REPLY" confirmed_ms)
 	[ -n "$c2" ] || fail "confirmed_ms gone: {$REPLY}"
 	grew=$((c2 - confirmed))
-	lo=$(((b0 - a1) * 3 / 4)) hi=$(((b1 - a0) * 5 / 4 + 50))
+	lo=$(((b0 - a1) / 2)) hi=$(((b1 - a0) * 5 / 4 + 50))
 	diag "confirmed: $confirmed ms, then $c2 ms; between the samples $((b0 - a1))..$((b1 - a0)) ms"
 	if [ "$grew" -lt "$lo" ] || [ "$grew" -gt "$hi" ]; then
 		fail "confirmed grew by $grew ms while $((b0 - a1))..$((b1 - a0)) ms passed (allowed $lo..$hi)"
