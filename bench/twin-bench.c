@@ -655,6 +655,13 @@ static void stop_server(pid_t pid)
 
 /* ------------------------------------------------------------ client */
 
+/* The info member when the getsockopt() for it failed: its errno's name. */
+static void info_failed(void)
+{
+	snprintf(info_json, sizeof(info_json), ",\"info\":\"%s\"",
+		 strerrorname_np(errno) ? strerrorname_np(errno) : "error");
+}
+
 /*
  * TCP's own account, in TWIN_INFO's terms where it has them (bytes, not
  * segments), beside twin's: a twin figure below TCP's then shows whether
@@ -667,8 +674,7 @@ static void take_tcp_info(int fd)
 
 	memset(&i, 0, sizeof(i));
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &i, &len) < 0) {
-		snprintf(info_json, sizeof(info_json), ",\"info\":\"%s\"",
-			 strerrorname_np(errno) ? strerrorname_np(errno) : "error");
+		info_failed();
 		return;
 	}
 	snprintf(info_json, sizeof(info_json),
@@ -695,8 +701,7 @@ static void take_info(const struct config *c, int fd)
 		return;
 	memset(&i, 0, sizeof(i));
 	if (getsockopt(fd, SOL_TWIN, TWIN_INFO, &i, &len) < 0) {
-		snprintf(info_json, sizeof(info_json), ",\"info\":\"%s\"",
-			 strerrorname_np(errno) ? strerrorname_np(errno) : "error");
+		info_failed();
 		return;
 	}
 	snprintf(info_json, sizeof(info_json),

@@ -315,9 +315,9 @@ static void twin_vdev_setup(struct net_device *dev)
 	/*
 	 * Frames never leave memory: as large as a frame may be (the
 	 * loopback device's 64 KiB), so that a connection's frame is its
-	 * super-frame and a datagram of up to 65,495 bytes goes whole. A
-	 * segment shared with Ethernet, through a bridge, needs the
-	 * Ethernet MTU set: `ip link set tw0 mtu 1500`.
+	 * super-frame and a datagram of up to 65,495 bytes goes whole. On a
+	 * segment bridged to Ethernet every twin device needs Ethernet's
+	 * MTU set: `ip link set tw0 mtu 1500`.
 	 */
 	dev->mtu = TWIN_VDEV_MTU;
 	dev->features |= TWIN_VDEV_FEATURES;

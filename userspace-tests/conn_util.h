@@ -108,8 +108,9 @@ static inline void set_nonblock(int fd)
 /*
  * A twin device made in-process (genl LINK_NEW, SIOCSIFMTU to
  * TWIN_TEST_MTU, SIOCSIFFLAGS, genl ADDR_NEW), not by running ip and
- * twinctl: each test needs one and exec is slow on the debug kernel. The segment is the test's own, so its
- * devices meet no other test's, even while a namespace dies.
+ * twinctl: each test needs one and exec is slow on the debug kernel. The
+ * segment is the test's own, so its devices meet no other test's, even
+ * while a namespace dies.
  */
 static inline void fast_dev(const char *ns, const char *dev, uint32_t node)
 {

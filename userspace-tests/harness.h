@@ -290,8 +290,8 @@ int ns_socket(const char *ns, int type);
  * without forking ip or twinctl: segment 0 as `ip link add DEV type twin`
  * (RTM_NEWLINK), others as `twinctl link add DEV segment S`
  * (TWIN_CMD_LINK_NEW); set it up with MTU TWIN_TEST_MTU and, if node is
- * not 0, give it the
- * address as `twinctl addr add NODE dev DEV` (TWIN_CMD_ADDR_NEW). It is
+ * not 0, give it the address as `twinctl addr add NODE dev DEV`
+ * (TWIN_CMD_ADDR_NEW). It is
  * deleted (RTM_DELLINK) when the test ends. Fails the test with the
  * kernel's extack message.
  */

@@ -19,11 +19,17 @@
 
 static int rx, tx;
 
-static void setup(void)
+/* tw0 with MTU mtu (0: the device's own), node 7, rx and tx bound. */
+static void setup_mtu(unsigned int mtu)
 {
-	twin_dev_add(NULL, "tw0", 0, NODE);
+	twin_dev_add_mtu(NULL, "tw0", 0, NODE, mtu);
 	rx = twin_bound(TWIN_NODE_ANY, PORT);
 	tx = twin_bound(TWIN_NODE_ANY, 6000);
+}
+
+static void setup(void)
+{
+	setup_mtu(TWIN_TEST_MTU);
 }
 
 /* sysfs shows the namespace it was mounted in, not ours: ask an ioctl. */
@@ -279,9 +285,7 @@ static void check_mtu_limit(int mtu)
  */
 TEST(emsgsize_default_mtu)
 {
-	twin_dev_add_mtu(NULL, "tw0", 0, NODE, 0);
-	rx = twin_bound(TWIN_NODE_ANY, PORT);
-	tx = twin_bound(TWIN_NODE_ANY, 6000);
+	setup_mtu(0);
 	diag("tw0 mtu %d", mtu_of("tw0"));
 	ASSERT_EQ(mtu_of("tw0"), 65535);
 	check_mtu_limit(mtu_of("tw0"));

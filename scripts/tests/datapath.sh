@@ -217,18 +217,10 @@ test_stream_superframes_cut() {
 # At a twin device's own MTU (65535; the tests' devices have 1500) a
 # connection's MSS is 65,495 bytes, and a transfer arrives byte-exact in
 # fewer frames than Ethernet's MSS would cut it into. Both ends' devices
-# are made again as a user makes them, MTU unset.
+# are made as a user makes them, MTU unset.
 test_stream_frames_of_64k_at_default_mtu() {
-	local sent got info mss frames ns node
-	twin_pair stream
-	for ns in "$A" "$B"; do
-		node=7
-		[ "$ns" = "$B" ] && node=9
-		ok "$IP" -n "$ns" link del tw0
-		ok "$IP" -n "$ns" link add tw0 type twin
-		ok "$IP" -n "$ns" link set tw0 up
-		ok "$TWINCTL" -n "$ns" addr add "$node" dev tw0
-	done
+	local sent got info mss frames
+	TWIN_TEST_MTU='' twin_pair stream
 	sent=$(in_ns "$A" "$TWIN_XFER" connect stream 9 5000 -n "$SIZE" -v 2>&1) ||
 		fail "twin-xfer connect failed: $sent"
 	wait_pid "$XPID" 30 || fail "the receiver did not end: $(cat "$XERR")"

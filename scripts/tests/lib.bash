@@ -207,11 +207,12 @@ in_ns() {
 }
 
 # A namespace with tw0 (segment $3, default 0) and node address $2;
-# its name in $REPLY. MTU 1500, as the test programs' (TWIN_TEST_MTU in
-# harness.h): frame counts in the tests are of Ethernet's frames, where a
-# twin device's default (65535) makes each one 64 KiB.
+# its name in $REPLY. MTU $TWIN_TEST_MTU, 1500 unless the caller sets it
+# (empty: the device's own, 65535), as the test programs' (TWIN_TEST_MTU
+# in harness.h): frame counts in the tests are of Ethernet's frames, where
+# a twin device's default makes each one 64 KiB.
 ns_twin() {
-	local ns seg=${3:-0}
+	local ns seg=${3:-0} mtu=${TWIN_TEST_MTU-1500}
 	ns_new "$1"
 	ns=$REPLY
 	if [ "$seg" = 0 ]; then
@@ -219,7 +220,7 @@ ns_twin() {
 	else
 		ok "$TWINCTL" -n "$ns" link add tw0 segment "$seg"
 	fi
-	ok "$IP" -n "$ns" link set tw0 mtu 1500 up
+	ok "$IP" -n "$ns" link set tw0 ${mtu:+mtu "$mtu"} up
 	ok "$TWINCTL" -n "$ns" addr add "$2" dev tw0
 	REPLY=$ns
 }
